@@ -1,0 +1,102 @@
+//! Command-line interface: global options, one file per verb, the printer
+//! and the exit statuses. Only this module writes to stdout/stderr.
+
+pub mod demo;
+pub mod init;
+pub mod printer;
+pub mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::i18n::Lang;
+pub use printer::Printer;
+
+const EXIT_CODES: &str = "\
+Exit codes / 退出码:
+  0  ok (warnings allowed)            成功 (可有警告)
+  1  blocking findings                有阻断性错误
+  2  usage or configuration error     用法或配置错误
+  3  input/output error               读写文件错误
+  4  another run holds the lock       另一个任务正在运行
+  5  period is closed (use reopen)    期间已关账 (请先 reopen)";
+
+/// paybatch — China monthly payroll and social-insurance batch.
+#[derive(Debug, Parser)]
+#[command(name = "paybatch", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Workspace folder (holds paybatch.toml) / 工作区目录
+    #[arg(
+        long,
+        short = 'w',
+        global = true,
+        default_value = ".",
+        env = "PAYBATCH_WORKSPACE"
+    )]
+    pub workspace: PathBuf,
+    /// Language of messages / 提示语言
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+    /// Output format / 输出格式
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print nothing but errors / 仅输出错误
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// More logging on stderr (-v, -vv) / 更多日志
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a workspace with default rules and a sample month / 新建工作区
+    Init(init::InitArgs),
+    /// Check a period's input files against the rules / 校验本期输入
+    Validate(validate::ValidateArgs),
+    /// Build a demo workspace and run everything on it / 演示
+    Demo(demo::DemoArgs),
+}
+
+/// How a command ended, mapped to the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Ok = 0,
+    Findings = 1,
+    Usage = 2,
+    Io = 3,
+    Locked = 4,
+    Closed = 5,
+}
+
+/// Context every verb gets.
+pub struct Ctx {
+    pub lang: Lang,
+    pub format: Format,
+    pub printer: Printer,
+    pub workspace: PathBuf,
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    let ctx = Ctx {
+        lang: cli.lang.unwrap_or_default(),
+        format: cli.format,
+        printer: Printer::new(cli.quiet),
+        workspace: cli.workspace,
+    };
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Validate(args) => validate::run(&ctx, args),
+        Command::Demo(args) => demo::run(&ctx, args),
+    }
+}

@@ -1,0 +1,8 @@
+//! Reading clerks' spreadsheets: xlsx/xls/ods and CSV (UTF-8, BOM, GBK),
+//! header detection by alias, tolerant value parsing, and the origin
+//! (file, sheet, row, column) of every value.
+
+pub mod grid;
+pub mod inputs;
+pub mod normalize;
+pub mod table;

@@ -1,0 +1,171 @@
+//! Text clean-up that clerks' spreadsheets need: full-width characters,
+//! stray spaces, thousands separators, currency marks, Chinese dates.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::model::Date;
+
+/// Trims ASCII and CJK whitespace (U+3000, NBSP, zero-width space).
+pub fn trim(s: &str) -> &str {
+    s.trim_matches(|c: char| {
+        c.is_whitespace() || c == '\u{3000}' || c == '\u{200b}' || c == '\u{feff}'
+    })
+}
+
+/// Maps full-width ASCII (Ｕ+FF01–FF5E) and the ideographic space to
+/// half-width, and common Chinese punctuation used in numbers and dates.
+pub fn half_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            '。' => '.',
+            '、' => ',',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Cleans a header or key for matching: half-width, trimmed, no inner
+/// spaces, no leading `*` (required-column marks), lower-case ASCII.
+pub fn header_key(s: &str) -> String {
+    half_width(trim(s))
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '*')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Parses a number written by a person: full-width digits, thousands
+/// separators, currency marks, a trailing 元, a percent sign (÷100),
+/// accounting negatives in parentheses.
+pub fn parse_number(raw: &str) -> Option<Decimal> {
+    let s = half_width(trim(raw));
+    let mut s: String = s
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '¥' | '￥' | '$'))
+        .collect();
+    let mut negative = false;
+    if s.starts_with('(') && s.ends_with(')') && s.len() > 2 {
+        negative = true;
+        s = s[1..s.len() - 1].to_string();
+    }
+    for suffix in ["元", "人民币", "rmb", "RMB", "CNY"] {
+        if let Some(stripped) = s.strip_suffix(suffix) {
+            s = stripped.to_string();
+        }
+    }
+    let (s, percent) = match s.strip_suffix('%') {
+        Some(rest) => (rest.to_string(), true),
+        None => (s, false),
+    };
+    if s.is_empty() {
+        return None;
+    }
+    let mut value = if s.contains(['e', 'E']) {
+        Decimal::from_scientific(&s).ok()?
+    } else {
+        Decimal::from_str(&s).ok()?
+    };
+    if percent {
+        value /= Decimal::ONE_HUNDRED;
+    }
+    if negative {
+        value = -value;
+    }
+    Some(value)
+}
+
+/// Parses a date: 2026-03-01, 2026/3/1, 2026.3.1, 2026年3月1日, 20260301,
+/// or an Excel serial written as text.
+pub fn parse_date(raw: &str) -> Option<Date> {
+    let s = half_width(trim(raw));
+    let s = s.trim_end_matches('日').trim_end_matches('号');
+    // Drop a time part: "2026-03-01 00:00:00".
+    let s = s.split([' ', 'T']).next().unwrap_or(s);
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Date::new(
+            s[..4].parse().ok()?,
+            s[4..6].parse().ok()?,
+            s[6..].parse().ok()?,
+        );
+    }
+    if !s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Date::from_excel_serial(s.parse().ok()?);
+    }
+    let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月']).collect();
+    if let [y, m, d] = parts.as_slice()
+        && y.len() == 4
+    {
+        return Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    }
+    None
+}
+
+/// Parses yes/no as clerks write it.
+pub fn parse_bool(raw: &str) -> Option<bool> {
+    match header_key(raw).as_str() {
+        "是" | "y" | "yes" | "true" | "1" | "√" | "✓" | "有" => Some(true),
+        "否" | "n" | "no" | "false" | "0" | "×" | "无" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// Converts a number from a spreadsheet's binary cell into an exact decimal
+/// through its shortest round-trip text ("0.1", never 0.1000000000000000055).
+/// This is the only place a binary float is touched, at the I/O boundary.
+pub fn decimal_from_cell_float(f: f64) -> Option<Decimal> {
+    if !f.is_finite() {
+        return None;
+    }
+    let text = f.to_string();
+    Decimal::from_str(&text)
+        .ok()
+        .or_else(|| Decimal::from_scientific(&text).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn numbers_as_clerks_write_them() {
+        assert_eq!(parse_number("１２，３４５．６０"), Some(dec!(12345.60)));
+        assert_eq!(parse_number(" 12,345.6 "), Some(dec!(12345.6)));
+        assert_eq!(parse_number("¥8000元"), Some(dec!(8000)));
+        assert_eq!(parse_number("7%"), Some(dec!(0.07)));
+        assert_eq!(parse_number("(120.5)"), Some(dec!(-120.5)));
+        assert_eq!(parse_number("abc"), None);
+        assert_eq!(parse_number(""), None);
+    }
+
+    #[test]
+    fn dates_as_clerks_write_them() {
+        let d = Date::new(2026, 3, 1);
+        assert_eq!(parse_date("2026-03-01"), d);
+        assert_eq!(parse_date("2026/3/1"), d);
+        assert_eq!(parse_date("2026年3月1日"), d);
+        assert_eq!(parse_date("２０２６－０３－０１"), d);
+        assert_eq!(parse_date("20260301"), d);
+        assert_eq!(parse_date("46082"), d);
+        assert_eq!(parse_date("2026-03-01 00:00:00"), d);
+        assert_eq!(parse_date("2026-02-30"), None);
+    }
+
+    #[test]
+    fn floats_from_cells_are_shortest_decimal() {
+        assert_eq!(decimal_from_cell_float(0.1), Some(dec!(0.1)));
+        assert_eq!(decimal_from_cell_float(12345.67), Some(dec!(12345.67)));
+        assert_eq!(decimal_from_cell_float(f64::NAN), None);
+    }
+
+    #[test]
+    fn header_keys() {
+        assert_eq!(header_key(" *工 号 "), "工号");
+        assert_eq!(header_key("Employee ID"), "employeeid");
+        assert_eq!(header_key("ＩＤ"), "id");
+    }
+}

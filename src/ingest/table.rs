@@ -1,0 +1,282 @@
+//! From a [`Grid`] to a typed [`Table`]: find the header row (even below
+//! merged title rows), map headers to fields by alias, convert each cell to
+//! its field's type. A cell that does not convert becomes [`Value::Bad`]
+//! (reported by the `type` rule), never an error that stops the file.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::grid::{Cell, Grid, Origin};
+use super::normalize::{half_width, header_key, parse_bool, parse_date, parse_number, trim};
+use crate::model::{Date, Period};
+use crate::rules::schema::{FieldType, InputSchema};
+
+/// A typed cell value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Empty,
+    Text(String),
+    Number(Decimal),
+    Date(Date),
+    Bool(bool),
+    Period(Period),
+    /// The cell did not convert to the column's type; holds what it showed.
+    Bad(String),
+}
+
+impl Value {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Value::Empty)
+    }
+
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<Decimal> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn as_date(&self) -> Option<Date> {
+        match self {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_period(&self) -> Option<Period> {
+        match self {
+            Value::Period(p) => Some(*p),
+            _ => None,
+        }
+    }
+
+    /// Text for messages and keys.
+    pub fn display(&self) -> String {
+        match self {
+            Value::Empty => String::new(),
+            Value::Text(s) | Value::Bad(s) => s.clone(),
+            Value::Number(n) => n.normalize().to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+            Value::Period(p) => p.to_string(),
+        }
+    }
+}
+
+/// Converts one cell to a field type.
+pub fn convert(cell: &Cell, ty: FieldType) -> Value {
+    if cell.is_empty() {
+        return Value::Empty;
+    }
+    let bad = || Value::Bad(cell.display());
+    match (ty, cell) {
+        (FieldType::Text, c) => Value::Text(trim(&c.display()).to_string()),
+        (FieldType::Id, Cell::Number(n)) => Value::Text(n.normalize().to_string()),
+        (FieldType::Id, c) => Value::Text(
+            half_width(trim(&c.display()))
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_uppercase(),
+        ),
+        (FieldType::Number, Cell::Number(n)) => Value::Number(*n),
+        (FieldType::Number, Cell::Text(s)) => parse_number(s).map_or_else(bad, Value::Number),
+        (FieldType::Integer, Cell::Number(n)) if n.fract().is_zero() => Value::Number(*n),
+        (FieldType::Integer, Cell::Text(s)) => parse_number(s)
+            .filter(|n| n.fract().is_zero())
+            .map_or_else(bad, Value::Number),
+        (FieldType::Date, Cell::Date(d)) => Value::Date(*d),
+        (FieldType::Date, Cell::Number(n)) if n.fract().is_zero() => i64::try_from(*n)
+            .ok()
+            .and_then(Date::from_excel_serial)
+            .map_or_else(bad, Value::Date),
+        (FieldType::Date, Cell::Text(s)) => parse_date(s).map_or_else(bad, Value::Date),
+        (FieldType::Bool, Cell::Bool(b)) => Value::Bool(*b),
+        (FieldType::Bool, c) => parse_bool(&c.display()).map_or_else(bad, Value::Bool),
+        (FieldType::Period, Cell::Date(d)) => Value::Period(d.period()),
+        (FieldType::Period, c) => {
+            let text = half_width(trim(&c.display()))
+                .replace(['/', '.', '年'], "-")
+                .replace('月', "");
+            text.parse::<Period>()
+                .ok()
+                .or_else(|| parse_date(&c.display()).map(Date::period))
+                .map_or_else(bad, Value::Period)
+        }
+        _ => bad(),
+    }
+}
+
+/// A typed data row; `values` align with the schema's fields.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// 0-based row in the grid.
+    pub row: usize,
+    pub values: Vec<Value>,
+}
+
+/// An input sheet mapped onto its schema.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub kind: String,
+    pub schema: InputSchema,
+    pub grid: Grid,
+    /// 0-based row of the header.
+    pub header_row: usize,
+    /// For each schema field, the grid column holding it.
+    pub columns: Vec<Option<usize>>,
+    pub records: Vec<Record>,
+}
+
+impl Table {
+    pub fn field(&self, key: &str) -> Option<usize> {
+        self.schema.field_index(key)
+    }
+
+    /// Where a record's field lives (column `None` when the column is missing).
+    pub fn origin(&self, record: &Record, field: usize) -> Origin {
+        self.grid
+            .origin(record.row, self.columns.get(field).copied().flatten())
+    }
+
+    /// A record's value by field key.
+    pub fn value<'a>(&self, record: &'a Record, key: &str) -> &'a Value {
+        self.field(key)
+            .and_then(|i| record.values.get(i))
+            .unwrap_or(&Value::Empty)
+    }
+}
+
+/// How many rows from the top are searched for the header.
+const HEADER_SEARCH_ROWS: usize = 30;
+
+/// Alias lookup: normalised header text → field index.
+fn alias_map(schema: &InputSchema) -> HashMap<String, usize> {
+    let mut map = HashMap::new();
+    for (i, f) in schema.fields.iter().enumerate() {
+        for alias in f.aliases.iter().chain([&f.key, &f.label.zh, &f.label.en]) {
+            map.entry(header_key(alias)).or_insert(i);
+        }
+    }
+    map
+}
+
+/// Number of distinct schema fields a row's cells name.
+pub fn header_score(schema: &InputSchema, row: &[Cell]) -> usize {
+    let aliases = alias_map(schema);
+    let mut seen = vec![false; schema.fields.len()];
+    for cell in row {
+        if let Some(&i) = aliases.get(&header_key(&cell.display())) {
+            seen[i] = true;
+        }
+    }
+    seen.into_iter().filter(|s| *s).count()
+}
+
+/// Finds the header row: the row (among the first 30) naming most fields,
+/// with at least two. Title rows (merged cells) name none.
+pub fn find_header(schema: &InputSchema, grid: &Grid) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for (i, row) in grid.rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+        let score = header_score(schema, row);
+        if score >= 2 && best.is_none_or(|(_, s)| score > s) {
+            best = Some((i, score));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+/// Maps a grid with a known header row onto the schema and converts rows.
+/// Blank rows are skipped; the first of two columns naming the same field wins.
+pub fn build_table(schema: &InputSchema, grid: Grid, header_row: usize) -> Table {
+    let aliases = alias_map(schema);
+    let mut columns = vec![None; schema.fields.len()];
+    if let Some(header) = grid.rows.get(header_row) {
+        for (col, cell) in header.iter().enumerate() {
+            if let Some(&i) = aliases.get(&header_key(&cell.display()))
+                && columns[i].is_none()
+            {
+                columns[i] = Some(col);
+            }
+        }
+    }
+    let records = grid
+        .rows
+        .iter()
+        .enumerate()
+        .skip(header_row + 1)
+        .filter(|(_, row)| row.iter().any(|c| !c.is_empty()))
+        .map(|(r, row)| Record {
+            row: r,
+            values: schema
+                .fields
+                .iter()
+                .zip(&columns)
+                .map(|(f, col)| {
+                    col.and_then(|c| row.get(c))
+                        .map_or(Value::Empty, |cell| convert(cell, f.ty))
+                })
+                .collect(),
+        })
+        .collect();
+    Table {
+        kind: schema.kind.clone(),
+        schema: schema.clone(),
+        grid,
+        header_row,
+        columns,
+        records,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn converts_messy_cells() {
+        let text = |s: &str| Cell::Text(s.into());
+        assert_eq!(
+            convert(&text("１２，０００"), FieldType::Number),
+            Value::Number(dec!(12000))
+        );
+        assert_eq!(
+            convert(&text(" 8000 "), FieldType::Number),
+            Value::Number(dec!(8000))
+        );
+        assert_eq!(
+            convert(&text("abc"), FieldType::Number),
+            Value::Bad("abc".into())
+        );
+        assert_eq!(
+            convert(&text("11010519491231002x "), FieldType::Id),
+            Value::Text("11010519491231002X".into())
+        );
+        assert_eq!(
+            convert(&Cell::Number(dec!(46082)), FieldType::Date),
+            Value::Date(Date::new(2026, 3, 1).unwrap_or_else(|| panic!()))
+        );
+        assert_eq!(
+            convert(&text("2026年1月"), FieldType::Period).display(),
+            "2026-01"
+        );
+        assert_eq!(convert(&text("是"), FieldType::Bool), Value::Bool(true));
+        assert_eq!(convert(&text("   "), FieldType::Text), Value::Empty);
+    }
+}

@@ -1,0 +1,56 @@
+//! The `paybatch` binary: parse arguments, set up logging, run, and turn
+//! the outcome into an exit code. Everything else lives in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use paybatch::cli::{self, Cli, ExitStatus};
+use paybatch::i18n::Lang;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let lang = cli.lang.unwrap_or_default();
+    match cli::run(cli) {
+        Ok(status) => ExitCode::from(status as u8),
+        Err(err) => ExitCode::from(report(&err, lang)),
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .without_time()
+        .try_init();
+}
+
+/// Prints the error (localised when it is one of ours) and picks the code.
+fn report(err: &anyhow::Error, lang: Lang) -> u8 {
+    let broken_pipe = err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return 0;
+    }
+    let prefix = if lang == Lang::Zh { "错误" } else { "error" };
+    if let Some(e) = err.downcast_ref::<paybatch::Error>() {
+        eprintln!("{prefix}: {}", e.message(lang));
+        if let Some(hint) = e.hint(lang) {
+            let label = if lang == Lang::Zh { "提示" } else { "hint" };
+            eprintln!("\n{label}: {hint}");
+        }
+        return e.exit_code();
+    }
+    eprintln!("{prefix}: {err:#}");
+    ExitStatus::Io as u8
+}

@@ -1,0 +1,199 @@
+//! Rule files: the built-in defaults embedded in the binary, loading a
+//! workspace's `rules/` folder, and strict parsing with file/line errors.
+
+pub mod schema;
+pub mod validation;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use schema::{InputSchema, InputsFile};
+use validation::{Check, Rule};
+
+/// The built-in rule files, by path relative to `rules/`.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("inputs.toml", include_str!("../../rules/inputs.toml")),
+    (
+        "validation/structure.toml",
+        include_str!("../../rules/validation/structure.toml"),
+    ),
+    (
+        "validation/roster.toml",
+        include_str!("../../rules/validation/roster.toml"),
+    ),
+    (
+        "validation/movements.toml",
+        include_str!("../../rules/validation/movements.toml"),
+    ),
+    (
+        "validation/monthly.toml",
+        include_str!("../../rules/validation/monthly.toml"),
+    ),
+];
+
+/// Rule files as text, keyed by relative path (`validation/roster.toml`).
+#[derive(Debug, Clone, Default)]
+pub struct RuleFiles {
+    pub files: BTreeMap<String, String>,
+}
+
+impl RuleFiles {
+    pub fn builtin() -> Self {
+        RuleFiles {
+            files: BUILTIN
+                .iter()
+                .map(|(p, t)| ((*p).to_string(), (*t).to_string()))
+                .collect(),
+        }
+    }
+
+    /// Reads every `*.toml` under `dir`; falls back to the built-ins when
+    /// the folder does not exist.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        if !dir.is_dir() {
+            return Ok(RuleFiles::builtin());
+        }
+        let mut files = BTreeMap::new();
+        collect_toml(dir, dir, &mut files)?;
+        Ok(RuleFiles { files })
+    }
+
+    fn get(&self, path: &str) -> Result<&str> {
+        self.files
+            .get(path)
+            .map(String::as_str)
+            .ok_or_else(|| Error::Config {
+                file: format!("rules/{path}"),
+                line: 0,
+                message: "file is missing (run `paybatch init` to restore the defaults)".into(),
+            })
+    }
+
+    /// Paths under a folder, sorted.
+    pub fn under<'a>(
+        &'a self,
+        folder: &'a str,
+    ) -> impl Iterator<Item = (&'a String, &'a String)> + 'a {
+        self.files
+            .iter()
+            .filter(move |(p, _)| p.starts_with(folder))
+    }
+}
+
+fn collect_toml(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            collect_toml(root, &path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let rel = path
+                .strip_prefix(root)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            out.insert(rel, text);
+        }
+    }
+    Ok(())
+}
+
+/// Every rule paybatch runs with, parsed and cross-checked.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub inputs: Vec<InputSchema>,
+    pub validation: Vec<Rule>,
+}
+
+impl RuleSet {
+    pub fn load(files: &RuleFiles) -> Result<RuleSet> {
+        let inputs_text = files.get("inputs.toml")?;
+        let inputs: InputsFile = toml::from_str(inputs_text)
+            .map_err(|e| Error::toml("rules/inputs.toml", inputs_text, &e))?;
+        let mut validation = Vec::new();
+        for (path, text) in files.under("validation/") {
+            validation.extend(validation::parse_file(&format!("rules/{path}"), text)?);
+        }
+        let set = RuleSet {
+            inputs: inputs.inputs,
+            validation,
+        };
+        set.cross_check()?;
+        Ok(set)
+    }
+
+    pub fn builtin() -> Result<RuleSet> {
+        RuleSet::load(&RuleFiles::builtin())
+    }
+
+    pub fn schema(&self, kind: &str) -> Option<&InputSchema> {
+        self.inputs.iter().find(|s| s.kind == kind)
+    }
+
+    /// Every input and field a rule names must exist.
+    fn cross_check(&self) -> Result<()> {
+        for rule in &self.validation {
+            let bad = |what: String| Error::Rule {
+                file: rule.file.clone(),
+                message: format!("rule {}: {what}", rule.code),
+            };
+            let field_exists = |input: &str, field: &str| -> Result<()> {
+                if input == "*" && field == "*" && matches!(rule.check, Check::Type | Check::Column)
+                {
+                    return Ok(());
+                }
+                let schema = self
+                    .schema(input)
+                    .ok_or_else(|| bad(format!("unknown input `{input}`")))?;
+                if field != "*" && schema.field_index(field).is_none() {
+                    let known: Vec<&str> = schema.fields.iter().map(|f| f.key.as_str()).collect();
+                    return Err(bad(format!(
+                        "input `{input}` has no field `{field}`; fields: {}",
+                        known.join(", ")
+                    )));
+                }
+                Ok(())
+            };
+            field_exists(&rule.input, &rule.field)?;
+            if let Some(cond) = &rule.when {
+                field_exists(&rule.input, &cond.field)?;
+            }
+            match &rule.check {
+                Check::DateOrder { later } => field_exists(&rule.input, later)?,
+                Check::OneKey { key } => field_exists(&rule.input, key)?,
+                Check::ExistsIn { input, field } => field_exists(input, field)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_load() {
+        let set = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+        assert!(set.schema("roster").is_some());
+        assert!(set.validation.len() >= 15);
+    }
+
+    #[test]
+    fn typo_names_file_and_line() {
+        let mut files = RuleFiles::builtin();
+        files.files.insert(
+            "validation/extra.toml".into(),
+            "[[rule]]\ncode = \"X1\"\ninput = \"roster\"\nfield = \"name\"\ncheck = \"required\"\nseverity = \"error\"\nmesage = { zh = \"x\" }\n".into(),
+        );
+        let err = RuleSet::load(&files)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.starts_with("rules/validation/extra.toml:7:"), "{err}");
+        assert!(err.contains("mesage"), "{err}");
+    }
+}

@@ -1,0 +1,200 @@
+//! Data-quality rules (`rules/validation/*.toml`): each rule names an input
+//! and field, a check, a severity and a message and fix hint in zh and en.
+//! Files are parsed strictly (a misspelt key is an error naming the line)
+//! and compiled into [`Check`]s here, so the engine never sees a half-rule.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::i18n::Text;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Blocks the run (exit 1).
+    Error,
+    /// Reported; the run goes on.
+    Warning,
+}
+
+impl Severity {
+    pub fn label(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (Severity::Error, true) => "错误",
+            (Severity::Error, false) => "error",
+            (Severity::Warning, true) => "警告",
+            (Severity::Warning, false) => "warning",
+        }
+    }
+}
+
+/// Which identifier algorithm to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdKind {
+    ResidentId,
+    BankCard,
+    Uscc,
+}
+
+/// Apply the rule only to rows where `field` is one of `in` (blank counts
+/// as the first value listed when `blank_is_first` is set).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub field: String,
+    #[serde(rename = "in")]
+    pub values: Vec<String>,
+    #[serde(default)]
+    pub blank_matches: bool,
+}
+
+/// A rule as written in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    code: String,
+    input: String,
+    field: String,
+    check: String,
+    severity: Severity,
+    message: Text,
+    #[serde(default)]
+    hint: Text,
+    #[serde(default)]
+    when: Option<Condition>,
+    // Parameters; which ones apply depends on `check`.
+    min: Option<Decimal>,
+    max: Option<Decimal>,
+    pattern: Option<String>,
+    values: Option<Vec<String>>,
+    kind: Option<IdKind>,
+    later: Option<String>,
+    ref_input: Option<String>,
+    ref_field: Option<String>,
+    key: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    source: String,
+    #[serde(rename = "rule", default)]
+    rules: Vec<RawRule>,
+}
+
+/// What a rule checks.
+#[derive(Debug, Clone)]
+pub enum Check {
+    /// Every cell converts to the column's type (`field = "*"` for all).
+    Type,
+    /// The column exists in the file.
+    Column,
+    /// The cell is not blank.
+    Required,
+    /// A number within `[min, max]`.
+    Range {
+        min: Option<Decimal>,
+        max: Option<Decimal>,
+    },
+    /// Text matching a regular expression (whole cell).
+    Regex(regex_lite::Regex),
+    /// One of a fixed list.
+    OneOf(Vec<String>),
+    /// No two rows share a value.
+    Unique,
+    /// A valid identifier.
+    Identifier(IdKind),
+    /// This date is on or before the date in `later` on the same row.
+    DateOrder { later: String },
+    /// A date falls within the period being run.
+    InPeriod,
+    /// The value exists in another input's field.
+    ExistsIn { input: String, field: String },
+    /// Rows sharing this value must share `key` (e.g. one ID number, one employee).
+    OneKey { key: String },
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub code: String,
+    pub input: String,
+    pub field: String,
+    pub check: Check,
+    pub severity: Severity,
+    pub message: Text,
+    pub hint: Text,
+    pub when: Option<Condition>,
+    /// Rule file it came from (for reports).
+    pub file: String,
+}
+
+fn missing(file: &str, code: &str, param: &str, check: &str) -> Error {
+    Error::Rule {
+        file: file.into(),
+        message: format!("rule {code}: check `{check}` needs `{param}`"),
+    }
+}
+
+/// Parses one validation rule file.
+pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| Error::toml(file, text, &e))?;
+    let _ = raw.source;
+    raw.rules
+        .into_iter()
+        .map(|r| {
+            let need = |v: Option<String>, p: &str| v.ok_or_else(|| missing(file, &r.code, p, &r.check));
+            let check = match r.check.as_str() {
+                "type" => Check::Type,
+                "column" => Check::Column,
+                "required" => Check::Required,
+                "range" => Check::Range { min: r.min, max: r.max },
+                "regex" => {
+                    let pattern = need(r.pattern.clone(), "pattern")?;
+                    let anchored = format!("^(?:{pattern})$");
+                    Check::Regex(regex_lite::Regex::new(&anchored).map_err(|e| Error::Rule {
+                        file: file.into(),
+                        message: format!("rule {}: bad pattern: {e}", r.code),
+                    })?)
+                }
+                "one_of" => Check::OneOf(r.values.clone().ok_or_else(|| missing(file, &r.code, "values", "one_of"))?),
+                "unique" => Check::Unique,
+                "identifier" => Check::Identifier(r.kind.ok_or_else(|| missing(file, &r.code, "kind", "identifier"))?),
+                "date_order" => Check::DateOrder {
+                    later: need(r.later.clone(), "later")?,
+                },
+                "in_period" => Check::InPeriod,
+                "exists_in" => Check::ExistsIn {
+                    input: need(r.ref_input.clone(), "ref_input")?,
+                    field: need(r.ref_field.clone(), "ref_field")?,
+                },
+                "one_key" => Check::OneKey {
+                    key: need(r.key.clone(), "key")?,
+                },
+                other => {
+                    return Err(Error::Rule {
+                        file: file.into(),
+                        message: format!(
+                            "rule {}: unknown check `{other}`; one of: type, column, required, range, regex, one_of, unique, identifier, date_order, in_period, exists_in, one_key",
+                            r.code
+                        ),
+                    });
+                }
+            };
+            Ok(Rule {
+                code: r.code,
+                input: r.input,
+                field: r.field,
+                check,
+                severity: r.severity,
+                message: r.message,
+                hint: r.hint,
+                when: r.when,
+                file: file.into(),
+            })
+        })
+        .collect()
+}

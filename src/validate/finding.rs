@@ -1,0 +1,107 @@
+//! A finding: one problem at one place, with a code, a severity, a message
+//! and a fix hint in both languages.
+
+use serde::Serialize;
+
+use crate::i18n::{Lang, Text};
+use crate::ingest::grid::column_letters;
+use crate::rules::validation::Severity;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub code: String,
+    pub severity: Severity,
+    pub file: String,
+    pub sheet: String,
+    /// 0-based row; `None` for a problem with the whole file.
+    pub row: Option<usize>,
+    /// 0-based column; `None` for a whole row (or a missing column).
+    pub col: Option<usize>,
+    /// Field key the finding is about (empty for file-level findings).
+    pub field: String,
+    /// The offending value as the cell showed it.
+    pub value: String,
+    pub message: Text,
+    pub hint: Text,
+}
+
+impl Finding {
+    /// `D17`, `17` (whole row) or empty (whole file).
+    pub fn cell(&self) -> String {
+        match (self.row, self.col) {
+            (Some(r), Some(c)) => format!("{}{}", column_letters(c), r + 1),
+            (Some(r), None) => format!("{}", r + 1),
+            _ => String::new(),
+        }
+    }
+
+    /// `花名册.xlsx!在职!D17`, as clerks address cells.
+    pub fn location(&self) -> String {
+        let mut out = self.file.clone();
+        if !self.sheet.is_empty() && !self.file.ends_with(".csv") {
+            out.push('!');
+            out.push_str(&self.sheet);
+        }
+        let cell = self.cell();
+        if !cell.is_empty() {
+            out.push('!');
+            out.push_str(&cell);
+        }
+        out
+    }
+
+    /// Sort key: file, sheet, row, column, code.
+    pub fn sort_key(&self) -> (&str, &str, Option<usize>, Option<usize>, &str) {
+        (&self.file, &self.sheet, self.row, self.col, &self.code)
+    }
+
+    pub fn to_json(&self, lang: Lang) -> FindingJson<'_> {
+        FindingJson {
+            code: &self.code,
+            severity: self.severity,
+            file: &self.file,
+            sheet: &self.sheet,
+            cell: self.cell(),
+            row: self.row.map(|r| r + 1),
+            field: &self.field,
+            value: &self.value,
+            message: self.message.get(lang),
+            hint: self.hint.get(lang),
+        }
+    }
+}
+
+/// The JSON shape of a finding (1-based row, A1 cell).
+#[derive(Debug, Serialize)]
+pub struct FindingJson<'a> {
+    pub code: &'a str,
+    pub severity: Severity,
+    pub file: &'a str,
+    pub sheet: &'a str,
+    pub cell: String,
+    pub row: Option<usize>,
+    pub field: &'a str,
+    pub value: &'a str,
+    pub message: &'a str,
+    pub hint: &'a str,
+}
+
+/// Counts by severity.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Tally {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Tally {
+    pub fn of(findings: &[Finding]) -> Tally {
+        let errors = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        Tally {
+            errors,
+            warnings: findings.len() - errors,
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The clerk's workspace folder and its `paybatch.toml`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::model::Period;
+use crate::rules::{RuleFiles, RuleSet};
+
+/// Where one kind of input lives, when file names alone do not tell.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSource {
+    /// File name inside `inputs/YYYY-MM/`.
+    pub file: String,
+    /// Sheet name; by default every sheet whose header matches.
+    #[serde(default)]
+    pub sheet: Option<String>,
+}
+
+/// The employer.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Company {
+    pub name: String,
+    /// 统一社会信用代码.
+    #[serde(default)]
+    pub uscc: String,
+    /// Pay day of the month.
+    #[serde(default)]
+    pub pay_day: Option<u32>,
+}
+
+/// `paybatch.toml`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub company: Company,
+    /// Default language of messages (overridden by `--lang`).
+    #[serde(default)]
+    pub lang: Option<Lang>,
+    /// Input file per kind (`roster`, `attendance`, …).
+    #[serde(default)]
+    pub inputs: BTreeMap<String, InputSource>,
+}
+
+/// An opened workspace.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+pub const CONFIG_FILE: &str = "paybatch.toml";
+
+impl Workspace {
+    /// Opens `root`, which must hold a `paybatch.toml`.
+    pub fn open(root: &Path) -> Result<Workspace> {
+        let path = root.join(CONFIG_FILE);
+        if !path.is_file() {
+            return Err(Error::Usage(format!(
+                "{} 不是 paybatch 工作区 (没有 {CONFIG_FILE}); 用 `paybatch init {}` 创建 / not a paybatch workspace",
+                root.display(),
+                root.display()
+            )));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let config: Config =
+            toml::from_str(&text).map_err(|e| Error::toml(CONFIG_FILE, &text, &e))?;
+        Ok(Workspace {
+            root: root.to_path_buf(),
+            config,
+        })
+    }
+
+    pub fn rules_dir(&self) -> PathBuf {
+        self.root.join("rules")
+    }
+
+    pub fn inputs_dir(&self, period: Period) -> PathBuf {
+        self.root.join("inputs").join(period.to_string())
+    }
+
+    pub fn ledger_dir(&self, period: Period) -> PathBuf {
+        self.root.join("ledger").join(period.to_string())
+    }
+
+    /// The workspace's rule files (or the built-ins if it has none).
+    pub fn rule_files(&self) -> Result<RuleFiles> {
+        RuleFiles::from_dir(&self.rules_dir())
+    }
+
+    pub fn rules(&self) -> Result<RuleSet> {
+        RuleSet::load(&self.rule_files()?)
+    }
+}

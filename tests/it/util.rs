@@ -1,0 +1,33 @@
+//! Test helpers: run the binary in a temp workspace.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub fn paybatch() -> Command {
+    let mut cmd = Command::cargo_bin("paybatch").unwrap_or_else(|e| panic!("binary: {e}"));
+    cmd.env_remove("PAYBATCH_WORKSPACE")
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+}
+
+/// stdout as text.
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

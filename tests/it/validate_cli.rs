@@ -1,0 +1,133 @@
+//! `demo` and `validate` end to end: the demo months are clean, the messy
+//! workspace yields exactly its planted findings.
+
+use crate::util::{paybatch, stdout, tempdir};
+
+#[test]
+fn demo_validates_clean() {
+    let dir = tempdir();
+    let out = paybatch()
+        .arg("demo")
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("2026-01 校验: 花名册 56 人, 4 个文件, 0 个错误, 0 个警告"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2026-02 校验: 花名册 58 人, 6 个文件, 0 个错误, 0 个警告"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2026-03 校验: 花名册 59 人, 6 个文件, 0 个错误, 0 个警告"),
+        "{text}"
+    );
+}
+
+fn messy_workspace() -> tempfile::TempDir {
+    let dir = tempdir();
+    paybatch::demo::messy::write(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+#[test]
+fn messy_findings_are_exact() {
+    let dir = messy_workspace();
+    let out = paybatch()
+        .args([
+            "--lang", "en", "--format", "json", "validate", "--period", "2026-03",
+        ])
+        .arg("--workspace")
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let lines: Vec<String> = doc["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    format!(
+                        "{}!{}!{} {} {} {}",
+                        f["file"].as_str().unwrap_or(""),
+                        f["sheet"].as_str().unwrap_or(""),
+                        f["cell"].as_str().unwrap_or(""),
+                        f["code"].as_str().unwrap_or(""),
+                        f["severity"].as_str().unwrap_or(""),
+                        f["message"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    insta::assert_snapshot!(lines.join("\n"));
+    assert_eq!(doc["errors"], 23);
+    assert_eq!(doc["warnings"], 2);
+}
+
+#[test]
+fn messy_text_report_is_chinese_by_default_and_writes_xlsx() {
+    let dir = messy_workspace();
+    let out = paybatch()
+        .args(["validate", "-p", "2026-03", "-w"])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("花名册.xlsx!在职!D5  身份证号码 110105194912310021 无效: 校验位不符"),
+        "{text}"
+    );
+    assert!(text.contains("共 23 个错误, 2 个警告"), "{text}");
+
+    // The xlsx report lists every finding and is byte-identical on a rerun.
+    let report = dir.path().join("reports/2026-03/findings.xlsx");
+    let first = std::fs::read(&report).unwrap_or_else(|e| panic!("{e}"));
+    let mut wb = calamine::open_workbook_auto(&report).unwrap_or_else(|e| panic!("{e}"));
+    use calamine::Reader;
+    let names = wb.sheet_names();
+    assert_eq!(names[0], "问题清单");
+    assert!(names.iter().any(|n| n == "花名册-在职"), "{names:?}");
+    let list = wb
+        .worksheet_range("问题清单")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(list.height(), 26, "header + 25 findings");
+    paybatch()
+        .args(["validate", "-p", "2026-03", "-w"])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let second = std::fs::read(&report).unwrap_or_else(|e| panic!("{e}"));
+    assert!(first == second, "report bytes differ between runs");
+}
+
+#[test]
+fn init_then_validate_is_clean_and_init_refuses_twice() {
+    let dir = tempdir();
+    let ws = dir.path().join("ws");
+    let out = paybatch()
+        .arg("init")
+        .arg(&ws)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(ws.join("rules/validation/roster.toml").is_file());
+    let out = paybatch()
+        .args(["validate", "-p", "2026-03", "--no-report", "-w"])
+        .arg(&ws)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let again = paybatch()
+        .arg("init")
+        .arg(&ws)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.status.code(), Some(2));
+}
