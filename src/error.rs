@@ -14,11 +14,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// A configuration or rule file is malformed (exit 2).
     #[error("{file}:{line}: {message}")]
-    Config {
-        file: String,
-        line: usize,
-        message: String,
-    },
+    Config { file: String, line: usize, message: String },
     /// Something the user asked for does not exist or makes no sense (exit 2).
     #[error("{0}")]
     Usage(String),
@@ -63,9 +59,9 @@ impl Error {
 
     /// Builds a config error from a TOML parse error, with its line.
     pub fn toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
-        let line = err.span().map_or(0, |span| {
-            text[..span.start.min(text.len())].matches('\n').count() + 1
-        });
+        let line = err
+            .span()
+            .map_or(0, |span| text[..span.start.min(text.len())].matches('\n').count() + 1);
         Error::Config {
             file: file.into(),
             line,
@@ -85,11 +81,7 @@ impl Error {
     pub fn message(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         match self {
-            Error::Config {
-                file,
-                line,
-                message,
-            } => {
+            Error::Config { file, line, message } => {
                 if zh {
                     format!("配置文件 {file} 第 {line} 行有误: {message}")
                 } else {
@@ -125,21 +117,14 @@ impl Error {
                     format!("CSV file {file} is neither UTF-8 nor GBK")
                 }
             }
-            Error::SheetMissing {
-                file,
-                sheet,
-                available,
-            } => {
+            Error::SheetMissing { file, sheet, available } => {
                 if zh {
                     format!(
                         "表格 {file} 中没有名为「{sheet}」的工作表, 现有: {}",
                         available.join("、")
                     )
                 } else {
-                    format!(
-                        "{file} has no sheet `{sheet}`; it has: {}",
-                        available.join(", ")
-                    )
+                    format!("{file} has no sheet `{sheet}`; it has: {}", available.join(", "))
                 }
             }
             Error::UnsupportedFile { file } => {

@@ -41,9 +41,8 @@ impl Text {
     /// Replaces `{name}` placeholders in both languages.
     pub fn fill(&self, vars: &[(&str, &str)]) -> Text {
         let sub = |s: &str| {
-            vars.iter().fold(s.to_string(), |acc, (k, v)| {
-                acc.replace(&format!("{{{k}}}"), v)
-            })
+            vars.iter()
+                .fold(s.to_string(), |acc, (k, v)| acc.replace(&format!("{{{k}}}"), v))
         };
         Text {
             zh: sub(&self.zh),

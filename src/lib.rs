@@ -3,13 +3,16 @@
 //! Pipeline: [`ingest`] → [`validate`] → calc → ledger → [`emit`] / reconcile.
 //! Library modules never print or exit; `src/cli/` does.
 
+pub mod calc;
 pub mod cli;
 pub mod demo;
 pub mod emit;
 pub mod error;
 pub mod i18n;
 pub mod ingest;
+pub mod ledger;
 pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod validate;

@@ -68,8 +68,7 @@ impl Workspace {
             )));
         }
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let config: Config =
-            toml::from_str(&text).map_err(|e| Error::toml(CONFIG_FILE, &text, &e))?;
+        let config: Config = toml::from_str(&text).map_err(|e| Error::toml(CONFIG_FILE, &text, &e))?;
         Ok(Workspace {
             root: root.to_path_buf(),
             config,

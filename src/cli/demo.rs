@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::run::{summary_json, summary_text};
 use super::{Ctx, ExitStatus, Format};
 use crate::demo;
 use crate::i18n::Lang;
-use crate::validate::{Tally, check_period};
+use crate::pipeline::{RunOptions, RunOutcome, run_period};
+use crate::validate::check_period;
 use crate::workspace::Workspace;
 
 /// Build a demo workspace (60 employees, Beijing and Shanghai, 2026-01..03)
@@ -30,10 +32,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> anyhow::Result<ExitStatus> {
     let zh = ctx.lang == Lang::Zh;
     let dir = match args.dir {
         Some(d) => d,
-        None => tempfile::Builder::new()
-            .prefix("paybatch-demo-")
-            .tempdir()?
-            .keep(),
+        None => tempfile::Builder::new().prefix("paybatch-demo-").tempdir()?.keep(),
     };
     if dir.join(crate::workspace::CONFIG_FILE).exists() {
         std::fs::remove_dir_all(dir.join("inputs")).ok();
@@ -58,32 +57,53 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> anyhow::Result<ExitStatus> {
         demo::demo_periods()
     };
     for period in periods {
-        let (inputs, findings) = check_period(&ws, &rules, period)?;
-        let tally = Tally::of(&findings);
-        let rows: usize = inputs.of_kind("roster").map(|t| t.records.len()).sum();
+        let outcome = if args.messy {
+            let (_, findings) = check_period(&ws, &rules, period)?;
+            RunOutcome {
+                period,
+                findings,
+                result: None,
+                outputs: Vec::new(),
+                ytd_from: Vec::new(),
+            }
+        } else {
+            run_period(&ws, &rules, period, RunOptions::default())?
+        };
+        let tally = outcome.tally();
         if tally.errors > 0 {
             status = ExitStatus::Findings;
-            ctx.printer.out(&crate::report::text(&findings, ctx.lang));
+            ctx.printer.out(&crate::report::text(&outcome.findings, ctx.lang));
         }
         ctx.printer.line(&if zh {
+            format!("{period} 校验: {} 个错误, {} 个警告", tally.errors, tally.warnings)
+        } else {
             format!(
-                "{period} 校验: 花名册 {rows} 人, {} 个文件, {} 个错误, {} 个警告",
-                inputs.tables.len(),
-                tally.errors,
-                tally.warnings
+                "{period} validate: {} errors, {} warnings",
+                tally.errors, tally.warnings
+            )
+        });
+        if outcome.result.is_some() {
+            ctx.printer.line(&summary_text(&outcome, ctx.lang));
+            for o in &outcome.outputs {
+                ctx.printer.line(&format!("  {}", o.path.display()));
+            }
+        }
+        months.push(summary_json(&outcome, ctx.lang, 0.0));
+    }
+    if !args.messy {
+        let sample = demo::sample_staff();
+        let who = sample.get(6).map(|p| p.id.clone()).unwrap_or_default();
+        ctx.printer.line(&if zh {
+            format!(
+                "\n查看任一员工的计算过程: paybatch -w {} explain -p 2026-03 -e {who}",
+                dir.display()
             )
         } else {
             format!(
-                "{period} validate: {rows} employees, {} files, {} errors, {} warnings",
-                inputs.tables.len(),
-                tally.errors,
-                tally.warnings
+                "\nexplain any employee: paybatch -w {} explain -p 2026-03 -e {who}",
+                dir.display()
             )
         });
-        months.push(serde_json::json!({
-            "period": period.to_string(), "employees": rows,
-            "errors": tally.errors, "warnings": tally.warnings,
-        }));
     }
     if ctx.format == Format::Json {
         ctx.printer

@@ -26,10 +26,7 @@ pub struct InitArgs {
 pub fn run(ctx: &Ctx, args: InitArgs) -> anyhow::Result<ExitStatus> {
     if args.dir.join(CONFIG_FILE).exists() {
         return Err(crate::Error::Usage(match ctx.lang {
-            Lang::Zh => format!(
-                "{} 已经是 paybatch 工作区, 未做任何修改",
-                args.dir.display()
-            ),
+            Lang::Zh => format!("{} 已经是 paybatch 工作区, 未做任何修改", args.dir.display()),
             Lang::En => format!(
                 "{} is already a paybatch workspace; nothing changed",
                 args.dir.display()

@@ -2,8 +2,11 @@
 //! and the exit statuses. Only this module writes to stdout/stderr.
 
 pub mod demo;
+pub mod explain;
 pub mod init;
 pub mod printer;
+pub mod rules;
+pub mod run;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -27,13 +30,7 @@ Exit codes / 退出码:
 #[command(name = "paybatch", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
     /// Workspace folder (holds paybatch.toml) / 工作区目录
-    #[arg(
-        long,
-        short = 'w',
-        global = true,
-        default_value = ".",
-        env = "PAYBATCH_WORKSPACE"
-    )]
+    #[arg(long, short = 'w', global = true, default_value = ".", env = "PAYBATCH_WORKSPACE")]
     pub workspace: PathBuf,
     /// Language of messages / 提示语言
     #[arg(long, global = true, value_enum)]
@@ -63,6 +60,12 @@ pub enum Command {
     Init(init::InitArgs),
     /// Check a period's input files against the rules / 校验本期输入
     Validate(validate::ValidateArgs),
+    /// Validate, compute and write the draft results / 计算本期工资
+    Run(run::RunArgs),
+    /// Show how every figure of one employee was computed / 解释计算过程
+    Explain(explain::ExplainArgs),
+    /// Check the rule files / 检查规则文件
+    Rules(rules::RulesArgs),
     /// Build a demo workspace and run everything on it / 演示
     Demo(demo::DemoArgs),
 }
@@ -97,6 +100,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
+        Command::Run(args) => run::run(&ctx, args),
+        Command::Explain(args) => explain::run(&ctx, args),
+        Command::Rules(args) => rules::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
     }
 }

@@ -335,22 +335,14 @@ pub fn write(root: &Path) -> Result<()> {
     ];
     write_xlsx(
         &dir.join("变动项.xlsx"),
-        &[Sheet::new(
-            "Sheet1",
-            &["工号", "姓名", "项目", "金额"],
-            variable,
-        )],
+        &[Sheet::new("Sheet1", &["工号", "姓名", "项目", "金额"], variable)],
     )?;
 
     // Deductions without the 工号 column.
     let deductions = vec![vec![t("张伟"), n(2000), n(1000)]];
     write_xlsx(
         &dir.join("专项附加扣除.xlsx"),
-        &[Sheet::new(
-            "Sheet1",
-            &["姓名", "子女教育", "住房贷款利息"],
-            deductions,
-        )],
+        &[Sheet::new("Sheet1", &["姓名", "子女教育", "住房贷款利息"], deductions)],
     )?;
 
     let leavers = vec![

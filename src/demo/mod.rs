@@ -124,20 +124,13 @@ pub fn write_month(root: &Path, staff: &[Person], period: Period) -> Result<()> 
             ]
         })
         .collect();
-    let title = format!(
-        "示例科技有限公司 {}年{}月 花名册",
-        period.year(),
-        period.month()
-    );
+    let title = format!("示例科技有限公司 {}年{}月 花名册", period.year(), period.month());
     write_xlsx(
         &dir.join("花名册.xlsx"),
         &[Sheet::new("在职", &roster_header, roster_rows).with_title(&title)],
     )?;
 
-    let joiners: Vec<&&Person> = active
-        .iter()
-        .filter(|p| p.hire_date.period() == period)
-        .collect();
+    let joiners: Vec<&&Person> = active.iter().filter(|p| p.hire_date.period() == period).collect();
     if !joiners.is_empty() {
         let rows = joiners
             .iter()
@@ -155,22 +148,11 @@ pub fn write_month(root: &Path, staff: &[Person], period: Period) -> Result<()> 
     if !leavers.is_empty() {
         let rows = leavers
             .iter()
-            .map(|p| {
-                vec![
-                    text(&p.id),
-                    text(&p.name),
-                    date(p.leave_date),
-                    text("个人原因"),
-                ]
-            })
+            .map(|p| vec![text(&p.id), text(&p.name), date(p.leave_date), text("个人原因")])
             .collect();
         write_xlsx(
             &dir.join("离职名单.xlsx"),
-            &[Sheet::new(
-                "离职",
-                &["工号", "姓名", "离职日期", "离职原因"],
-                rows,
-            )],
+            &[Sheet::new("离职", &["工号", "姓名", "离职日期", "离职原因"], rows)],
         )?;
     }
 
@@ -186,11 +168,7 @@ pub fn write_month(root: &Path, staff: &[Person], period: Period) -> Result<()> 
                 int(if k % 13 == 0 { 1 } else { 0 }),
                 int(if k % 5 == 0 { 8 + (k % 3) * 4 } else { 0 }),
                 int(if k % 7 == 0 { 8 } else { 0 }),
-                int(if period.month() == 1 && k % 9 == 0 {
-                    8
-                } else {
-                    0
-                }),
+                int(if period.month() == 1 && k % 9 == 0 { 8 } else { 0 }),
             ]
         })
         .collect();

@@ -51,13 +51,11 @@ pub fn write_xlsx(path: &Path, sheets: &[Sheet]) -> Result<()> {
         let mut row = 0u32;
         let last = sheet.header.len().saturating_sub(1) as u16;
         for title in &sheet.titles {
-            ws.merge_range(row, 0, row, last, title, &title_fmt)
-                .map_err(&e)?;
+            ws.merge_range(row, 0, row, last, title, &title_fmt).map_err(&e)?;
             row += 1;
         }
         for (c, h) in sheet.header.iter().enumerate() {
-            ws.write_with_format(row, c as u16, h.as_str(), &head)
-                .map_err(&e)?;
+            ws.write_with_format(row, c as u16, h.as_str(), &head).map_err(&e)?;
             ws.set_column_width(c as u16, column_width(text_width(h) + 2, 12, 60))
                 .map_err(&e)?;
         }
@@ -77,14 +75,9 @@ pub fn write_xlsx(path: &Path, sheets: &[Sheet]) -> Result<()> {
                         ws.write(row, c, *b).map_err(&e)?;
                     }
                     Cell::Date(d) => {
-                        let dt = ExcelDateTime::from_ymd(
-                            d.year() as u16,
-                            d.month() as u8,
-                            d.day() as u8,
-                        )
-                        .map_err(&e)?;
-                        ws.write_datetime_with_format(row, c, &dt, &date_fmt)
-                            .map_err(&e)?;
+                        let dt =
+                            ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).map_err(&e)?;
+                        ws.write_datetime_with_format(row, c, &dt, &date_fmt).map_err(&e)?;
                     }
                 }
             }
@@ -127,12 +120,7 @@ pub fn write_csv(path: &Path, header: &[&str], rows: Vec<Vec<Cell>>) -> Result<(
 }
 
 /// Writes a CSV file in the given encoding.
-pub fn write_csv_encoded(
-    path: &Path,
-    header: &[&str],
-    rows: &[Vec<Cell>],
-    enc: CsvEncoding,
-) -> Result<()> {
+pub fn write_csv_encoded(path: &Path, header: &[&str], rows: &[Vec<Cell>], enc: CsvEncoding) -> Result<()> {
     let text = csv_text(header, rows)?;
     let bytes = match enc {
         CsvEncoding::Utf8Bom => {

@@ -2,4 +2,5 @@
 //! xlsx workbooks and atomic file replacement.
 
 pub mod atomic;
+pub mod register;
 pub mod xlsx;

@@ -93,10 +93,7 @@ pub struct Grid {
 
 impl Grid {
     pub fn cell(&self, row: usize, col: usize) -> &Cell {
-        self.rows
-            .get(row)
-            .and_then(|r| r.get(col))
-            .unwrap_or(&Cell::Empty)
+        self.rows.get(row).and_then(|r| r.get(col)).unwrap_or(&Cell::Empty)
     }
 
     pub fn origin(&self, row: usize, col: Option<usize>) -> Origin {
@@ -226,9 +223,7 @@ pub fn read_workbook_bytes(bytes: Vec<u8>, file: &str) -> Result<Workbook> {
         let range = workbook
             .worksheet_range(&name)
             .map_err(|e| workbook_error(format!("{name}: {e}")))?;
-        let (row0, col0) = range
-            .start()
-            .map_or((0, 0), |(r, c)| (r as usize, c as usize));
+        let (row0, col0) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
         let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); row0];
         for r in range.rows() {
             let mut row = vec![Cell::Empty; col0];
@@ -272,10 +267,7 @@ mod tests {
         assert_eq!(enc, TextEncoding::Gbk);
         assert!(text.contains("张三"));
         let bom = b"\xEF\xBB\xBFa,b\n";
-        assert_eq!(
-            decode_text(bom, "x.csv").map(|r| r.1).ok(),
-            Some(TextEncoding::Utf8Bom)
-        );
+        assert_eq!(decode_text(bom, "x.csv").map(|r| r.1).ok(), Some(TextEncoding::Utf8Bom));
         assert!(decode_text(&[0x81, 0x20, 0xff, 0xfe], "x.csv").is_err());
     }
 }

@@ -41,9 +41,7 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Grid>> {
     } else if is_workbook_ext(&ext) {
         Ok(read_workbook_bytes(bytes, display)?.sheets)
     } else {
-        Err(Error::UnsupportedFile {
-            file: display.into(),
-        })
+        Err(Error::UnsupportedFile { file: display.into() })
     }
 }
 
@@ -63,11 +61,7 @@ fn structural(code: &str, file: &str, sheet: &str, message: Text, hint: Text) ->
 }
 
 /// Which schema a file belongs to: paybatch.toml first, then name hints.
-fn classify<'a>(
-    rules: &'a RuleSet,
-    ws: &Workspace,
-    name: &str,
-) -> Option<(&'a InputSchema, Option<String>)> {
+fn classify<'a>(rules: &'a RuleSet, ws: &Workspace, name: &str) -> Option<(&'a InputSchema, Option<String>)> {
     for (kind, source) in &ws.config.inputs {
         if source.file == name
             && let Some(schema) = rules.schema(kind)
@@ -80,11 +74,7 @@ fn classify<'a>(
         .inputs
         .iter()
         .filter(|s| !ws.config.inputs.contains_key(&s.kind))
-        .find(|s| {
-            s.file_hints
-                .iter()
-                .any(|h| lower.contains(&h.to_lowercase()))
-        })
+        .find(|s| s.file_hints.iter().any(|h| lower.contains(&h.to_lowercase())))
         .map(|s| (s, None))
 }
 

@@ -9,9 +9,7 @@ use crate::model::Date;
 
 /// Trims ASCII and CJK whitespace (U+3000, NBSP, zero-width space).
 pub fn trim(s: &str) -> &str {
-    s.trim_matches(|c: char| {
-        c.is_whitespace() || c == '\u{3000}' || c == '\u{200b}' || c == '\u{feff}'
-    })
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{200b}' || c == '\u{feff}')
 }
 
 /// Maps full-width ASCII (Ｕ+FF01–FF5E) and the ideographic space to
@@ -86,11 +84,7 @@ pub fn parse_date(raw: &str) -> Option<Date> {
     // Drop a time part: "2026-03-01 00:00:00".
     let s = s.split([' ', 'T']).next().unwrap_or(s);
     if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
-        return Date::new(
-            s[..4].parse().ok()?,
-            s[4..6].parse().ok()?,
-            s[6..].parse().ok()?,
-        );
+        return Date::new(s[..4].parse().ok()?, s[4..6].parse().ok()?, s[6..].parse().ok()?);
     }
     if !s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_digit()) {
         return Date::from_excel_serial(s.parse().ok()?);

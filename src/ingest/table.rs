@@ -150,8 +150,7 @@ impl Table {
 
     /// Where a record's field lives (column `None` when the column is missing).
     pub fn origin(&self, record: &Record, field: usize) -> Origin {
-        self.grid
-            .origin(record.row, self.columns.get(field).copied().flatten())
+        self.grid.origin(record.row, self.columns.get(field).copied().flatten())
     }
 
     /// A record's value by field key.
@@ -256,14 +255,8 @@ mod tests {
             convert(&text("１２，０００"), FieldType::Number),
             Value::Number(dec!(12000))
         );
-        assert_eq!(
-            convert(&text(" 8000 "), FieldType::Number),
-            Value::Number(dec!(8000))
-        );
-        assert_eq!(
-            convert(&text("abc"), FieldType::Number),
-            Value::Bad("abc".into())
-        );
+        assert_eq!(convert(&text(" 8000 "), FieldType::Number), Value::Number(dec!(8000)));
+        assert_eq!(convert(&text("abc"), FieldType::Number), Value::Bad("abc".into()));
         assert_eq!(
             convert(&text("11010519491231002x "), FieldType::Id),
             Value::Text("11010519491231002X".into())
@@ -272,10 +265,7 @@ mod tests {
             convert(&Cell::Number(dec!(46082)), FieldType::Date),
             Value::Date(Date::new(2026, 3, 1).unwrap_or_else(|| panic!()))
         );
-        assert_eq!(
-            convert(&text("2026年1月"), FieldType::Period).display(),
-            "2026-01"
-        );
+        assert_eq!(convert(&text("2026年1月"), FieldType::Period).display(), "2026-01");
         assert_eq!(convert(&text("是"), FieldType::Bool), Value::Bool(true));
         assert_eq!(convert(&text("   "), FieldType::Text), Value::Empty);
     }

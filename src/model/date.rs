@@ -79,11 +79,7 @@ impl Date {
         let d = doy - (153 * mp + 2) / 5 + 1;
         let m = if mp < 10 { mp + 3 } else { mp - 9 };
         let y = if m <= 2 { y + 1 } else { y };
-        Date::new(
-            i32::try_from(y).ok()?,
-            u32::try_from(m).ok()?,
-            u32::try_from(d).ok()?,
-        )
+        Date::new(i32::try_from(y).ok()?, u32::try_from(m).ok()?, u32::try_from(d).ok()?)
     }
 
     /// Excel serial day number (1900 system; 25569 = 1970-01-01).
@@ -165,8 +161,7 @@ pub struct Period {
 
 impl Period {
     pub fn new(year: i32, month: u32) -> Option<Period> {
-        ((1..=12).contains(&month) && (1900..=9999).contains(&year))
-            .then_some(Period { year, month })
+        ((1..=12).contains(&month) && (1900..=9999).contains(&year)).then_some(Period { year, month })
     }
     pub fn year(self) -> i32 {
         self.year
@@ -244,9 +239,7 @@ impl FromStr for Period {
         {
             return Ok(p);
         }
-        Err(format!(
-            "`{s}` is not a period of the form YYYY-MM (e.g. 2026-03)"
-        ))
+        Err(format!("`{s}` is not a period of the form YYYY-MM (e.g. 2026-03)"))
     }
 }
 
@@ -258,9 +251,7 @@ impl Serialize for Period {
 
 impl<'de> Deserialize<'de> for Period {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -293,9 +284,7 @@ mod tests {
         assert_eq!(p.days(), 31);
         assert_eq!(p.previous().to_string(), "2026-02");
         assert_eq!(
-            "2026-01"
-                .parse::<Period>()
-                .map(|p| p.previous().to_string()),
+            "2026-01".parse::<Period>().map(|p| p.previous().to_string()),
             Ok("2025-12".into())
         );
         assert!("2026-13".parse::<Period>().is_err());

@@ -41,11 +41,7 @@ pub fn resident_id_check_char(first17: &str) -> Option<char> {
     if bytes.len() != 17 || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sum: u32 = bytes
-        .iter()
-        .zip(ID_WEIGHTS)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
+    let sum: u32 = bytes.iter().zip(ID_WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
     Some(char::from(ID_CHECK[(sum % 11) as usize]))
 }
 
@@ -99,9 +95,7 @@ pub fn birth_date(id18: &str) -> Option<Date> {
 }
 
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// Validates a unified social credit code; returns it upper-cased.
 pub fn uscc(raw: &str) -> Result<String, IdProblem> {
@@ -114,11 +108,7 @@ pub fn uscc(raw: &str) -> Result<String, IdProblem> {
         .map(|b| USCC_ALPHABET.iter().position(|&a| a == b).map(|p| p as u32))
         .collect();
     let values = values.ok_or(IdProblem::Characters)?;
-    let sum: u32 = values[..17]
-        .iter()
-        .zip(USCC_WEIGHTS)
-        .map(|(v, w)| v * w)
-        .sum();
+    let sum: u32 = values[..17].iter().zip(USCC_WEIGHTS).map(|(v, w)| v * w).sum();
     let check = (31 - sum % 31) % 31;
     if values[17] != check {
         return Err(IdProblem::CheckChar);

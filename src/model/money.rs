@@ -139,9 +139,7 @@ impl Rounding {
 }
 
 /// An exact CNY amount. Arithmetic never rounds; call [`Money::round`].
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money(Decimal);
 
@@ -294,30 +292,12 @@ mod tests {
 
     #[test]
     fn half_up_is_away_from_zero_not_bankers() {
-        assert_eq!(
-            r(Precision::Fen, RoundMode::HalfUp, dec!(2.345)),
-            dec!(2.35)
-        );
-        assert_eq!(
-            r(Precision::Fen, RoundMode::HalfUp, dec!(2.335)),
-            dec!(2.34)
-        );
-        assert_eq!(
-            r(Precision::Fen, RoundMode::HalfEven, dec!(2.345)),
-            dec!(2.34)
-        );
-        assert_eq!(
-            r(Precision::Fen, RoundMode::HalfUp, dec!(-2.345)),
-            dec!(-2.35)
-        );
-        assert_eq!(
-            r(Precision::Yuan, RoundMode::HalfUp, dec!(188.5)),
-            dec!(189)
-        );
-        assert_eq!(
-            r(Precision::Yuan, RoundMode::HalfUp, dec!(188.3)),
-            dec!(188)
-        );
+        assert_eq!(r(Precision::Fen, RoundMode::HalfUp, dec!(2.345)), dec!(2.35));
+        assert_eq!(r(Precision::Fen, RoundMode::HalfUp, dec!(2.335)), dec!(2.34));
+        assert_eq!(r(Precision::Fen, RoundMode::HalfEven, dec!(2.345)), dec!(2.34));
+        assert_eq!(r(Precision::Fen, RoundMode::HalfUp, dec!(-2.345)), dec!(-2.35));
+        assert_eq!(r(Precision::Yuan, RoundMode::HalfUp, dec!(188.5)), dec!(189));
+        assert_eq!(r(Precision::Yuan, RoundMode::HalfUp, dec!(188.3)), dec!(188));
     }
 
     #[test]
@@ -325,10 +305,7 @@ mod tests {
         assert_eq!(r(Precision::Jiao, RoundMode::Up, dec!(10.01)), dec!(10.1));
         assert_eq!(r(Precision::Jiao, RoundMode::Up, dec!(10.10)), dec!(10.1));
         assert_eq!(r(Precision::Jiao, RoundMode::Down, dec!(10.19)), dec!(10.1));
-        assert_eq!(
-            r(Precision::Jiao, RoundMode::HalfUp, dec!(10.15)),
-            dec!(10.2)
-        );
+        assert_eq!(r(Precision::Jiao, RoundMode::HalfUp, dec!(10.15)), dec!(10.2));
     }
 
     #[test]

@@ -85,26 +85,12 @@ pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u
     let mut used = Vec::new();
 
     let list = wb.add_worksheet();
-    list.set_name(sheet_name(
-        if zh { "问题清单" } else { "Findings" },
-        &mut used,
-    ))
-    .map_err(&e)?;
+    list.set_name(sheet_name(if zh { "问题清单" } else { "Findings" }, &mut used))
+        .map_err(&e)?;
     let headers: [&str; 8] = if zh {
-        [
-            "文件",
-            "工作表",
-            "单元格",
-            "代码",
-            "级别",
-            "问题",
-            "处理建议",
-            "值",
-        ]
+        ["文件", "工作表", "单元格", "代码", "级别", "问题", "处理建议", "值"]
     } else {
-        [
-            "File", "Sheet", "Cell", "Code", "Severity", "Message", "Hint", "Value",
-        ]
+        ["File", "Sheet", "Cell", "Code", "Severity", "Message", "Hint", "Value"]
     };
     let mut widths: Vec<u32> = headers.iter().map(|h| text_width(h)).collect();
     for (c, h) in headers.iter().enumerate() {
@@ -128,13 +114,11 @@ pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u
         }
     }
     for (c, w) in widths.iter().enumerate() {
-        list.set_column_width(c as u16, column_width(*w, 6, 60))
-            .map_err(&e)?;
+        list.set_column_width(c as u16, column_width(*w, 6, 60)).map_err(&e)?;
     }
     list.set_freeze_panes(1, 0).map_err(&e)?;
     if !findings.is_empty() {
-        list.autofilter(0, 0, findings.len() as u32, 7)
-            .map_err(&e)?;
+        list.autofilter(0, 0, findings.len() as u32, 7).map_err(&e)?;
     }
 
     // One highlighted copy per input sheet that has findings on cells.
@@ -166,9 +150,7 @@ pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u
             let c = col.unwrap_or(0);
             let entry = marks.entry((r, c)).or_insert((f.severity, Vec::new()));
             entry.0 = entry.0.min(f.severity);
-            entry
-                .1
-                .push(format!("[{}] {}", f.code, f.message.get(lang)));
+            entry.1.push(format!("[{}] {}", f.code, f.message.get(lang)));
         }
         for (r, row) in table.grid.rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {

@@ -1,14 +1,24 @@
 //! Rule files: the built-in defaults embedded in the binary, loading a
 //! workspace's `rules/` folder, and strict parsing with file/line errors.
 
+pub mod check;
+pub mod dated;
+pub mod iit;
+pub mod payroll;
 pub mod schema;
+pub mod social;
 pub mod validation;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use serde::de::DeserializeOwned;
+
 use crate::error::{Error, Result};
+use iit::IitRules;
+use payroll::PayrollRules;
 use schema::{InputSchema, InputsFile};
+use social::CityRules;
 use validation::{Check, Rule};
 
 /// The built-in rule files, by path relative to `rules/`.
@@ -29,6 +39,20 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "validation/monthly.toml",
         include_str!("../../rules/validation/monthly.toml"),
+    ),
+    ("iit/rates.toml", include_str!("../../rules/iit/rates.toml")),
+    ("iit/deductions.toml", include_str!("../../rules/iit/deductions.toml")),
+    ("iit/bonus.toml", include_str!("../../rules/iit/bonus.toml")),
+    ("social/beijing.toml", include_str!("../../rules/social/beijing.toml")),
+    ("social/shanghai.toml", include_str!("../../rules/social/shanghai.toml")),
+    (
+        "social/guangzhou.toml",
+        include_str!("../../rules/social/guangzhou.toml"),
+    ),
+    ("social/hangzhou.toml", include_str!("../../rules/social/hangzhou.toml")),
+    (
+        "payroll/components.toml",
+        include_str!("../../rules/payroll/components.toml"),
     ),
 ];
 
@@ -59,25 +83,23 @@ impl RuleFiles {
         Ok(RuleFiles { files })
     }
 
+    /// Parses one file strictly into `T`.
+    fn parse<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let text = self.get(path)?;
+        toml::from_str(text).map_err(|e| Error::toml(&format!("rules/{path}"), text, &e))
+    }
+
     fn get(&self, path: &str) -> Result<&str> {
-        self.files
-            .get(path)
-            .map(String::as_str)
-            .ok_or_else(|| Error::Config {
-                file: format!("rules/{path}"),
-                line: 0,
-                message: "file is missing (run `paybatch init` to restore the defaults)".into(),
-            })
+        self.files.get(path).map(String::as_str).ok_or_else(|| Error::Config {
+            file: format!("rules/{path}"),
+            line: 0,
+            message: "file is missing (run `paybatch init` to restore the defaults)".into(),
+        })
     }
 
     /// Paths under a folder, sorted.
-    pub fn under<'a>(
-        &'a self,
-        folder: &'a str,
-    ) -> impl Iterator<Item = (&'a String, &'a String)> + 'a {
-        self.files
-            .iter()
-            .filter(move |(p, _)| p.starts_with(folder))
+    pub fn under<'a>(&'a self, folder: &'a str) -> impl Iterator<Item = (&'a String, &'a String)> + 'a {
+        self.files.iter().filter(move |(p, _)| p.starts_with(folder))
     }
 }
 
@@ -105,20 +127,37 @@ fn collect_toml(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> 
 pub struct RuleSet {
     pub inputs: Vec<InputSchema>,
     pub validation: Vec<Rule>,
+    pub iit: IitRules,
+    pub cities: Vec<CityRules>,
+    pub payroll: PayrollRules,
 }
 
 impl RuleSet {
     pub fn load(files: &RuleFiles) -> Result<RuleSet> {
-        let inputs_text = files.get("inputs.toml")?;
-        let inputs: InputsFile = toml::from_str(inputs_text)
-            .map_err(|e| Error::toml("rules/inputs.toml", inputs_text, &e))?;
+        let inputs: InputsFile = files.parse("inputs.toml")?;
         let mut validation = Vec::new();
         for (path, text) in files.under("validation/") {
             validation.extend(validation::parse_file(&format!("rules/{path}"), text)?);
         }
+        let iit = IitRules {
+            rates: files.parse("iit/rates.toml")?,
+            deductions: files.parse("iit/deductions.toml")?,
+            bonus: files.parse("iit/bonus.toml")?,
+        };
+        let mut cities = Vec::new();
+        for (path, _) in files.under("social/") {
+            let mut city: CityRules = files.parse(path)?;
+            city.file = format!("rules/{path}");
+            cities.push(city);
+        }
+        let payroll_path = "payroll/components.toml";
+        let payroll = payroll::parse(&format!("rules/{payroll_path}"), files.get(payroll_path)?)?;
         let set = RuleSet {
             inputs: inputs.inputs,
             validation,
+            iit,
+            cities,
+            payroll,
         };
         set.cross_check()?;
         Ok(set)
@@ -126,6 +165,11 @@ impl RuleSet {
 
     pub fn builtin() -> Result<RuleSet> {
         RuleSet::load(&RuleFiles::builtin())
+    }
+
+    /// The social-insurance rules of a city (as written in the roster).
+    pub fn city(&self, name: &str) -> Option<&CityRules> {
+        self.cities.iter().find(|c| c.city == name)
     }
 
     pub fn schema(&self, kind: &str) -> Option<&InputSchema> {
@@ -140,8 +184,7 @@ impl RuleSet {
                 message: format!("rule {}: {what}", rule.code),
             };
             let field_exists = |input: &str, field: &str| -> Result<()> {
-                if input == "*" && field == "*" && matches!(rule.check, Check::Type | Check::Column)
-                {
+                if input == "*" && field == "*" && matches!(rule.check, Check::Type | Check::Column) {
                     return Ok(());
                 }
                 let schema = self
@@ -189,10 +232,7 @@ mod tests {
             "validation/extra.toml".into(),
             "[[rule]]\ncode = \"X1\"\ninput = \"roster\"\nfield = \"name\"\ncheck = \"required\"\nseverity = \"error\"\nmesage = { zh = \"x\" }\n".into(),
         );
-        let err = RuleSet::load(&files)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = RuleSet::load(&files).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.starts_with("rules/validation/extra.toml:7:"), "{err}");
         assert!(err.contains("mesage"), "{err}");
     }

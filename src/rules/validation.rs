@@ -95,10 +95,7 @@ pub enum Check {
     /// The cell is not blank.
     Required,
     /// A number within `[min, max]`.
-    Range {
-        min: Option<Decimal>,
-        max: Option<Decimal>,
-    },
+    Range { min: Option<Decimal>, max: Option<Decimal> },
     /// Text matching a regular expression (whole cell).
     Regex(regex_lite::Regex),
     /// One of a fixed list.
@@ -115,6 +112,11 @@ pub enum Check {
     ExistsIn { input: String, field: String },
     /// Rows sharing this value must share `key` (e.g. one ID number, one employee).
     OneKey { key: String },
+    /// A city that has a `rules/social/<city>.toml`.
+    KnownCity,
+    /// The declared base lies within the city's floor/cap for the period
+    /// (`kind` of base: `si` or `hf`, via `key`).
+    BaseInBounds { scheme: String },
 }
 
 /// A compiled rule.
@@ -174,11 +176,15 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>> {
                 "one_key" => Check::OneKey {
                     key: need(r.key.clone(), "key")?,
                 },
+                "known_city" => Check::KnownCity,
+                "base_in_bounds" => Check::BaseInBounds {
+                    scheme: need(r.key.clone(), "key")?,
+                },
                 other => {
                     return Err(Error::Rule {
                         file: file.into(),
                         message: format!(
-                            "rule {}: unknown check `{other}`; one of: type, column, required, range, regex, one_of, unique, identifier, date_order, in_period, exists_in, one_key",
+                            "rule {}: unknown check `{other}`; one of: type, column, required, range, regex, one_of, unique, identifier, date_order, in_period, exists_in, one_key, known_city, base_in_bounds",
                             r.code
                         ),
                     });

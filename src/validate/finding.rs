@@ -95,10 +95,7 @@ pub struct Tally {
 
 impl Tally {
     pub fn of(findings: &[Finding]) -> Tally {
-        let errors = findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count();
+        let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
         Tally {
             errors,
             warnings: findings.len() - errors,

@@ -14,6 +14,8 @@ use crate::ingest::inputs::InputSet;
 use crate::ingest::table::{Record, Table, Value};
 use crate::model::{Period, ids};
 use crate::rules::RuleSet;
+use crate::rules::dated::{Dated, in_force};
+use crate::rules::social::DeclaredBase;
 use crate::rules::validation::{Check, Condition, IdKind, Rule};
 
 /// A placeholder value in both languages.
@@ -68,7 +70,7 @@ pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Findi
             } else {
                 table.field(&rule.field).into_iter().collect()
             };
-            check_table(rule, table, &fields, inputs, period, &mut out);
+            check_table(rules, rule, table, &fields, inputs, period, &mut out);
         }
         // Uniqueness spans every table of the kind.
         match &rule.check {
@@ -95,15 +97,8 @@ fn applies(table: &Table, record: &Record, when: Option<&Condition>) -> bool {
 fn finding(rule: &Rule, table: &Table, record: &Record, field: usize, vars: &[Var]) -> Finding {
     let origin = table.origin(record, field);
     let def = &table.schema.fields[field];
-    let value = record
-        .values
-        .get(field)
-        .map(Value::display)
-        .unwrap_or_default();
-    let mut all = vec![
-        var("value", value.clone()),
-        var2("field", &def.label.zh, &def.label.en),
-    ];
+    let value = record.values.get(field).map(Value::display).unwrap_or_default();
+    let mut all = vec![var("value", value.clone()), var2("field", &def.label.zh, &def.label.en)];
     all.extend(vars.iter().map(|v| var2(v.name, &v.zh, &v.en)));
     Finding {
         code: rule.code.clone(),
@@ -120,6 +115,7 @@ fn finding(rule: &Rule, table: &Table, record: &Record, field: usize, vars: &[Va
 }
 
 fn check_table(
+    rules: &RuleSet,
     rule: &Rule,
     table: &Table,
     fields: &[usize],
@@ -175,28 +171,43 @@ fn check_table(
             if table.columns[f].is_none() {
                 continue;
             }
-            if let Some(vars) = check_value(rule, table, record, f, reference.as_ref(), period) {
+            let ctx = ValueCtx {
+                rules,
+                table,
+                record,
+                reference: reference.as_ref(),
+                period,
+            };
+            if let Some(vars) = check_value(rule, &ctx, f) {
                 out.push(finding(rule, table, record, f, &vars));
             }
         }
     }
 }
 
-/// `Some(vars)` when the value fails the rule.
-fn check_value(
-    rule: &Rule,
-    table: &Table,
-    record: &Record,
-    field: usize,
-    reference: Option<&HashSet<String>>,
+/// What a value check may look at besides the value.
+struct ValueCtx<'a> {
+    rules: &'a RuleSet,
+    table: &'a Table,
+    record: &'a Record,
+    reference: Option<&'a HashSet<String>>,
     period: Period,
-) -> Option<Vec<Var>> {
+}
+
+/// `Some(vars)` when the value fails the rule.
+fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>> {
+    let ValueCtx {
+        rules,
+        table,
+        record,
+        reference,
+        period,
+    } = *ctx;
     let value = record.values.get(field)?;
     match &rule.check {
         Check::Type => {
             let ty = table.schema.fields[field].ty;
-            matches!(value, Value::Bad(_))
-                .then(|| vec![var2("type", ty.label(true), ty.label(false))])
+            matches!(value, Value::Bad(_)).then(|| vec![var2("type", ty.label(true), ty.label(false))])
         }
         Check::Required => value.is_empty().then(Vec::new),
         Check::Range { min, max } => {
@@ -207,13 +218,11 @@ fn check_value(
                 vec![
                     var(
                         "min",
-                        min.map(|m| m.normalize().to_string())
-                            .unwrap_or_else(|| "-∞".into()),
+                        min.map(|m| m.normalize().to_string()).unwrap_or_else(|| "-∞".into()),
                     ),
                     var(
                         "max",
-                        max.map(|m| m.normalize().to_string())
-                            .unwrap_or_else(|| "+∞".into()),
+                        max.map(|m| m.normalize().to_string()).unwrap_or_else(|| "+∞".into()),
                     ),
                 ]
             })
@@ -224,8 +233,7 @@ fn check_value(
         }
         Check::OneOf(values) => {
             let text = value.as_text()?;
-            (!values.iter().any(|v| v == text))
-                .then(|| vec![var2("values", values.join("、"), values.join(", "))])
+            (!values.iter().any(|v| v == text)).then(|| vec![var2("values", values.join("、"), values.join(", "))])
         }
         Check::Identifier(kind) => {
             let text = value.as_text()?;
@@ -252,6 +260,36 @@ fn check_value(
                 return None;
             }
             (!reference?.contains(&value.display())).then(Vec::new)
+        }
+        Check::KnownCity => {
+            let city = value.as_text()?;
+            let known: Vec<&str> = rules.cities.iter().map(|c| c.city.as_str()).collect();
+            (!known.contains(&city)).then(|| vec![var2("values", known.join("、"), known.join(", "))])
+        }
+        Check::BaseInBounds { scheme } => {
+            let base = value.as_number()?;
+            let city_name = table.value(record, "city").display();
+            let city = rules.city(&city_name)?;
+            let declared = match scheme.as_str() {
+                "hf" => DeclaredBase::Hf,
+                _ => DeclaredBase::Si,
+            };
+            let bounds = city
+                .items
+                .iter()
+                .filter(|i| i.declared() == declared && i.in_force_on(period.first_day()))
+                .filter_map(|i| {
+                    let same: Vec<_> = city.bases.iter().filter(|b| b.scheme == i.scheme).cloned().collect();
+                    in_force(&same, period).cloned()
+                })
+                .find(|b| base < b.floor || base > b.cap)?;
+            let applied = base.max(bounds.floor).min(bounds.cap);
+            Some(vec![
+                var("city", city_name),
+                var("min", bounds.floor.normalize().to_string()),
+                var("max", bounds.cap.normalize().to_string()),
+                var("applied", applied.normalize().to_string()),
+            ])
         }
         Check::Column | Check::Unique | Check::OneKey { .. } => None,
     }

@@ -17,15 +17,7 @@ fn workspace_with_roster(name: &str, bytes: &[u8]) -> tempfile::TempDir {
 
 fn validate(ws: &Path, lang: &str) -> (Option<i32>, String) {
     let out = paybatch()
-        .args([
-            "validate",
-            "-p",
-            "2026-03",
-            "--no-report",
-            "--lang",
-            lang,
-            "-w",
-        ])
+        .args(["validate", "-p", "2026-03", "--no-report", "--lang", lang, "-w"])
         .arg(ws)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -46,10 +38,7 @@ fn empty_file() {
     let dir = workspace_with_roster("花名册.xlsx", b"");
     let (code, err) = validate(dir.path(), "en");
     assert_eq!(code, Some(3));
-    assert!(
-        err.starts_with("error: cannot open spreadsheet 花名册.xlsx"),
-        "{err}"
-    );
+    assert!(err.starts_with("error: cannot open spreadsheet 花名册.xlsx"), "{err}");
 }
 
 #[test]
@@ -86,20 +75,11 @@ fn gbk_csv_roster_is_read() {
     let (gbk, _, _) = encoding_rs::GBK.encode(text);
     let dir = workspace_with_roster("花名册.csv", &gbk);
     let out = paybatch()
-        .args([
-            "validate",
-            "-p",
-            "2026-03",
-            "--no-report",
-            "--format",
-            "json",
-            "-w",
-        ])
+        .args(["validate", "-p", "2026-03", "--no-report", "--format", "json", "-w"])
         .arg(dir.path())
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    let doc: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     let roster = doc["files"]
         .as_array()
         .and_then(|f| f.iter().find(|f| f["kind"] == "roster").cloned())
@@ -118,10 +98,7 @@ fn missing_sheet_names_the_choices() {
     std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
     let (code, err) = validate(dir.path(), "zh");
     assert_eq!(code, Some(3));
-    assert!(
-        err.contains("没有名为「离职」的工作表, 现有: 在职"),
-        "{err}"
-    );
+    assert!(err.contains("没有名为「离职」的工作表, 现有: 在职"), "{err}");
 }
 
 #[test]
@@ -129,18 +106,14 @@ fn rule_file_typo_names_file_line_and_key() {
     let dir = tempdir();
     paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     let rule = dir.path().join("rules/validation/roster.toml");
-    let text = std::fs::read_to_string(&rule).unwrap_or_default().replacen(
-        "severity = \"error\"",
-        "severty = \"error\"",
-        1,
-    );
+    let text =
+        std::fs::read_to_string(&rule)
+            .unwrap_or_default()
+            .replacen("severity = \"error\"", "severty = \"error\"", 1);
     std::fs::write(&rule, text).unwrap_or_else(|e| panic!("{e}"));
     let (code, err) = validate(dir.path(), "en");
     assert_eq!(code, Some(2));
-    assert!(
-        err.contains("rules/validation/roster.toml, line 9"),
-        "{err}"
-    );
+    assert!(err.contains("rules/validation/roster.toml, line 9"), "{err}");
     assert!(err.contains("severty"), "{err}");
 }
 

@@ -4,7 +4,7 @@
 use crate::util::{paybatch, stdout, tempdir};
 
 #[test]
-fn demo_validates_clean() {
+fn demo_validates_clean_and_computes_three_months() {
     let dir = tempdir();
     let out = paybatch()
         .arg("demo")
@@ -13,18 +13,14 @@ fn demo_validates_clean() {
         .unwrap_or_else(|e| panic!("{e}"));
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(
-        text.contains("2026-01 校验: 花名册 56 人, 4 个文件, 0 个错误, 0 个警告"),
-        "{text}"
-    );
-    assert!(
-        text.contains("2026-02 校验: 花名册 58 人, 6 个文件, 0 个错误, 0 个警告"),
-        "{text}"
-    );
-    assert!(
-        text.contains("2026-03 校验: 花名册 59 人, 6 个文件, 0 个错误, 0 个警告"),
-        "{text}"
-    );
+    for month in ["2026-01", "2026-02", "2026-03"] {
+        assert!(text.contains(&format!("{month} 校验: 0 个错误, 0 个警告")), "{text}");
+        assert!(dir.path().join("ledger").join(month).join("results.csv").is_file());
+        assert!(dir.path().join("ledger").join(month).join("register.xlsx").is_file());
+    }
+    assert!(text.contains("2026-01 计算: 56 人, 应发合计 1917248.27"), "{text}");
+    assert!(text.contains("2026-02 计算: 58 人"), "{text}");
+    assert!(text.contains("2026-03 计算: 59 人"), "{text}");
 }
 
 fn messy_workspace() -> tempfile::TempDir {
@@ -37,16 +33,13 @@ fn messy_workspace() -> tempfile::TempDir {
 fn messy_findings_are_exact() {
     let dir = messy_workspace();
     let out = paybatch()
-        .args([
-            "--lang", "en", "--format", "json", "validate", "--period", "2026-03",
-        ])
+        .args(["--lang", "en", "--format", "json", "validate", "--period", "2026-03"])
         .arg("--workspace")
         .arg(dir.path())
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(1));
-    let doc: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     let lines: Vec<String> = doc["findings"]
         .as_array()
         .map(|a| {
@@ -94,9 +87,7 @@ fn messy_text_report_is_chinese_by_default_and_writes_xlsx() {
     let names = wb.sheet_names();
     assert_eq!(names[0], "问题清单");
     assert!(names.iter().any(|n| n == "花名册-在职"), "{names:?}");
-    let list = wb
-        .worksheet_range("问题清单")
-        .unwrap_or_else(|e| panic!("{e}"));
+    let list = wb.worksheet_range("问题清单").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(list.height(), 26, "header + 25 findings");
     paybatch()
         .args(["validate", "-p", "2026-03", "-w"])

@@ -1,0 +1,79 @@
+//! The rules in force for one period, resolved once and shared by every
+//! employee: tax tables, deduction standards, bonus window, and for each
+//! city its items with their base bounds and its minimum wage.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::model::Period;
+use crate::rules::RuleSet;
+use crate::rules::dated::{Dated, in_force};
+use crate::rules::iit::{BasicDeduction, BonusPolicy, RateTable};
+use crate::rules::payroll::PayrollRules;
+use crate::rules::social::{BaseBounds, Item};
+
+/// A city's items in force with their base bounds.
+#[derive(Debug, Clone)]
+pub struct CityPeriod<'r> {
+    pub city: &'r str,
+    pub file: &'r str,
+    /// Items in force, each with its scheme's bounds (None: no base in force).
+    pub items: Vec<(&'r Item, Option<&'r BaseBounds>)>,
+    pub minimum_wage: Option<Decimal>,
+}
+
+/// Everything in force for a period.
+#[derive(Debug, Clone)]
+pub struct PeriodRules<'r> {
+    pub period: Period,
+    pub annual: Option<&'r RateTable>,
+    pub monthly: Option<&'r RateTable>,
+    pub basic: Option<&'r BasicDeduction>,
+    pub bonus_separate_allowed: bool,
+    pub bonus_policy: BonusPolicy,
+    pub payroll: &'r PayrollRules,
+    pub cities: HashMap<&'r str, CityPeriod<'r>>,
+}
+
+impl<'r> PeriodRules<'r> {
+    pub fn resolve(rules: &'r RuleSet, period: Period) -> Self {
+        let day = period.first_day();
+        let cities = rules
+            .cities
+            .iter()
+            .map(|c| {
+                let items = c
+                    .items
+                    .iter()
+                    .filter(|i| i.in_force_on(day))
+                    .map(|i| {
+                        let bounds = c
+                            .bases
+                            .iter()
+                            .rev()
+                            .find(|b| b.scheme == i.scheme && b.in_force_on(day));
+                        (i, bounds)
+                    })
+                    .collect();
+                let cp = CityPeriod {
+                    city: c.city.as_str(),
+                    file: c.file.as_str(),
+                    items,
+                    minimum_wage: in_force(&c.minimum_wage, period).map(|m| m.monthly),
+                };
+                (c.city.as_str(), cp)
+            })
+            .collect();
+        PeriodRules {
+            period,
+            annual: in_force(&rules.iit.rates.annual, period),
+            monthly: in_force(&rules.iit.rates.monthly, period),
+            basic: in_force(&rules.iit.deductions.basic, period),
+            bonus_separate_allowed: in_force(&rules.iit.bonus.separate_taxation, period).is_some(),
+            bonus_policy: rules.iit.bonus.policy.default,
+            payroll: &rules.payroll,
+            cities,
+        }
+    }
+}

@@ -1,0 +1,682 @@
+//! One employee-month, start to finish: days employed and proration,
+//! attendance deductions, overtime, variable pay, company formulas, gross,
+//! SI/HF, cumulative IIT, annual bonus, net pay and employer cost.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::context::PeriodRules;
+use super::iit::{self, BasicFlags, MonthIncome, Ytd};
+use super::input::EmployeeMonth;
+use super::trace::{Trace, TraceLine};
+use crate::i18n::Text;
+use crate::model::{Date, Period, Rounding};
+use crate::rules::payroll::{ItemKind, ProrationMethod};
+use crate::rules::validation::Severity;
+use crate::validate::Finding;
+
+/// One SI/HF item for one employee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SiLine {
+    pub key: String,
+    pub label: Text,
+    pub base: Decimal,
+    pub employer_rate: Decimal,
+    pub employee_rate: Decimal,
+    pub employer: Decimal,
+    pub employee: Decimal,
+}
+
+/// How the annual bonus was taxed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BonusResult {
+    pub amount: Decimal,
+    pub separate_tax: Decimal,
+    /// Extra wage tax this month if the bonus were merged.
+    pub merged_tax: Decimal,
+    pub separate: bool,
+    pub tax: Decimal,
+}
+
+/// Every figure of one employee-month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmployeeResult {
+    pub employee_id: String,
+    pub name: String,
+    pub id_type: String,
+    pub id_number: String,
+    pub department: String,
+    pub cost_center: String,
+    pub city: String,
+    pub bank_name: String,
+    pub bank_card: String,
+    pub phone: String,
+    pub hire_date: Date,
+    pub leave_date: Option<Date>,
+    pub days_employed: u32,
+    pub base_salary: Decimal,
+    pub base_pay: Decimal,
+    pub unpaid_leave_deduction: Decimal,
+    pub sick_leave_deduction: Decimal,
+    pub overtime: Decimal,
+    /// Totals by variable-pay kind (formula results included).
+    pub allowance: Decimal,
+    pub commission: Decimal,
+    pub bonus: Decimal,
+    pub retro: Decimal,
+    pub pre_tax_deduction: Decimal,
+    /// 应发工资: taxable wage income of the month (annual bonus excluded).
+    pub gross: Decimal,
+    pub tax_free: Decimal,
+    pub annual_bonus: Option<BonusResult>,
+    /// 应发合计 = gross + annual bonus.
+    pub total_pay: Decimal,
+    pub si: Vec<SiLine>,
+    pub si_employee: Decimal,
+    pub si_employer: Decimal,
+    /// This month's special additional deductions by item.
+    pub additional: [Decimal; 7],
+    /// Wage IIT withheld this month.
+    pub iit: Decimal,
+    pub bonus_tax: Decimal,
+    pub post_tax_deduction: Decimal,
+    pub damage_deduction: Decimal,
+    /// 实发工资.
+    pub net: Decimal,
+    pub employer_cost: Decimal,
+    pub ytd: Ytd,
+    #[serde(skip)]
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    pub trace: Vec<TraceLine>,
+}
+
+fn fen(v: Decimal) -> Decimal {
+    Rounding::FEN_HALF_UP.apply(v)
+}
+
+fn weekdays_between(from: Date, to: Date) -> u32 {
+    let mut n = 0;
+    let mut d = from.days_since_epoch();
+    while d <= to.days_since_epoch() {
+        if (d + 3).rem_euclid(7) < 5 {
+            n += 1;
+        }
+        d += 1;
+    }
+    n
+}
+
+/// Employment within the period: first and last day, or None.
+fn employed_span(e: &EmployeeMonth, period: Period) -> Option<(Date, Date)> {
+    let start = e.hire_date.max(period.first_day());
+    let end = e.leave_date.map_or(period.last_day(), |l| l.min(period.last_day()));
+    (start <= end).then_some((start, end))
+}
+
+fn finding(e: &EmployeeMonth, code: &str, severity: Severity, message: Text, hint: Text) -> Finding {
+    Finding {
+        code: code.into(),
+        severity,
+        file: e.origin.file.clone(),
+        sheet: e.origin.sheet.clone(),
+        row: Some(e.origin.row),
+        col: None,
+        field: e.employee_id.clone(),
+        value: String::new(),
+        message,
+        hint,
+    }
+}
+
+/// Computes one employee-month. `prior` is the year so far (None in
+/// January or for a first month with this employer).
+pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, trace_on: bool) -> EmployeeResult {
+    let mut t = Trace::new(trace_on);
+    let mut findings = Vec::new();
+    let period = pr.period;
+    let pay = pr.payroll;
+    let pay_file = pay.file.as_str();
+    let base = e.base_salary;
+
+    // ── days employed and base pay ──────────────────────────────────────
+    let span = employed_span(e, period);
+    let (days_employed, weekdays_employed) = span.map_or((0, 0), |(s, end)| {
+        (
+            u32::try_from(s.days_until(end) + 1).unwrap_or(0),
+            weekdays_between(s, end),
+        )
+    });
+    let full_month = span.is_some_and(|(s, end)| s == period.first_day() && end == period.last_day());
+    let month_days = Decimal::from(period.days());
+    let month_weekdays = Decimal::from(period.weekdays().max(1));
+    let daily = |method: ProrationMethod| match method {
+        ProrationMethod::CalendarDays => base / month_days,
+        ProrationMethod::PayDays => base / pay.pay_days.monthly,
+        ProrationMethod::WorkingDays => base / month_weekdays,
+    };
+    let method = pay.proration.method;
+    let base_raw = if full_month {
+        base
+    } else {
+        match method {
+            ProrationMethod::CalendarDays => base * Decimal::from(days_employed) / month_days,
+            ProrationMethod::PayDays => (daily(method) * Decimal::from(weekdays_employed)).min(base),
+            ProrationMethod::WorkingDays => base * Decimal::from(weekdays_employed) / month_weekdays,
+        }
+    };
+    let base_pay = fen(base_raw);
+    t.add(|| {
+        TraceLine::new("base_pay", Text::new("基本工资(折算)", "Base pay (prorated)"), base_pay)
+            .formula(if full_month {
+                "整月: 基本工资".to_string()
+            } else {
+                format!("{method:?}: 基本工资 × 在职天数折算")
+            })
+            .input("base_salary", base)
+            .input("days_employed", days_employed)
+            .input("weekdays_employed", weekdays_employed)
+            .input("days_in_month", period.days())
+            .input("weekdays_in_month", period.weekdays())
+            .rule(format!("{pay_file}#proration.method"))
+            .rounded(base_raw, Rounding::FEN_HALF_UP)
+    });
+
+    // ── attendance deductions ───────────────────────────────────────────
+    let att = e.attendance;
+    let unpaid_daily = daily(pay.proration.unpaid_leave_per_day);
+    let unpaid_raw = unpaid_daily * att.unpaid_leave_days;
+    let unpaid = fen(unpaid_raw).min(base_pay);
+    t.add(|| {
+        TraceLine::new(
+            "unpaid_leave_deduction",
+            Text::new("事假扣款", "Unpaid leave deduction"),
+            unpaid,
+        )
+        .formula("日工资 × 事假天数 (不超过折算后基本工资)")
+        .input("daily_wage", unpaid_daily)
+        .input("unpaid_leave_days", att.unpaid_leave_days)
+        .rule(format!("{pay_file}#proration.unpaid_leave_per_day"))
+        .rounded(unpaid_raw, Rounding::FEN_HALF_UP)
+    });
+    let city = pr.cities.get(e.city.as_str());
+    let min_wage = city.and_then(|c| c.minimum_wage);
+    let sick_raw = unpaid_daily * att.sick_leave_days * (Decimal::ONE - pay.sick_pay.paid_share);
+    let sick_room = min_wage.map_or(sick_raw, |mw| {
+        (base_pay - unpaid - pay.sick_pay.floor_share * mw).max(Decimal::ZERO)
+    });
+    let sick = fen(sick_raw.min(sick_room));
+    t.add(|| {
+        TraceLine::new(
+            "sick_leave_deduction",
+            Text::new("病假扣款", "Sick leave deduction"),
+            sick,
+        )
+        .formula("日工资 × 病假天数 × (1 − 病假工资比例), 且当月工资不低于最低工资 × 下限比例")
+        .input("daily_wage", unpaid_daily)
+        .input("sick_leave_days", att.sick_leave_days)
+        .input("paid_share", pay.sick_pay.paid_share)
+        .input("minimum_wage", min_wage.map_or("-".to_string(), |m| m.to_string()))
+        .input("floor_share", pay.sick_pay.floor_share)
+        .rule(format!("{pay_file}#sick_pay"))
+        .rounded(sick_raw.min(sick_room), Rounding::FEN_HALF_UP)
+    });
+
+    // ── overtime ────────────────────────────────────────────────────────
+    let hourly = base / pay.hourly_divisor();
+    let ot = &pay.overtime;
+    let ot_raw = hourly
+        * (att.ot_workday_hours * ot.workday + att.ot_restday_hours * ot.restday + att.ot_holiday_hours * ot.holiday);
+    let overtime = fen(ot_raw);
+    t.add(|| {
+        TraceLine::new("overtime", Text::new("加班工资", "Overtime pay"), overtime)
+            .formula(format!(
+                "基本工资 ÷ {} × (工作日小时 × {} + 休息日小时 × {} + 节假日小时 × {})",
+                pay.hourly_divisor().normalize(),
+                ot.workday,
+                ot.restday,
+                ot.holiday
+            ))
+            .input("base_salary", base)
+            .input("ot_workday_hours", att.ot_workday_hours)
+            .input("ot_restday_hours", att.ot_restday_hours)
+            .input("ot_holiday_hours", att.ot_holiday_hours)
+            .rule(format!("{pay_file}#overtime"))
+            .rounded(ot_raw, Rounding::FEN_HALF_UP)
+    });
+
+    // ── variable pay and formulas ───────────────────────────────────────
+    let mut kinds: HashMap<ItemKind, Decimal> = HashMap::new();
+    let mut tax_free = Decimal::ZERO;
+    for line in &e.lines {
+        let Some(def) = pay.item(&line.item) else { continue };
+        *kinds.entry(def.kind).or_default() += line.amount;
+        if def.tax_free {
+            tax_free += line.amount;
+        }
+        t.add(|| {
+            let mut tl = TraceLine::new(
+                format!("line.{}", def.kind.key()),
+                Text::new(line.item.clone(), line.item.clone()),
+                line.amount,
+            )
+            .formula(format!("变动项 {} ({})", line.origin, def.kind.key()))
+            .rule(format!("{pay_file}#item.{}", line.item));
+            if let Some(p) = line.belongs_to {
+                tl = tl.input("belongs_to", p);
+            }
+            tl
+        });
+    }
+    let mut vars: HashMap<String, Decimal> = HashMap::new();
+    vars.insert("base_salary".into(), base);
+    vars.insert("days_in_month".into(), Decimal::from(period.days()));
+    vars.insert("weekdays".into(), Decimal::from(period.weekdays()));
+    vars.insert("days_employed".into(), Decimal::from(days_employed));
+    vars.insert("unpaid_leave_days".into(), att.unpaid_leave_days);
+    vars.insert("sick_leave_days".into(), att.sick_leave_days);
+    vars.insert("ot_workday_hours".into(), att.ot_workday_hours);
+    vars.insert("ot_restday_hours".into(), att.ot_restday_hours);
+    vars.insert("ot_holiday_hours".into(), att.ot_holiday_hours);
+    for formula in &pay.formulas {
+        for k in ItemKind::ALL {
+            vars.insert(k.key().into(), kinds.get(&k).copied().unwrap_or_default());
+        }
+        match formula.expr.eval(&vars) {
+            Ok(raw) => {
+                let value = fen(raw);
+                *kinds.entry(formula.kind).or_default() += value;
+                t.add(|| {
+                    let mut used = Vec::new();
+                    formula.expr.variables(&mut used);
+                    let mut tl = TraceLine::new(
+                        format!("formula.{}", formula.name),
+                        Text::new(formula.name.clone(), formula.name.clone()),
+                        value,
+                    )
+                    .formula(formula.source_text.clone())
+                    .rule(format!("{}:{}", formula.file, formula.line))
+                    .rounded(raw, Rounding::FEN_HALF_UP);
+                    for v in used {
+                        let val = vars.get(&v).map(|d| d.to_string()).unwrap_or_default();
+                        tl = tl.input(&v, val);
+                    }
+                    tl
+                });
+            }
+            Err(err) => findings.push(finding(
+                e,
+                "C001",
+                Severity::Error,
+                Text::new(
+                    format!(
+                        "公式「{}」({}:{}) 无法计算: {err}",
+                        formula.name, formula.file, formula.line
+                    ),
+                    format!(
+                        "formula `{}` ({}:{}) failed: {err}",
+                        formula.name, formula.file, formula.line
+                    ),
+                ),
+                Text::new("请修改规则文件中的公式", "fix the formula in the rule file"),
+            )),
+        }
+    }
+    let kind = |k: ItemKind| fen(kinds.get(&k).copied().unwrap_or_default());
+    let (allowance, commission, bonus, retro) = (
+        kind(ItemKind::Allowance),
+        kind(ItemKind::Commission),
+        kind(ItemKind::Bonus),
+        kind(ItemKind::Retro),
+    );
+    let pre_tax = kind(ItemKind::PreTaxDeduction);
+    let annual_bonus_amount = kind(ItemKind::AnnualBonus);
+    let damage = kind(ItemKind::DamageDeduction);
+    let post_tax = kind(ItemKind::PostTaxDeduction);
+
+    let gross = base_pay - unpaid - sick + overtime + allowance + commission + bonus + retro - pre_tax;
+    t.add(|| {
+        TraceLine::new("gross", Text::new("应发工资", "Gross pay"), gross)
+            .formula("基本工资 − 事假扣款 − 病假扣款 + 加班工资 + 津贴 + 提成 + 奖金 + 补发 − 税前扣款")
+            .input("base_pay", base_pay)
+            .input("unpaid_leave_deduction", unpaid)
+            .input("sick_leave_deduction", sick)
+            .input("overtime", overtime)
+            .input("allowance", allowance)
+            .input("commission", commission)
+            .input("bonus", bonus)
+            .input("retro", retro)
+            .input("pre_tax_deduction", pre_tax)
+    });
+
+    // ── social insurance and housing fund ───────────────────────────────
+    let mut si = Vec::new();
+    match city {
+        None => findings.push(finding(
+            e,
+            "C002",
+            Severity::Error,
+            Text::new(
+                format!("参保城市「{}」没有社保规则, 未计算社保公积金", e.city),
+                format!("no social-insurance rules for city `{}`; SI/HF not computed", e.city),
+            ),
+            Text::new("在 rules/social/ 中新增该城市", "add the city under rules/social/"),
+        )),
+        Some(c) => {
+            for (item, bounds) in &c.items {
+                let Some(bounds) = bounds else {
+                    findings.push(finding(
+                        e,
+                        "C003",
+                        Severity::Error,
+                        Text::new(
+                            format!("{} {} 在 {period} 没有生效的缴费基数上下限", c.city, item.scheme),
+                            format!("{}: no `{}` base bounds in force for {period}", c.city, item.scheme),
+                        ),
+                        Text::new("运行 paybatch rules check 查看", "run `paybatch rules check`"),
+                    ));
+                    continue;
+                };
+                let declared = match item.declared() {
+                    crate::rules::social::DeclaredBase::Si => e.si_base,
+                    crate::rules::social::DeclaredBase::Hf => e.hf_base.or(e.si_base),
+                }
+                .unwrap_or(base);
+                let applied = declared.max(bounds.floor).min(bounds.cap);
+                let (er_rate, ee_rate) = match item.employee_chooses_rate {
+                    Some(choice) => {
+                        let r = e.hf_rate.unwrap_or(choice.default).max(choice.min).min(choice.max);
+                        (r, r)
+                    }
+                    None => (item.employer_rate, item.employee_rate),
+                };
+                let er_raw = applied * er_rate + item.employer_fixed;
+                let ee_raw = applied * ee_rate + item.employee_fixed;
+                let employer = item.rounding.apply(er_raw);
+                let employee = item.rounding.apply(ee_raw);
+                let rule = format!("{}#item.{} (valid_from {})", c.file, item.key, item.valid_from);
+                t.add(|| {
+                    TraceLine::new(
+                        format!("si.{}.base", item.key),
+                        Text::new(format!("{}基数", item.label.zh), format!("{} base", item.label.en)),
+                        applied,
+                    )
+                    .formula("申报基数限制在 [下限, 上限] 内")
+                    .input("declared", declared)
+                    .input("floor", bounds.floor)
+                    .input("cap", bounds.cap)
+                    .rule(format!(
+                        "{}#base.{} (valid_from {})",
+                        c.file, bounds.scheme, bounds.valid_from
+                    ))
+                });
+                for (side, rate, fixed, raw, value) in [
+                    ("employee", ee_rate, item.employee_fixed, ee_raw, employee),
+                    ("employer", er_rate, item.employer_fixed, er_raw, employer),
+                ] {
+                    t.add(|| {
+                        let (zh, en) = if side == "employee" {
+                            ("个人", "employee")
+                        } else {
+                            ("单位", "employer")
+                        };
+                        TraceLine::new(
+                            format!("si.{}.{side}", item.key),
+                            Text::new(format!("{}{zh}", item.label.zh), format!("{} ({en})", item.label.en)),
+                            value,
+                        )
+                        .formula("基数 × 费率 + 固定金额")
+                        .input("base", applied)
+                        .input("rate", rate)
+                        .input("fixed", fixed)
+                        .rule(rule.clone())
+                        .rounded(raw, item.rounding)
+                    });
+                }
+                si.push(SiLine {
+                    key: item.key.clone(),
+                    label: item.label.clone(),
+                    base: applied,
+                    employer_rate: er_rate,
+                    employee_rate: ee_rate,
+                    employer,
+                    employee,
+                });
+            }
+        }
+    }
+    let si_employee: Decimal = si.iter().map(|l| l.employee).sum();
+    let si_employer: Decimal = si.iter().map(|l| l.employer).sum();
+
+    // ── IIT: cumulative withholding and the annual bonus ────────────────
+    let prior = prior.copied().unwrap_or_default();
+    let additional: Decimal = e.additional.iter().copied().sum();
+    let flags = BasicFlags {
+        first_job_this_year: e.first_job_this_year,
+        prior_year_le_60k: e.prior_year_le_60k,
+    };
+    let month_income = MonthIncome {
+        month: period.month(),
+        income: gross,
+        tax_free,
+        special: si_employee,
+        additional,
+        other: Decimal::ZERO,
+    };
+    let (mut iit_tax, mut ytd, mut bonus_result, mut bonus_tax) = (Decimal::ZERO, prior, None, Decimal::ZERO);
+    match (pr.annual, pr.basic) {
+        (Some(table), Some(basic)) => {
+            let w = iit::withhold(table, basic, flags, &prior, &month_income);
+            let mut chosen = w;
+            if annual_bonus_amount > Decimal::ZERO {
+                let merged = iit::withhold(
+                    table,
+                    basic,
+                    flags,
+                    &prior,
+                    &MonthIncome {
+                        income: gross + annual_bonus_amount,
+                        ..month_income
+                    },
+                );
+                let merged_extra = merged.this_month - w.this_month;
+                let (sep_tax, _, _) = pr.monthly.map_or((Decimal::ZERO, Decimal::ZERO, Decimal::ZERO), |m| {
+                    iit::bonus_separate_tax(m, annual_bonus_amount)
+                });
+                let separate_ok = pr.bonus_separate_allowed && pr.monthly.is_some();
+                let separate = iit::choose_bonus(pr.bonus_policy, separate_ok, sep_tax, merged_extra);
+                if separate {
+                    bonus_tax = sep_tax;
+                } else {
+                    chosen = merged;
+                }
+                let br = BonusResult {
+                    amount: annual_bonus_amount,
+                    separate_tax: sep_tax,
+                    merged_tax: merged_extra,
+                    separate,
+                    tax: if separate { sep_tax } else { merged_extra },
+                };
+                t.add(|| {
+                    TraceLine::new(
+                        "annual_bonus_tax",
+                        Text::new("全年一次性奖金个税", "Annual bonus tax"),
+                        br.tax,
+                    )
+                    .formula(if separate {
+                        "单独计税: 奖金 × 税率 − 速算扣除数 (按奖金 ÷ 12 查月度税率表)"
+                    } else {
+                        "并入当月工资按累计预扣法计税"
+                    })
+                    .input("bonus", annual_bonus_amount)
+                    .input("separate_tax", sep_tax)
+                    .input("merged_tax", merged_extra)
+                    .input("policy", format!("{:?}", pr.bonus_policy))
+                    .input("separate_allowed", separate_ok)
+                    .rule("rules/iit/bonus.toml#policy.default; rules/iit/rates.toml#monthly")
+                });
+                bonus_result = Some(br);
+            }
+            iit_tax = chosen.this_month;
+            ytd = chosen.ytd;
+            let c = chosen;
+            t.add(|| {
+                TraceLine::new(
+                    "iit",
+                    Text::new("本期预扣个税(工资)", "IIT withheld (wages)"),
+                    c.this_month,
+                )
+                .formula("累计应纳税额 − 累计已预扣税额 (不小于0); 累计应纳税额 = 应纳税所得额 × 税率 − 速算扣除数")
+                .input("cumulative_income", c.ytd.income)
+                .input("cumulative_tax_free", c.ytd.tax_free)
+                .input("cumulative_basic_deduction", c.ytd.basic)
+                .input("cumulative_special_deduction", c.ytd.special)
+                .input("cumulative_additional_deduction", c.ytd.additional)
+                .input("cumulative_other_deduction", c.ytd.other)
+                .input("taxable", c.taxable)
+                .input("rate", c.rate)
+                .input("quick_deduction", c.quick_deduction)
+                .input("cumulative_tax", c.cumulative_tax)
+                .input("prior_withheld", prior.tax_withheld)
+                .input("months", c.ytd.months)
+                .rule("rules/iit/rates.toml#annual; rules/iit/deductions.toml#basic")
+                .rounded(c.taxable * c.rate - c.quick_deduction, Rounding::FEN_HALF_UP)
+            });
+        }
+        _ => findings.push(finding(
+            e,
+            "C004",
+            Severity::Error,
+            Text::new(
+                format!("{period} 没有生效的个税税率表或减除费用"),
+                format!("no IIT tables in force for {period}"),
+            ),
+            Text::new("运行 paybatch rules check 查看", "run `paybatch rules check`"),
+        )),
+    }
+    for (slot, add) in ytd.additional_items.iter_mut().zip(e.additional) {
+        *slot += add;
+    }
+    // A separately taxed bonus has its own tax (`bonus_tax`); a merged
+    // bonus's tax is inside `iit_tax`.
+    let total_pay = gross + annual_bonus_amount;
+    let net = total_pay - si_employee - iit_tax - bonus_tax - post_tax - damage;
+    let employer_cost = total_pay + si_employer;
+    t.add(|| {
+        TraceLine::new("net", Text::new("实发工资", "Net pay"), net)
+            .formula("应发合计 − 社保公积金个人部分 − 个税 − 年终奖个税 − 税后扣款 − 赔偿扣款")
+            .input("total_pay", total_pay)
+            .input("si_employee", si_employee)
+            .input("iit", iit_tax)
+            .input("bonus_tax", bonus_tax)
+            .input("post_tax_deduction", post_tax)
+            .input("damage_deduction", damage)
+    });
+
+    // ── findings that must not pass silently ────────────────────────────
+    if net < Decimal::ZERO {
+        findings.push(finding(
+            e,
+            "C010",
+            Severity::Error,
+            Text::new(
+                format!("{} {} 实发工资为负数 ({net})", e.employee_id, e.name),
+                format!("{} {}: net pay is negative ({net})", e.employee_id, e.name),
+            ),
+            Text::new(
+                "核对扣款项, 或改为下月扣回",
+                "check the deductions or recover them next month",
+            ),
+        ));
+    }
+    if let Some(mw) = min_wage
+        && full_month
+        && att.unpaid_leave_days.is_zero()
+        && att.sick_leave_days.is_zero()
+        && gross < mw
+    {
+        findings.push(finding(
+            e,
+            "C011",
+            Severity::Warning,
+            Text::new(
+                format!(
+                    "{} {} 整月出勤, 应发工资 {gross} 低于{}最低工资 {mw}",
+                    e.employee_id, e.name, e.city
+                ),
+                format!(
+                    "{} {}: full month, gross {gross} is below {}'s minimum wage {mw}",
+                    e.employee_id, e.name, e.city
+                ),
+            ),
+            Text::new("核对基本工资", "check the base salary"),
+        ));
+    }
+    let damage_cap = fen(gross * pay.deductions.damage_cap_share);
+    if damage > damage_cap {
+        findings.push(finding(
+            e,
+            "C012",
+            Severity::Error,
+            Text::new(
+                format!(
+                    "{} {} 赔偿扣款 {damage} 超过当月工资的 20% ({damage_cap})",
+                    e.employee_id, e.name
+                ),
+                format!(
+                    "{} {}: damage deduction {damage} exceeds 20% of the wage ({damage_cap})",
+                    e.employee_id, e.name
+                ),
+            ),
+            Text::new(
+                "工资支付暂行规定第十六条: 每月扣除不得超过 20%",
+                "at most 20% a month may be deducted",
+            ),
+        ));
+    }
+
+    EmployeeResult {
+        employee_id: e.employee_id.clone(),
+        name: e.name.clone(),
+        id_type: e.id_type.clone(),
+        id_number: e.id_number.clone(),
+        department: e.department.clone(),
+        cost_center: e.cost_center.clone(),
+        city: e.city.clone(),
+        bank_name: e.bank_name.clone(),
+        bank_card: e.bank_card.clone(),
+        phone: e.phone.clone(),
+        hire_date: e.hire_date,
+        leave_date: e.leave_date,
+        days_employed,
+        base_salary: base,
+        base_pay,
+        unpaid_leave_deduction: unpaid,
+        sick_leave_deduction: sick,
+        overtime,
+        allowance,
+        commission,
+        bonus,
+        retro,
+        pre_tax_deduction: pre_tax,
+        gross,
+        tax_free,
+        annual_bonus: bonus_result,
+        total_pay,
+        si,
+        si_employee,
+        si_employer,
+        additional: e.additional,
+        iit: iit_tax,
+        bonus_tax,
+        post_tax_deduction: post_tax,
+        damage_deduction: damage,
+        net,
+        employer_cost,
+        ytd,
+        findings,
+        trace: t.lines,
+    }
+}

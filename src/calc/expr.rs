@@ -1,0 +1,421 @@
+//! A small, sandboxed expression language for company formulas in rule
+//! files, over exact decimals: numbers, variables, `+ - * /`, comparisons,
+//! `&& || !`, and the functions `min`, `max`, `abs`, `if`, `round`.
+//! No loops, no I/O, no floats: a formula can only compute a number.
+//! Parse errors carry the column; evaluation errors name the variable.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::model::{Precision, RoundMode, Rounding};
+
+/// A parsed formula.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Num(Decimal),
+    Var(String),
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Bin(Op, Box<Expr>, Box<Expr>),
+    Call(String, Vec<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+/// What went wrong, with the 1-based column for parse errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExprError {
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ExprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.column > 0 {
+            write!(f, "column {}: {}", self.column, self.message)
+        } else {
+            f.write_str(&self.message)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Num(Decimal),
+    Ident(String),
+    Sym(&'static str),
+}
+
+fn lex(src: &str) -> Result<Vec<(Tok, usize)>, ExprError> {
+    let chars: Vec<char> = src.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let col = i + 1;
+        if c.is_whitespace() {
+            i += 1;
+        } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                i += 1;
+            }
+            let text: String = chars[start..i].iter().collect();
+            let n = Decimal::from_str(&text).map_err(|_| ExprError {
+                column: col,
+                message: format!("`{text}` is not a number"),
+            })?;
+            out.push((Tok::Num(n), col));
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            out.push((Tok::Ident(chars[start..i].iter().collect()), col));
+        } else {
+            let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+            let sym = ["==", "!=", "<=", ">=", "&&", "||"]
+                .into_iter()
+                .find(|s| *s == two)
+                .or_else(|| {
+                    ["+", "-", "*", "/", "<", ">", "!", "(", ")", ","]
+                        .into_iter()
+                        .find(|s| s.starts_with(c))
+                })
+                .ok_or_else(|| ExprError {
+                    column: col,
+                    message: format!("unexpected character `{c}`"),
+                })?;
+            i += sym.len();
+            out.push((Tok::Sym(sym), col));
+        }
+    }
+    Ok(out)
+}
+
+struct Parser {
+    toks: Vec<(Tok, usize)>,
+    pos: usize,
+    end_col: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|(t, _)| t)
+    }
+    fn col(&self) -> usize {
+        self.toks.get(self.pos).map_or(self.end_col, |(_, c)| *c)
+    }
+    fn eat(&mut self, sym: &str) -> bool {
+        if self.peek()
+            == Some(&Tok::Sym(match sym {
+                "(" => "(",
+                ")" => ")",
+                "," => ",",
+                _ => return false,
+            }))
+        {
+            self.pos += 1;
+            return true;
+        }
+        false
+    }
+    fn err(&self, message: impl Into<String>) -> ExprError {
+        ExprError {
+            column: self.col(),
+            message: message.into(),
+        }
+    }
+    fn binary(
+        &mut self,
+        ops: &[(&'static str, Op)],
+        next: fn(&mut Parser) -> Result<Expr, ExprError>,
+    ) -> Result<Expr, ExprError> {
+        let mut left = next(self)?;
+        while let Some(Tok::Sym(s)) = self.peek() {
+            let Some((_, op)) = ops.iter().find(|(sym, _)| sym == s) else {
+                break;
+            };
+            let op = *op;
+            self.pos += 1;
+            let right = next(self)?;
+            left = Expr::Bin(op, Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+    fn or(&mut self) -> Result<Expr, ExprError> {
+        self.binary(&[("||", Op::Or)], Parser::and)
+    }
+    fn and(&mut self) -> Result<Expr, ExprError> {
+        self.binary(&[("&&", Op::And)], Parser::cmp)
+    }
+    fn cmp(&mut self) -> Result<Expr, ExprError> {
+        self.binary(
+            &[
+                ("==", Op::Eq),
+                ("!=", Op::Ne),
+                ("<=", Op::Le),
+                (">=", Op::Ge),
+                ("<", Op::Lt),
+                (">", Op::Gt),
+            ],
+            Parser::add,
+        )
+    }
+    fn add(&mut self) -> Result<Expr, ExprError> {
+        self.binary(&[("+", Op::Add), ("-", Op::Sub)], Parser::mul)
+    }
+    fn mul(&mut self) -> Result<Expr, ExprError> {
+        self.binary(&[("*", Op::Mul), ("/", Op::Div)], Parser::unary)
+    }
+    fn unary(&mut self) -> Result<Expr, ExprError> {
+        match self.peek() {
+            Some(Tok::Sym("-")) => {
+                self.pos += 1;
+                Ok(Expr::Neg(Box::new(self.unary()?)))
+            }
+            Some(Tok::Sym("!")) => {
+                self.pos += 1;
+                Ok(Expr::Not(Box::new(self.unary()?)))
+            }
+            _ => self.primary(),
+        }
+    }
+    fn primary(&mut self) -> Result<Expr, ExprError> {
+        match self.peek().cloned() {
+            Some(Tok::Num(n)) => {
+                self.pos += 1;
+                Ok(Expr::Num(n))
+            }
+            Some(Tok::Ident(name)) => {
+                self.pos += 1;
+                if self.eat("(") {
+                    let mut args = Vec::new();
+                    if !self.eat(")") {
+                        loop {
+                            args.push(self.or()?);
+                            if self.eat(")") {
+                                break;
+                            }
+                            if !self.eat(",") {
+                                return Err(self.err("expected `,` or `)`"));
+                            }
+                        }
+                    }
+                    check_arity(&name, args.len()).map_err(|m| self.err(m))?;
+                    Ok(Expr::Call(name, args))
+                } else {
+                    Ok(Expr::Var(name))
+                }
+            }
+            Some(Tok::Sym("(")) => {
+                self.pos += 1;
+                let e = self.or()?;
+                if !self.eat(")") {
+                    return Err(self.err("expected `)`"));
+                }
+                Ok(e)
+            }
+            Some(other) => Err(self.err(format!("unexpected `{}`", tok_text(&other)))),
+            None => Err(self.err("the formula ends too early")),
+        }
+    }
+}
+
+fn tok_text(t: &Tok) -> String {
+    match t {
+        Tok::Num(n) => n.to_string(),
+        Tok::Ident(s) => s.clone(),
+        Tok::Sym(s) => (*s).to_string(),
+    }
+}
+
+fn check_arity(name: &str, n: usize) -> Result<(), String> {
+    let ok = match name {
+        "min" | "max" => n >= 2,
+        "abs" => n == 1,
+        "if" => n == 3,
+        "round" => n == 2,
+        _ => return Err(format!("unknown function `{name}`; use min, max, abs, if, round")),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("wrong number of arguments to `{name}`"))
+    }
+}
+
+/// Parses a formula.
+pub fn parse(src: &str) -> Result<Expr, ExprError> {
+    let toks = lex(src)?;
+    let mut p = Parser {
+        end_col: src.chars().count() + 1,
+        toks,
+        pos: 0,
+    };
+    let e = p.or()?;
+    if p.pos < p.toks.len() {
+        return Err(p.err("unexpected text after the formula"));
+    }
+    Ok(e)
+}
+
+fn truth(d: Decimal) -> bool {
+    !d.is_zero()
+}
+
+fn flag(b: bool) -> Decimal {
+    if b { Decimal::ONE } else { Decimal::ZERO }
+}
+
+impl Expr {
+    /// Variables the formula reads.
+    pub fn variables(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Num(_) => {}
+            Expr::Var(v) => {
+                if !out.contains(v) {
+                    out.push(v.clone());
+                }
+            }
+            Expr::Neg(e) | Expr::Not(e) => e.variables(out),
+            Expr::Bin(_, a, b) => {
+                a.variables(out);
+                b.variables(out);
+            }
+            Expr::Call(_, args) => args.iter().for_each(|a| a.variables(out)),
+        }
+    }
+
+    /// Evaluates with exact decimals; unknown variables and division by
+    /// zero are errors, never panics.
+    pub fn eval(&self, vars: &HashMap<String, Decimal>) -> Result<Decimal, ExprError> {
+        let fail = |m: String| ExprError { column: 0, message: m };
+        Ok(match self {
+            Expr::Num(n) => *n,
+            Expr::Var(v) => *vars.get(v).ok_or_else(|| fail(format!("unknown variable `{v}`")))?,
+            Expr::Neg(e) => -e.eval(vars)?,
+            Expr::Not(e) => flag(!truth(e.eval(vars)?)),
+            Expr::Bin(op, a, b) => {
+                let x = a.eval(vars)?;
+                // Short-circuit logic.
+                match op {
+                    Op::And if !truth(x) => return Ok(Decimal::ZERO),
+                    Op::Or if truth(x) => return Ok(Decimal::ONE),
+                    _ => {}
+                }
+                let y = b.eval(vars)?;
+                match op {
+                    Op::Add => x.checked_add(y).ok_or_else(|| fail("overflow".into()))?,
+                    Op::Sub => x.checked_sub(y).ok_or_else(|| fail("overflow".into()))?,
+                    Op::Mul => x.checked_mul(y).ok_or_else(|| fail("overflow".into()))?,
+                    Op::Div => x.checked_div(y).ok_or_else(|| fail("division by zero".into()))?,
+                    Op::Eq => flag(x == y),
+                    Op::Ne => flag(x != y),
+                    Op::Lt => flag(x < y),
+                    Op::Le => flag(x <= y),
+                    Op::Gt => flag(x > y),
+                    Op::Ge => flag(x >= y),
+                    Op::And | Op::Or => flag(truth(y)),
+                }
+            }
+            Expr::Call(name, args) => match name.as_str() {
+                "if" => {
+                    if truth(args[0].eval(vars)?) {
+                        args[1].eval(vars)?
+                    } else {
+                        args[2].eval(vars)?
+                    }
+                }
+                "abs" => args[0].eval(vars)?.abs(),
+                "round" => {
+                    let x = args[0].eval(vars)?;
+                    let places = args[1].eval(vars)?;
+                    let rounding = match places.normalize().to_string().as_str() {
+                        "0" => Rounding::new(Precision::Yuan, RoundMode::HalfUp),
+                        "1" => Rounding::new(Precision::Jiao, RoundMode::HalfUp),
+                        "2" => Rounding::new(Precision::Fen, RoundMode::HalfUp),
+                        other => return Err(fail(format!("round(x, {other}): places must be 0, 1 or 2"))),
+                    };
+                    rounding.apply(x)
+                }
+                "min" | "max" => {
+                    let mut best = args[0].eval(vars)?;
+                    for a in &args[1..] {
+                        let v = a.eval(vars)?;
+                        if (name == "min" && v < best) || (name == "max" && v > best) {
+                            best = v;
+                        }
+                    }
+                    best
+                }
+                other => return Err(fail(format!("unknown function `{other}`"))),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn eval(src: &str, vars: &[(&str, Decimal)]) -> Result<Decimal, ExprError> {
+        let map = vars.iter().map(|(k, v)| ((*k).to_string(), *v)).collect();
+        parse(src)?.eval(&map)
+    }
+
+    #[test]
+    fn arithmetic_is_exact_and_precedence_holds() {
+        assert_eq!(eval("0.1 + 0.2", &[]), Ok(dec!(0.3)));
+        assert_eq!(eval("2 + 3 * 4", &[]), Ok(dec!(14)));
+        assert_eq!(eval("(2 + 3) * 4", &[]), Ok(dec!(20)));
+        assert_eq!(eval("-base / 21.75 * 2", &[("base", dec!(21750))]), Ok(dec!(-2000)));
+        assert_eq!(eval("round(10 / 3, 2)", &[]), Ok(dec!(3.33)));
+        assert_eq!(eval("round(2.345, 2)", &[]), Ok(dec!(2.35)));
+    }
+
+    #[test]
+    fn logic_and_functions() {
+        let v = [("a", dec!(0)), ("b", dec!(31))];
+        assert_eq!(eval("if(a == 0 && b >= 28, 200, 0)", &v), Ok(dec!(200)));
+        assert_eq!(eval("if(!(a == 0) || b < 28, 200, 0)", &v), Ok(dec!(0)));
+        assert_eq!(eval("max(1, 5, 3) - min(4, 2)", &[]), Ok(dec!(3)));
+        assert_eq!(eval("abs(-7)", &[]), Ok(dec!(7)));
+    }
+
+    #[test]
+    fn errors_are_values_not_panics() {
+        assert_eq!(
+            eval("1 / 0", &[]).map_err(|e| e.message),
+            Err("division by zero".into())
+        );
+        assert_eq!(
+            eval("x + 1", &[]).map_err(|e| e.message),
+            Err("unknown variable `x`".into())
+        );
+        assert_eq!(parse("1 +").map_err(|e| e.column), Err(4));
+        assert_eq!(parse("1 $ 2").map_err(|e| e.column), Err(3));
+        assert!(parse("foo(1)").is_err());
+        assert!(parse("if(1, 2)").is_err());
+        assert!(parse("(1 + 2").is_err());
+        assert!(parse("1 2").is_err());
+    }
+}

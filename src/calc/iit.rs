@@ -1,0 +1,224 @@
+//! Individual income tax: cumulative withholding (STA 2018 No. 61) with the
+//! first-job (STA 2020 No. 13) and prior-year ≤ 60k (STA 2020 No. 19)
+//! rules, and the annual one-off bonus (财税〔2018〕164号) separate or merged.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::model::Rounding;
+use crate::rules::iit::{BasicDeduction, BonusPolicy, RateTable};
+
+/// Cumulative figures for the tax year up to and including a month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ytd {
+    /// Months employed with this employer in the tax year.
+    pub months: u32,
+    pub income: Decimal,
+    pub tax_free: Decimal,
+    pub basic: Decimal,
+    pub special: Decimal,
+    pub additional: Decimal,
+    pub other: Decimal,
+    /// 累计已预扣预缴税额.
+    pub tax_withheld: Decimal,
+    /// Cumulative special additional deductions per item, in the order of
+    /// [`crate::calc::input::ADDITIONAL_ITEMS`].
+    pub additional_items: [Decimal; 7],
+}
+
+/// How the basic deduction is counted for an employee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BasicFlags {
+    pub first_job_this_year: bool,
+    pub prior_year_le_60k: bool,
+}
+
+/// The month's inputs to the cumulative formula.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MonthIncome {
+    /// Calendar month number (1–12).
+    pub month: u32,
+    pub income: Decimal,
+    pub tax_free: Decimal,
+    pub special: Decimal,
+    pub additional: Decimal,
+    pub other: Decimal,
+}
+
+/// Result of one month's cumulative withholding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Withholding {
+    pub ytd: Ytd,
+    pub taxable: Decimal,
+    pub rate: Decimal,
+    pub quick_deduction: Decimal,
+    /// 累计应纳税额 (rounded to the fen).
+    pub cumulative_tax: Decimal,
+    /// 本期应扣缴税额 (never negative).
+    pub this_month: Decimal,
+}
+
+/// 累计减除费用 for the month.
+pub fn cumulative_basic(rule: &BasicDeduction, flags: BasicFlags, months: u32, month: u32) -> Decimal {
+    if flags.prior_year_le_60k {
+        rule.prior_year_low_income_annual
+    } else if flags.first_job_this_year {
+        rule.monthly * Decimal::from(month)
+    } else {
+        rule.monthly * Decimal::from(months)
+    }
+}
+
+/// One month of cumulative withholding on top of `prior` (the year so far).
+pub fn withhold(
+    table: &RateTable,
+    basic_rule: &BasicDeduction,
+    flags: BasicFlags,
+    prior: &Ytd,
+    month: &MonthIncome,
+) -> Withholding {
+    let months = prior.months + 1;
+    let mut ytd = *prior;
+    ytd.months = months;
+    ytd.income += month.income;
+    ytd.tax_free += month.tax_free;
+    ytd.special += month.special;
+    ytd.additional += month.additional;
+    ytd.other += month.other;
+    ytd.basic = cumulative_basic(basic_rule, flags, months, month.month);
+    let taxable = (ytd.income - ytd.tax_free - ytd.basic - ytd.special - ytd.additional - ytd.other).max(Decimal::ZERO);
+    let (rate, quick) = table
+        .bracket(taxable)
+        .map_or((Decimal::ZERO, Decimal::ZERO), |b| (b.rate, b.quick_deduction));
+    let cumulative_tax = Rounding::FEN_HALF_UP.apply(taxable * rate - quick).max(Decimal::ZERO);
+    let this_month = (cumulative_tax - prior.tax_withheld).max(Decimal::ZERO);
+    ytd.tax_withheld = prior.tax_withheld + this_month;
+    Withholding {
+        ytd,
+        taxable,
+        rate,
+        quick_deduction: quick,
+        cumulative_tax,
+        this_month,
+    }
+}
+
+/// Tax on an annual bonus taxed separately: bracket on bonus ÷ 12 in the
+/// monthly table, tax = bonus × rate − quick deduction, to the fen.
+pub fn bonus_separate_tax(monthly: &RateTable, bonus: Decimal) -> (Decimal, Decimal, Decimal) {
+    if bonus <= Decimal::ZERO {
+        return (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    }
+    let per_month = bonus / Decimal::from(12);
+    let (rate, quick) = monthly
+        .bracket(per_month)
+        .map_or((Decimal::ZERO, Decimal::ZERO), |b| (b.rate, b.quick_deduction));
+    let tax = Rounding::FEN_HALF_UP.apply(bonus * rate - quick).max(Decimal::ZERO);
+    (tax, rate, quick)
+}
+
+/// Which treatment wins under a policy; ties go to separate taxation.
+pub fn choose_bonus(policy: BonusPolicy, separate_allowed: bool, separate_tax: Decimal, merged_tax: Decimal) -> bool {
+    if !separate_allowed {
+        return false;
+    }
+    match policy {
+        BonusPolicy::Separate => true,
+        BonusPolicy::Merged => false,
+        BonusPolicy::Cheaper => separate_tax <= merged_tax,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+    use rust_decimal_macros::dec;
+
+    fn rules() -> RuleSet {
+        RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn month(m: u32, wage: Decimal, special: Decimal, additional: Decimal) -> MonthIncome {
+        MonthIncome {
+            month: m,
+            income: wage,
+            special,
+            additional,
+            ..MonthIncome::default()
+        }
+    }
+
+    #[test]
+    fn sta_example_2_month_by_month() {
+        let r = rules();
+        let (table, basic) = (&r.iit.rates.annual[0], &r.iit.deductions.basic[0]);
+        let expected = [555, 625, 1850, 1850, 1850, 1850, 1850, 2250, 3700, 3700, 3700, 3700];
+        let mut ytd = Ytd::default();
+        for (i, want) in expected.iter().enumerate() {
+            let w = withhold(
+                table,
+                basic,
+                BasicFlags::default(),
+                &ytd,
+                &month(i as u32 + 1, dec!(30000), dec!(4500), dec!(2000)),
+            );
+            assert_eq!(w.this_month, Decimal::from(*want), "month {}", i + 1);
+            ytd = w.ytd;
+        }
+        assert_eq!(ytd.tax_withheld, dec!(27480));
+    }
+
+    #[test]
+    fn mid_year_joiner_counts_from_hire_month() {
+        let r = rules();
+        let basic = &r.iit.deductions.basic[0];
+        // Hired in June: 5,000 in June, 10,000 in July.
+        assert_eq!(cumulative_basic(basic, BasicFlags::default(), 1, 6), dec!(5000));
+        assert_eq!(cumulative_basic(basic, BasicFlags::default(), 2, 7), dec!(10000));
+        // First job of the year in June: 5,000 × 6.
+        let first = BasicFlags {
+            first_job_this_year: true,
+            ..BasicFlags::default()
+        };
+        assert_eq!(cumulative_basic(basic, first, 1, 6), dec!(30000));
+        // Prior-year ≤ 60k: 60,000 from January.
+        let low = BasicFlags {
+            prior_year_le_60k: true,
+            ..BasicFlags::default()
+        };
+        assert_eq!(cumulative_basic(basic, low, 1, 1), dec!(60000));
+    }
+
+    #[test]
+    fn withholding_is_never_negative() {
+        let r = rules();
+        let (table, basic) = (&r.iit.rates.annual[0], &r.iit.deductions.basic[0]);
+        let jan = withhold(
+            table,
+            basic,
+            BasicFlags::default(),
+            &Ytd::default(),
+            &month(1, dec!(20000), dec!(0), dec!(0)),
+        );
+        assert_eq!(jan.this_month, dec!(450));
+        // February pays little: cumulative tax falls below what was withheld.
+        let feb = withhold(
+            table,
+            basic,
+            BasicFlags::default(),
+            &jan.ytd,
+            &month(2, dec!(0), dec!(0), dec!(0)),
+        );
+        assert_eq!(feb.this_month, dec!(0));
+        assert_eq!(feb.ytd.tax_withheld, dec!(450));
+    }
+
+    #[test]
+    fn bonus_cliff() {
+        let r = rules();
+        let monthly = &r.iit.rates.monthly[0];
+        assert_eq!(bonus_separate_tax(monthly, dec!(36000)).0, dec!(1080.00));
+        assert_eq!(bonus_separate_tax(monthly, dec!(36001)).0, dec!(3390.10));
+    }
+}

@@ -1,0 +1,194 @@
+//! One employee's month as the calculation sees it, assembled from the
+//! period's input tables (roster joined with attendance, variable pay,
+//! special additional deductions and opening balances by employee ID).
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::iit::Ytd;
+use crate::ingest::grid::Origin;
+use crate::ingest::inputs::InputSet;
+use crate::ingest::table::{Record, Table};
+use crate::model::{Date, Period};
+
+/// Special additional deduction items, in import-column order.
+pub const ADDITIONAL_ITEMS: [&str; 7] = [
+    "children_education",
+    "continuing_education",
+    "housing_loan",
+    "housing_rent",
+    "elderly_support",
+    "infant_care",
+    "private_pension",
+];
+
+/// Hours and days from the attendance sheet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Attendance {
+    pub unpaid_leave_days: Decimal,
+    pub sick_leave_days: Decimal,
+    pub ot_workday_hours: Decimal,
+    pub ot_restday_hours: Decimal,
+    pub ot_holiday_hours: Decimal,
+}
+
+/// One variable-pay line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VarLine {
+    pub item: String,
+    pub amount: Decimal,
+    /// The period the amount belongs to, for retro pay (补发/补扣).
+    pub belongs_to: Option<Period>,
+    pub origin: Origin,
+}
+
+/// Everything the calculation needs for one employee-month.
+#[derive(Debug, Clone)]
+pub struct EmployeeMonth {
+    pub employee_id: String,
+    pub name: String,
+    pub id_type: String,
+    pub id_number: String,
+    pub phone: String,
+    pub department: String,
+    pub cost_center: String,
+    pub city: String,
+    pub bank_name: String,
+    pub bank_card: String,
+    pub hire_date: Date,
+    pub leave_date: Option<Date>,
+    pub base_salary: Decimal,
+    pub si_base: Option<Decimal>,
+    pub hf_base: Option<Decimal>,
+    pub hf_rate: Option<Decimal>,
+    pub first_job_this_year: bool,
+    pub prior_year_le_60k: bool,
+    pub attendance: Attendance,
+    pub lines: Vec<VarLine>,
+    /// This month's special additional deductions, by [`ADDITIONAL_ITEMS`].
+    pub additional: [Decimal; 7],
+    /// Cumulative figures to the previous month (ledger or opening file).
+    pub prior: Option<Ytd>,
+    /// Where the roster row is.
+    pub origin: Origin,
+}
+
+fn num(table: &Table, r: &Record, key: &str) -> Decimal {
+    table.value(r, key).as_number().unwrap_or_default()
+}
+
+fn text(table: &Table, r: &Record, key: &str) -> String {
+    table.value(r, key).display()
+}
+
+/// Opening balances (期初累计) by employee ID.
+pub fn opening_balances(inputs: &InputSet) -> HashMap<String, Ytd> {
+    let mut out = HashMap::new();
+    for t in inputs.of_kind("opening") {
+        for r in &t.records {
+            let ytd = Ytd {
+                months: u32::try_from(num(t, r, "months")).unwrap_or(0),
+                income: num(t, r, "income"),
+                tax_free: num(t, r, "tax_free"),
+                basic: num(t, r, "basic_deduction"),
+                special: num(t, r, "special_deduction"),
+                additional: num(t, r, "additional_deduction"),
+                other: num(t, r, "other_deduction"),
+                tax_withheld: num(t, r, "tax_paid"),
+                additional_items: [Decimal::ZERO; 7],
+            };
+            out.insert(text(t, r, "employee_id"), ytd);
+        }
+    }
+    out
+}
+
+/// Joins the input tables into employee-months, in roster order. Rows
+/// without an employee ID or hire date are skipped (validation reports them).
+pub fn assemble(inputs: &InputSet) -> Vec<EmployeeMonth> {
+    let mut attendance: HashMap<String, Attendance> = HashMap::new();
+    for t in inputs.of_kind("attendance") {
+        for r in &t.records {
+            attendance.entry(text(t, r, "employee_id")).or_insert(Attendance {
+                unpaid_leave_days: num(t, r, "unpaid_leave_days"),
+                sick_leave_days: num(t, r, "sick_leave_days"),
+                ot_workday_hours: num(t, r, "ot_workday_hours"),
+                ot_restday_hours: num(t, r, "ot_restday_hours"),
+                ot_holiday_hours: num(t, r, "ot_holiday_hours"),
+            });
+        }
+    }
+    let mut lines: HashMap<String, Vec<VarLine>> = HashMap::new();
+    for t in inputs.of_kind("variable") {
+        for r in &t.records {
+            lines.entry(text(t, r, "employee_id")).or_default().push(VarLine {
+                item: text(t, r, "item"),
+                amount: num(t, r, "amount"),
+                belongs_to: t.value(r, "belongs_to").as_period(),
+                origin: t.grid.origin(r.row, None),
+            });
+        }
+    }
+    let mut additional: HashMap<String, [Decimal; 7]> = HashMap::new();
+    for t in inputs.of_kind("deductions") {
+        for r in &t.records {
+            let entry = additional.entry(text(t, r, "employee_id")).or_default();
+            for (slot, key) in entry.iter_mut().zip(ADDITIONAL_ITEMS) {
+                *slot += num(t, r, key);
+            }
+        }
+    }
+    let mut leavers: HashMap<String, Date> = HashMap::new();
+    for t in inputs.of_kind("leavers") {
+        for r in &t.records {
+            if let Some(d) = t.value(r, "leave_date").as_date() {
+                leavers.insert(text(t, r, "employee_id"), d);
+            }
+        }
+    }
+    let opening = opening_balances(inputs);
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for t in inputs.of_kind("roster") {
+        for r in &t.records {
+            let id = text(t, r, "employee_id");
+            let Some(hire_date) = t.value(r, "hire_date").as_date() else {
+                continue;
+            };
+            if id.is_empty() || !seen.insert(id.clone()) {
+                continue;
+            }
+            let opt = |key: &str| t.value(r, key).as_number();
+            out.push(EmployeeMonth {
+                name: text(t, r, "name"),
+                id_type: {
+                    let v = text(t, r, "id_type");
+                    if v.is_empty() { "居民身份证".into() } else { v }
+                },
+                id_number: text(t, r, "id_number"),
+                phone: text(t, r, "phone"),
+                department: text(t, r, "department"),
+                cost_center: text(t, r, "cost_center"),
+                city: text(t, r, "city"),
+                bank_name: text(t, r, "bank_name"),
+                bank_card: text(t, r, "bank_card"),
+                hire_date,
+                leave_date: t.value(r, "leave_date").as_date().or_else(|| leavers.get(&id).copied()),
+                base_salary: num(t, r, "base_salary"),
+                si_base: opt("si_base"),
+                hf_base: opt("hf_base"),
+                hf_rate: opt("hf_rate"),
+                first_job_this_year: t.value(r, "first_job_this_year").as_bool().unwrap_or(false),
+                prior_year_le_60k: t.value(r, "prior_year_le_60k").as_bool().unwrap_or(false),
+                attendance: attendance.get(&id).copied().unwrap_or_default(),
+                lines: lines.remove(&id).unwrap_or_default(),
+                additional: additional.get(&id).copied().unwrap_or_default(),
+                prior: opening.get(&id).copied(),
+                origin: t.grid.origin(r.row, None),
+                employee_id: id,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,115 @@
+//! `paybatch run`: validate + calculate + write the draft results.
+
+use std::time::Instant;
+
+use clap::Args;
+
+use super::{Ctx, ExitStatus, Format};
+use crate::i18n::Lang;
+use crate::model::Period;
+use crate::pipeline::{RunOptions, RunOutcome, run_period};
+use crate::report;
+use crate::workspace::Workspace;
+
+/// Validate the period's inputs, compute every employee, and write the draft
+/// results under ledger/<period>/ (results.csv, register.xlsx).
+///
+/// Blocking findings (exit 1) stop before anything is written.
+///
+/// Examples:
+///   paybatch run --period 2026-03
+///   paybatch run --period 2026-03 --format json      # for schedulers
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Period, YYYY-MM / 期间
+    #[arg(long, short = 'p')]
+    pub period: Period,
+    /// Compute and report, but write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Worker threads for the calculation (default: all cores)
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// The JSON summary a scheduler reads.
+pub fn summary_json(outcome: &RunOutcome, lang: Lang, seconds: f64) -> serde_json::Value {
+    let tally = outcome.tally();
+    serde_json::json!({
+        "period": outcome.period.to_string(),
+        "status": if outcome.blocked() { "blocked" } else { "ok" },
+        "employees": outcome.totals().employees,
+        "totals": outcome.totals(),
+        "errors": tally.errors,
+        "warnings": tally.warnings,
+        "ytd_from": outcome.ytd_from.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "outputs": outcome.outputs,
+        "duration_seconds": seconds,
+        "findings": report::json(&outcome.findings, lang),
+    })
+}
+
+/// The human summary of a run.
+pub fn summary_text(outcome: &RunOutcome, lang: Lang) -> String {
+    let t = outcome.totals();
+    let tally = outcome.tally();
+    let p = outcome.period;
+    if lang == Lang::Zh {
+        format!(
+            "{p} 计算: {} 人, 应发合计 {}, 个人社保公积金 {}, 个税 {}, 实发 {}, 单位社保公积金 {}, 人工成本 {} ({} 个错误, {} 个警告)",
+            t.employees,
+            t.total_pay,
+            t.si_employee,
+            t.iit + t.bonus_tax,
+            t.net,
+            t.si_employer,
+            t.employer_cost,
+            tally.errors,
+            tally.warnings
+        )
+    } else {
+        format!(
+            "{p} computed: {} employees, total pay {}, employee SI/HF {}, IIT {}, net {}, employer SI/HF {}, employer cost {} ({} errors, {} warnings)",
+            t.employees,
+            t.total_pay,
+            t.si_employee,
+            t.iit + t.bonus_tax,
+            t.net,
+            t.si_employer,
+            t.employer_cost,
+            tally.errors,
+            tally.warnings
+        )
+    }
+}
+
+pub fn run(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitStatus> {
+    if let Some(n) = args.threads {
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global().ok();
+    }
+    let started = Instant::now();
+    let ws = Workspace::open(&ctx.workspace)?;
+    let rules = ws.rules()?;
+    let outcome = run_period(&ws, &rules, args.period, RunOptions { dry_run: args.dry_run })?;
+    match ctx.format {
+        Format::Json => ctx
+            .printer
+            .json(&summary_json(&outcome, ctx.lang, started.elapsed().as_secs_f64())),
+        Format::Text => {
+            if !outcome.findings.is_empty() {
+                ctx.printer.out(&report::text(&outcome.findings, ctx.lang));
+            }
+            if outcome.result.is_some() {
+                ctx.printer.line(&summary_text(&outcome, ctx.lang));
+            }
+            for o in &outcome.outputs {
+                ctx.printer.line(&format!("  {}", o.path.display()));
+            }
+        }
+    }
+    Ok(if outcome.blocked() {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Ok
+    })
+}

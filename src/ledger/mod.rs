@@ -1,0 +1,31 @@
+//! The ledger: one folder per period under `ledger/`, holding the draft or
+//! sealed results. This module owns reading and writing those files and
+//! the year-to-date figures earlier periods hand to the next.
+
+pub mod results;
+
+use std::collections::HashMap;
+
+use crate::calc::iit::Ytd;
+use crate::error::Result;
+use crate::model::Period;
+use crate::workspace::Workspace;
+
+/// Cumulative IIT figures per employee from the earlier periods of the same
+/// tax year (the latest period an employee appears in wins), and the
+/// periods they came from.
+pub fn prior_ytd(ws: &Workspace, period: Period) -> Result<(HashMap<String, Ytd>, Vec<Period>)> {
+    let mut out = HashMap::new();
+    let mut used = Vec::new();
+    for m in 1..period.month() {
+        let Some(p) = Period::new(period.year(), m) else {
+            continue;
+        };
+        let path = ws.ledger_dir(p).join(results::RESULTS_FILE);
+        if path.is_file() {
+            out.extend(results::read_ytd(&path)?);
+            used.push(p);
+        }
+    }
+    Ok((out, used))
+}

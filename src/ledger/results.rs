@@ -1,0 +1,171 @@
+//! `results.csv`: one row per employee, one column per figure, machine
+//! keys in the header, money with exactly two decimals. Same results, same
+//! bytes. The YTD columns are what the next month reads back.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::calc::columns::{PAY_COLUMNS, TAIL_COLUMNS, si_items, si_values};
+use crate::calc::employee::EmployeeResult;
+use crate::calc::iit::Ytd;
+use crate::calc::input::ADDITIONAL_ITEMS;
+use crate::error::{Error, Result};
+use crate::model::Money;
+
+pub const RESULTS_FILE: &str = "results.csv";
+
+const YTD_COLUMNS: [&str; 8] = [
+    "ytd_months",
+    "ytd_income",
+    "ytd_tax_free",
+    "ytd_basic",
+    "ytd_special",
+    "ytd_additional",
+    "ytd_other",
+    "ytd_tax_withheld",
+];
+
+fn m(v: Decimal) -> String {
+    Money::new(v).to_fixed2()
+}
+
+fn csv_err(e: impl std::fmt::Display) -> Error {
+    Error::Workbook {
+        file: RESULTS_FILE.into(),
+        reason: e.to_string(),
+    }
+}
+
+/// Renders the results table as CSV bytes (UTF-8, LF).
+pub fn to_csv(results: &[EmployeeResult]) -> Result<Vec<u8>> {
+    let items = si_items(results);
+    let mut header: Vec<String> = [
+        "employee_id",
+        "name",
+        "id_type",
+        "id_number",
+        "department",
+        "cost_center",
+        "city",
+        "bank_name",
+        "bank_card",
+        "hire_date",
+        "leave_date",
+        "days_employed",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect();
+    header.extend(PAY_COLUMNS.iter().map(|c| c.key.to_string()));
+    for (key, _) in &items {
+        for part in ["base", "employee", "employer"] {
+            header.push(format!("si_{key}_{part}"));
+        }
+    }
+    header.extend(TAIL_COLUMNS.iter().map(|c| c.key.to_string()));
+    header.push("tax_free".into());
+    header.push("bonus_method".into());
+    header.extend(ADDITIONAL_ITEMS.iter().map(|k| format!("add_{k}")));
+    header.extend(YTD_COLUMNS.iter().map(|s| (*s).to_string()));
+    header.extend(ADDITIONAL_ITEMS.iter().map(|k| format!("ytd_{k}")));
+
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header).map_err(csv_err)?;
+    for r in results {
+        let mut row: Vec<String> = vec![
+            r.employee_id.clone(),
+            r.name.clone(),
+            r.id_type.clone(),
+            r.id_number.clone(),
+            r.department.clone(),
+            r.cost_center.clone(),
+            r.city.clone(),
+            r.bank_name.clone(),
+            r.bank_card.clone(),
+            r.hire_date.to_string(),
+            r.leave_date.map(|d| d.to_string()).unwrap_or_default(),
+            r.days_employed.to_string(),
+        ];
+        row.extend(PAY_COLUMNS.iter().map(|c| m((c.get)(r))));
+        for (key, _) in &items {
+            let (base, ee, er) = si_values(r, key);
+            row.extend([m(base), m(ee), m(er)]);
+        }
+        row.extend(TAIL_COLUMNS.iter().map(|c| m((c.get)(r))));
+        row.push(m(r.tax_free));
+        row.push(match &r.annual_bonus {
+            Some(b) if b.separate => "separate".into(),
+            Some(_) => "merged".into(),
+            None => String::new(),
+        });
+        row.extend(r.additional.iter().map(|v| m(*v)));
+        let y = &r.ytd;
+        row.push(y.months.to_string());
+        row.extend(
+            [
+                y.income,
+                y.tax_free,
+                y.basic,
+                y.special,
+                y.additional,
+                y.other,
+                y.tax_withheld,
+            ]
+            .into_iter()
+            .map(m),
+        );
+        row.extend(y.additional_items.iter().map(|v| m(*v)));
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    w.into_inner().map_err(csv_err)
+}
+
+/// Reads each employee's year-to-date figures back from a results file.
+pub fn read_ytd(path: &Path) -> Result<HashMap<String, Ytd>> {
+    let file = path.display().to_string();
+    let bad = |reason: String| Error::Workbook {
+        file: file.clone(),
+        reason,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+    let header = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| bad(format!("column `{name}` is missing")))
+    };
+    let id_col = col("employee_id")?;
+    let ytd_cols: Vec<usize> = YTD_COLUMNS.iter().map(|c| col(c)).collect::<Result<_>>()?;
+    let item_cols: Vec<usize> = ADDITIONAL_ITEMS
+        .iter()
+        .map(|k| col(&format!("ytd_{k}")))
+        .collect::<Result<_>>()?;
+    let mut out = HashMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        let dec = |c: usize| {
+            Decimal::from_str(record.get(c).unwrap_or("")).map_err(|_| bad(format!("row {}: not a number", i + 2)))
+        };
+        let mut items = [Decimal::ZERO; 7];
+        for (slot, c) in items.iter_mut().zip(&item_cols) {
+            *slot = dec(*c)?;
+        }
+        let ytd = Ytd {
+            months: record.get(ytd_cols[0]).and_then(|s| s.parse().ok()).unwrap_or(0),
+            income: dec(ytd_cols[1])?,
+            tax_free: dec(ytd_cols[2])?,
+            basic: dec(ytd_cols[3])?,
+            special: dec(ytd_cols[4])?,
+            additional: dec(ytd_cols[5])?,
+            other: dec(ytd_cols[6])?,
+            tax_withheld: dec(ytd_cols[7])?,
+            additional_items: items,
+        };
+        out.insert(record.get(id_col).unwrap_or("").to_string(), ytd);
+    }
+    Ok(out)
+}

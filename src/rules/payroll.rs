@@ -1,0 +1,200 @@
+//! Pay-component rules (`rules/payroll/*.toml`): pay days, proration,
+//! overtime multipliers, sick pay, variable-pay items and company formulas.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::calc::expr::{self, Expr};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProrationMethod {
+    CalendarDays,
+    PayDays,
+    WorkingDays,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayDays {
+    pub monthly: Decimal,
+    pub hours_per_day: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proration {
+    pub method: ProrationMethod,
+    pub unpaid_leave_per_day: ProrationMethod,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overtime {
+    pub workday: Decimal,
+    pub restday: Decimal,
+    pub holiday: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SickPay {
+    pub paid_share: Decimal,
+    pub floor_share: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeductionLimits {
+    pub damage_cap_share: Decimal,
+}
+
+/// What a variable-pay item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    Allowance,
+    Commission,
+    Bonus,
+    AnnualBonus,
+    Retro,
+    PreTaxDeduction,
+    DamageDeduction,
+    PostTaxDeduction,
+}
+
+impl ItemKind {
+    pub const ALL: [ItemKind; 8] = [
+        ItemKind::Allowance,
+        ItemKind::Commission,
+        ItemKind::Bonus,
+        ItemKind::AnnualBonus,
+        ItemKind::Retro,
+        ItemKind::PreTaxDeduction,
+        ItemKind::DamageDeduction,
+        ItemKind::PostTaxDeduction,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ItemKind::Allowance => "allowance",
+            ItemKind::Commission => "commission",
+            ItemKind::Bonus => "bonus",
+            ItemKind::AnnualBonus => "annual_bonus",
+            ItemKind::Retro => "retro",
+            ItemKind::PreTaxDeduction => "pre_tax_deduction",
+            ItemKind::DamageDeduction => "damage_deduction",
+            ItemKind::PostTaxDeduction => "post_tax_deduction",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemDef {
+    pub name: String,
+    pub kind: ItemKind,
+    #[serde(default)]
+    pub tax_free: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFormula {
+    name: String,
+    kind: ItemKind,
+    expr: String,
+}
+
+/// A parsed company formula.
+#[derive(Debug, Clone)]
+pub struct Formula {
+    pub name: String,
+    pub kind: ItemKind,
+    pub source_text: String,
+    pub expr: Expr,
+    pub file: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    source: String,
+    pay_days: PayDays,
+    proration: Proration,
+    overtime: Overtime,
+    sick_pay: SickPay,
+    deductions: DeductionLimits,
+    #[serde(default, rename = "item")]
+    items: Vec<ItemDef>,
+    #[serde(default, rename = "formula")]
+    formulas: Vec<RawFormula>,
+}
+
+/// The payroll rules.
+#[derive(Debug, Clone)]
+pub struct PayrollRules {
+    pub source: String,
+    pub pay_days: PayDays,
+    pub proration: Proration,
+    pub overtime: Overtime,
+    pub sick_pay: SickPay,
+    pub deductions: DeductionLimits,
+    pub items: Vec<ItemDef>,
+    pub formulas: Vec<Formula>,
+    pub file: String,
+}
+
+impl PayrollRules {
+    pub fn item(&self, name: &str) -> Option<&ItemDef> {
+        self.items.iter().find(|i| i.name == name)
+    }
+
+    /// The hourly divisor (21.75 × 8 = 174).
+    pub fn hourly_divisor(&self) -> Decimal {
+        self.pay_days.monthly * self.pay_days.hours_per_day
+    }
+}
+
+/// 1-based line of the first occurrence of `needle` in `text`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.find(needle).map_or(0, |i| text[..i].matches('\n').count() + 1)
+}
+
+/// Parses the payroll rule file; a bad formula names the file and line.
+pub fn parse(file: &str, text: &str) -> Result<PayrollRules> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| Error::toml(file, text, &e))?;
+    let formulas = raw
+        .formulas
+        .into_iter()
+        .map(|f| {
+            let line = line_of(text, &f.expr);
+            let expr = expr::parse(&f.expr).map_err(|e| Error::Config {
+                file: file.into(),
+                line,
+                message: format!("formula `{}`: {e}", f.name),
+            })?;
+            Ok(Formula {
+                name: f.name,
+                kind: f.kind,
+                source_text: f.expr,
+                expr,
+                file: file.into(),
+                line,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(PayrollRules {
+        source: raw.source,
+        pay_days: raw.pay_days,
+        proration: raw.proration,
+        overtime: raw.overtime,
+        sick_pay: raw.sick_pay,
+        deductions: raw.deductions,
+        items: raw.items,
+        formulas,
+        file: file.into(),
+    })
+}
