@@ -192,3 +192,40 @@ pub fn assemble(inputs: &InputSet) -> Vec<EmployeeMonth> {
     }
     out
 }
+
+impl EmployeeMonth {
+    /// A minimal employee-month: everything else blank or zero. For tests,
+    /// benches and generators.
+    pub fn new(employee_id: &str, city: &str, hire_date: Date, base_salary: Decimal) -> Self {
+        EmployeeMonth {
+            employee_id: employee_id.into(),
+            name: employee_id.into(),
+            id_type: "居民身份证".into(),
+            id_number: String::new(),
+            phone: String::new(),
+            department: String::new(),
+            cost_center: String::new(),
+            city: city.into(),
+            bank_name: String::new(),
+            bank_card: String::new(),
+            hire_date,
+            leave_date: None,
+            base_salary,
+            si_base: None,
+            hf_base: None,
+            hf_rate: None,
+            first_job_this_year: false,
+            prior_year_le_60k: false,
+            attendance: Attendance::default(),
+            lines: Vec::new(),
+            additional: [Decimal::ZERO; 7],
+            prior: None,
+            origin: Origin {
+                file: "花名册.xlsx".into(),
+                sheet: "Sheet1".into(),
+                row: 1,
+                col: None,
+            },
+        }
+    }
+}

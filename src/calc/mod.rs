@@ -126,6 +126,19 @@ impl Totals {
             t.net += r.net;
             t.employer_cost += r.employer_cost;
         }
+        for v in [
+            &mut t.gross,
+            &mut t.total_pay,
+            &mut t.si_employee,
+            &mut t.si_employer,
+            &mut t.iit,
+            &mut t.bonus_tax,
+            &mut t.net,
+            &mut t.employer_cost,
+        ] {
+            // Sums of fen amounts: show and serialise with exactly two decimals.
+            v.rescale(2);
+        }
         t
     }
 }

@@ -2,7 +2,11 @@
 //! vectors, reader robustness.
 
 mod bad_input;
+mod calc_props;
+mod calc_rules;
+pub mod calc_sta;
 mod identifiers;
 mod readers_fuzz;
+mod run_cli;
 mod util;
 mod validate_cli;
