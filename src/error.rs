@@ -47,6 +47,12 @@ pub enum Error {
     /// A formula or rule could not be evaluated (exit 2).
     #[error("{file}: {message}")]
     Rule { file: String, message: String },
+    /// Another paybatch holds the workspace lock (exit 4).
+    #[error("workspace locked by {holder}")]
+    Locked { holder: String },
+    /// The period is closed; reopen it first (exit 5).
+    #[error("period {period} is closed")]
+    Closed { period: String },
 }
 
 impl Error {
@@ -73,6 +79,8 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Config { .. } | Error::Usage(_) | Error::Rule { .. } => 2,
+            Error::Locked { .. } => 4,
+            Error::Closed { .. } => 5,
             _ => 3,
         }
     }
@@ -141,6 +149,20 @@ impl Error {
                     format!("rule file {file}: {message}")
                 }
             }
+            Error::Locked { holder } => {
+                if zh {
+                    format!("另一个 paybatch 正在处理此工作区 ({holder})")
+                } else {
+                    format!("another paybatch is working on this workspace ({holder})")
+                }
+            }
+            Error::Closed { period } => {
+                if zh {
+                    format!("期间 {period} 已关账, 不能再修改")
+                } else {
+                    format!("period {period} is closed and cannot be changed")
+                }
+            }
         }
     }
 
@@ -188,6 +210,20 @@ impl Error {
                     "支持 .xlsx .xls .xlsm .ods .csv"
                 } else {
                     "paybatch reads .xlsx .xls .xlsm .ods .csv"
+                }
+            }
+            Error::Locked { .. } => {
+                if zh {
+                    "等它结束后再运行; 若该进程已不存在, 锁会自动失效"
+                } else {
+                    "run again when it has finished; a lock left by a dead process is ignored"
+                }
+            }
+            Error::Closed { .. } => {
+                if zh {
+                    "如需更正, 先运行 paybatch reopen --period <期间> --reason \"原因\""
+                } else {
+                    "to correct it, run paybatch reopen --period <P> --reason \"why\" first"
                 }
             }
             _ => return None,

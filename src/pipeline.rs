@@ -1,16 +1,20 @@
-//! One period end to end: validate → calculate → write the draft results
-//! under `ledger/<period>/`. Shared by `run` and `demo`.
+//! One period end to end: validate → calculate → render every output in
+//! memory → publish. `run` publishes a draft, `close` seals, `audit`
+//! recomputes from a sealed package and compares bytes. All three share
+//! [`compute`], so the bytes they produce cannot drift apart.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::calc::iit::Ytd;
 use crate::calc::{self, PeriodResult, Totals};
-use crate::emit::{atomic, register};
-use crate::error::Result;
+use crate::emit::register;
+use crate::error::{Error, Result};
 use crate::i18n::Text;
-use crate::ledger::{self, results};
+use crate::ledger::{self, lock, results, state};
 use crate::model::Period;
 use crate::rules::RuleSet;
 use crate::rules::validation::Severity;
@@ -32,30 +36,45 @@ pub struct Output {
     pub bytes: usize,
 }
 
-/// What a run did.
+/// Everything a computation produced, nothing written yet.
 #[derive(Debug)]
-pub struct RunOutcome {
+pub struct Computed {
     pub period: Period,
     pub findings: Vec<Finding>,
     /// None when validation blocked the calculation.
     pub result: Option<PeriodResult>,
-    pub outputs: Vec<Output>,
-    /// Earlier periods of the tax year whose results fed the YTD figures.
+    /// Output files by name, in a fixed order.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The year-to-date figures the calculation started from.
+    pub prior: HashMap<String, Ytd>,
+    /// Earlier periods whose results fed `prior`.
     pub ytd_from: Vec<Period>,
 }
 
-impl RunOutcome {
-    pub fn tally(&self) -> Tally {
-        Tally::of(&self.findings)
-    }
+/// What a run did.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub computed: Computed,
+    pub outputs: Vec<Output>,
+}
 
+impl RunOutcome {
+    pub fn period(&self) -> Period {
+        self.computed.period
+    }
+    pub fn findings(&self) -> &[Finding] {
+        &self.computed.findings
+    }
+    pub fn tally(&self) -> Tally {
+        Tally::of(&self.computed.findings)
+    }
     pub fn totals(&self) -> Totals {
-        self.result
+        self.computed
+            .result
             .as_ref()
             .map(|r| Totals::of(&r.employees))
             .unwrap_or_default()
     }
-
     pub fn blocked(&self) -> bool {
         self.tally().errors > 0
     }
@@ -66,75 +85,142 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Validates, computes and (unless blocked or dry) writes the period's draft.
-pub fn run_period(ws: &Workspace, rules: &RuleSet, period: Period, opts: RunOptions) -> Result<RunOutcome> {
+/// Where the year-to-date figures come from.
+pub enum Prior {
+    /// The earlier periods of the tax year in this workspace's ledger.
+    Ledger,
+    /// Given figures (an audit uses the ones sealed with the period).
+    Given(HashMap<String, Ytd>),
+}
+
+fn missing_months_finding(period: Period, found: usize) -> Finding {
+    let expected = period.month() as usize - 1;
+    Finding {
+        code: "C006".into(),
+        severity: Severity::Error,
+        file: format!("ledger/{}", period.year()),
+        sheet: String::new(),
+        row: None,
+        col: None,
+        field: String::new(),
+        value: String::new(),
+        message: Text::new(
+            format!(
+                "{} 年更早的 {expected} 个期间中只有 {found} 个有计算结果, 也没有期初累计文件, 无法累计预扣个税",
+                period.year()
+            ),
+            format!(
+                "only {found} of the {expected} earlier periods of {} have results and there is no opening-balance file; cumulative withholding needs them",
+                period.year()
+            ),
+        ),
+        hint: Text::new(
+            "先按月份顺序运行更早的期间, 或在 inputs 中放入「期初累计」文件",
+            "run the earlier periods first, or add an opening-balance (期初累计) file",
+        ),
+    }
+}
+
+/// Validates, computes and renders every output in memory.
+pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior) -> Result<Computed> {
     let (inputs, mut findings) = check_period(ws, rules, period)?;
-    let mut outcome = RunOutcome {
+    let mut computed = Computed {
         period,
         findings: Vec::new(),
         result: None,
-        outputs: Vec::new(),
+        files: Vec::new(),
+        prior: HashMap::new(),
         ytd_from: Vec::new(),
     };
     if Tally::of(&findings).errors > 0 {
-        outcome.findings = findings;
-        return Ok(outcome);
+        computed.findings = findings;
+        return Ok(computed);
     }
-    let (prior, used) = ledger::prior_ytd(ws, period)?;
-    let has_opening = inputs.of_kind("opening").next().is_some();
-    let expected = period.month() as usize - 1;
-    if used.len() < expected && !has_opening {
-        findings.push(Finding {
-            code: "C006".into(),
-            severity: Severity::Warning,
-            file: format!("ledger/{}", period.year()),
-            sheet: String::new(),
-            row: None,
-            col: None,
-            field: String::new(),
-            value: String::new(),
-            message: Text::new(
-                format!(
-                    "{} 年只找到 {} 个更早期间的结果 (应有 {expected} 个), 也没有期初累计文件; 累计预扣按缺失月份为零计算",
-                    period.year(),
-                    used.len()
-                ),
-                format!(
-                    "only {} of the {expected} earlier periods of {} have results and there is no opening-balance file; missing months count as zero",
-                    used.len(),
-                    period.year()
-                ),
-            ),
-            hint: Text::new(
-                "先按月份顺序运行更早的期间, 或在 inputs 中放入「期初累计」文件",
-                "run the earlier periods first, or add an opening-balance (期初累计) file",
-            ),
-        });
-    }
+    let (prior, used) = match prior {
+        Prior::Ledger => {
+            let (prior, used) = ledger::prior_ytd(ws, period)?;
+            let has_opening = inputs.of_kind("opening").next().is_some();
+            if used.len() + 1 < period.month() as usize && !has_opening {
+                findings.push(missing_months_finding(period, used.len()));
+                computed.findings = findings;
+                return Ok(computed);
+            }
+            (prior, used)
+        }
+        Prior::Given(map) => (map, Vec::new()),
+    };
     let result = calc::compute_period(rules, &inputs, period, &prior, None);
     findings.extend(result.findings.iter().cloned());
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    outcome.findings = findings;
-    outcome.ytd_from = used;
-    if !outcome.blocked() && !opts.dry_run {
-        let dir = ws.ledger_dir(period);
-        let files = [
-            (results::RESULTS_FILE, results::to_csv(&result.employees)?),
-            (
-                "register.xlsx",
-                register::register_xlsx(&ws.config.company.name, period, &result.employees)?,
-            ),
-        ];
-        for (name, bytes) in files {
-            let path = dir.join(name);
-            atomic::write(&path, &bytes)?;
-            outcome.outputs.push(Output {
-                sha256: sha256_hex(&bytes),
-                bytes: bytes.len(),
-                path,
-            });
-        }
+    computed.files = vec![
+        (results::RESULTS_FILE.to_string(), results::to_csv(&result.employees)?),
+        (
+            "register.xlsx".to_string(),
+            register::register_xlsx(&ws.config.company.name, period, &result.employees)?,
+        ),
+    ];
+    computed.findings = findings;
+    computed.prior = prior;
+    computed.ytd_from = used;
+    computed.result = Some(result);
+    Ok(computed)
+}
+
+/// Takes the workspace lock or fails with exit 4.
+pub fn lock(ws: &Workspace) -> Result<lock::Lock> {
+    lock::acquire(ws)?.map_err(|l| Error::Locked { holder: l.holder })
+}
+
+/// Refuses to touch a closed period (exit 5).
+pub fn ensure_open(ws: &Workspace, period: Period) -> Result<()> {
+    if state::is_closed(ws, period)? {
+        return Err(Error::Closed {
+            period: period.to_string(),
+        });
     }
-    outcome.result = Some(result);
+    Ok(())
+}
+
+/// Validates, computes and (unless blocked or dry) publishes the draft:
+/// outputs in a content-named folder `ledger/<P>/draft-<hash>/`, then the
+/// state pointer switched to it.
+pub fn run_period(ws: &Workspace, rules: &RuleSet, period: Period, opts: RunOptions) -> Result<RunOutcome> {
+    ensure_open(ws, period)?;
+    let computed = compute(ws, rules, period, Prior::Ledger)?;
+    let mut outcome = RunOutcome {
+        computed,
+        outputs: Vec::new(),
+    };
+    if outcome.blocked() || opts.dry_run || outcome.computed.result.is_none() {
+        return Ok(outcome);
+    }
+    let files = &outcome.computed.files;
+    let mut hasher = Sha256::new();
+    for (name, bytes) in files {
+        hasher.update(name.as_bytes());
+        hasher.update(sha256_hex(bytes).as_bytes());
+    }
+    let tag: String = hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let name = format!("draft-{tag}");
+    let dir = state::publish_dir(ws, period, &name, files)?;
+    state::write(
+        ws,
+        period,
+        &state::State {
+            status: state::Status::Draft,
+            dir: Some(name),
+            version: None,
+            manifest_sha256: None,
+        },
+    )?;
+    state::collect_garbage(ws, period)?;
+    outcome.outputs = files
+        .iter()
+        .map(|(name, bytes)| Output {
+            path: dir.join(name),
+            sha256: sha256_hex(bytes),
+            bytes: bytes.len(),
+        })
+        .collect();
     Ok(outcome)
 }

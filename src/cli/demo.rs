@@ -1,5 +1,5 @@
 //! `paybatch demo [DIR]`: build the demo workspace and run every stage that
-//! exists on its months, printing what it did.
+//! exists on its months (validate, run, close, audit), printing what it did.
 
 use std::path::PathBuf;
 
@@ -9,16 +9,19 @@ use super::run::{summary_json, summary_text};
 use super::{Ctx, ExitStatus, Format};
 use crate::demo;
 use crate::i18n::Lang;
-use crate::pipeline::{RunOptions, RunOutcome, run_period};
-use crate::validate::check_period;
+use crate::ledger::{audit::audit, seal};
+use crate::pipeline::{RunOptions, lock, run_period};
+use crate::report;
+use crate::validate::{Tally, check_period};
 use crate::workspace::Workspace;
 
 /// Build a demo workspace (60 employees, Beijing and Shanghai, 2026-01..03)
-/// and run it end to end.
+/// and run it end to end: validate, compute, close and audit each month.
 ///
 /// Examples:
 ///   paybatch demo              # in a new temporary folder, kept afterwards
 ///   paybatch demo ./demo-ws
+///   paybatch demo --messy ./messy   # a month full of input mistakes
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Folder for the demo workspace (default: a new temporary folder)
@@ -35,7 +38,10 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> anyhow::Result<ExitStatus> {
         None => tempfile::Builder::new().prefix("paybatch-demo-").tempdir()?.keep(),
     };
     if dir.join(crate::workspace::CONFIG_FILE).exists() {
-        std::fs::remove_dir_all(dir.join("inputs")).ok();
+        // A rerun starts from scratch: fresh inputs and an empty ledger.
+        for sub in ["inputs", "ledger", "reports"] {
+            std::fs::remove_dir_all(dir.join(sub)).ok();
+        }
     }
     if args.messy {
         demo::messy::write(&dir)?;
@@ -49,31 +55,23 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> anyhow::Result<ExitStatus> {
     } else {
         format!("demo workspace: {}", dir.display())
     });
-    let mut status = ExitStatus::Ok;
-    let mut months = Vec::new();
-    let periods = if args.messy {
-        vec![demo::messy::period()]
-    } else {
-        demo::demo_periods()
-    };
-    for period in periods {
-        let outcome = if args.messy {
-            let (_, findings) = check_period(&ws, &rules, period)?;
-            RunOutcome {
-                period,
-                findings,
-                result: None,
-                outputs: Vec::new(),
-                ytd_from: Vec::new(),
-            }
+
+    if args.messy {
+        let period = demo::messy::period();
+        let (_, findings) = check_period(&ws, &rules, period)?;
+        ctx.printer.out(&report::text(&findings, ctx.lang));
+        return Ok(if Tally::of(&findings).errors > 0 {
+            ExitStatus::Findings
         } else {
-            run_period(&ws, &rules, period, RunOptions::default())?
-        };
+            ExitStatus::Ok
+        });
+    }
+
+    let _lock = lock(&ws)?;
+    let mut months = Vec::new();
+    for period in demo::demo_periods() {
+        let outcome = run_period(&ws, &rules, period, RunOptions::default())?;
         let tally = outcome.tally();
-        if tally.errors > 0 {
-            status = ExitStatus::Findings;
-            ctx.printer.out(&crate::report::text(&outcome.findings, ctx.lang));
-        }
         ctx.printer.line(&if zh {
             format!("{period} 校验: {} 个错误, {} 个警告", tally.errors, tally.warnings)
         } else {
@@ -82,32 +80,69 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> anyhow::Result<ExitStatus> {
                 tally.errors, tally.warnings
             )
         });
-        if outcome.result.is_some() {
-            ctx.printer.line(&summary_text(&outcome, ctx.lang));
-            for o in &outcome.outputs {
-                ctx.printer.line(&format!("  {}", o.path.display()));
-            }
+        if outcome.blocked() {
+            ctx.printer.out(&report::text(outcome.findings(), ctx.lang));
+            return Ok(ExitStatus::Findings);
         }
-        months.push(summary_json(&outcome, ctx.lang, 0.0));
+        ctx.printer.line(&summary_text(&outcome, ctx.lang));
+        let (closed, manifest) = seal::close(&ws, &rules, period)?;
+        if let Some(m) = &manifest {
+            ctx.printer.line(&if zh {
+                format!("{period} 关账: 封存第 {} 版, {} 个文件", m.version, m.files.len())
+            } else {
+                format!("{period} closed: sealed version {}, {} files", m.version, m.files.len())
+            });
+        }
+        for o in &closed.outputs {
+            ctx.printer.line(&format!("  {}", o.path.display()));
+        }
+        months.push(summary_json(&closed, ctx.lang, 0.0));
     }
-    if !args.messy {
-        let sample = demo::sample_staff();
-        let who = sample.get(6).map(|p| p.id.clone()).unwrap_or_default();
+    for period in demo::demo_periods() {
+        let r = audit(&ws, period)?;
         ctx.printer.line(&if zh {
             format!(
-                "\n查看任一员工的计算过程: paybatch -w {} explain -p 2026-03 -e {who}",
-                dir.display()
+                "{period} 审计: {} ({} 个文件校验, {} 个输出重算比对)",
+                if r.problems.is_empty() {
+                    "逐字节一致"
+                } else {
+                    "不一致!"
+                },
+                r.verified,
+                r.compared.len()
             )
         } else {
             format!(
-                "\nexplain any employee: paybatch -w {} explain -p 2026-03 -e {who}",
-                dir.display()
+                "{period} audit: {} ({} files verified, {} outputs recomputed)",
+                if r.problems.is_empty() {
+                    "byte-identical"
+                } else {
+                    "DIFFERENT"
+                },
+                r.verified,
+                r.compared.len()
             )
         });
+        if !r.problems.is_empty() {
+            ctx.printer.out(&report::text(&r.problems, ctx.lang));
+            return Ok(ExitStatus::Findings);
+        }
     }
+    let who = demo::sample_staff().get(6).map(|p| p.id.clone()).unwrap_or_default();
+    ctx.printer.line(&if zh {
+        format!(
+            "\n查看任一员工的计算过程: paybatch -w {} explain -p 2026-03 -e {who}",
+            dir.display()
+        )
+    } else {
+        format!(
+            "\nexplain any employee: paybatch -w {} explain -p 2026-03 -e {who}",
+            dir.display()
+        )
+    });
     if ctx.format == Format::Json {
         ctx.printer
             .json(&serde_json::json!({ "workspace": dir.display().to_string(), "months": months }));
     }
-    Ok(status)
+    Ok(ExitStatus::Ok)
 }

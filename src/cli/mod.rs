@@ -1,10 +1,14 @@
 //! Command-line interface: global options, one file per verb, the printer
 //! and the exit statuses. Only this module writes to stdout/stderr.
 
+pub mod audit;
+pub mod close;
 pub mod demo;
+pub mod diff;
 pub mod explain;
 pub mod init;
 pub mod printer;
+pub mod reopen;
 pub mod rules;
 pub mod run;
 pub mod validate;
@@ -64,6 +68,14 @@ pub enum Command {
     Run(run::RunArgs),
     /// Show how every figure of one employee was computed / 解释计算过程
     Explain(explain::ExplainArgs),
+    /// Recompute and seal a period / 关账封存
+    Close(close::CloseArgs),
+    /// Reopen a closed period, with a reason / 重新打开已关账期间
+    Reopen(reopen::ReopenArgs),
+    /// Recompute a sealed period and compare byte for byte / 审计重算
+    Audit(audit::AuditArgs),
+    /// What changed between two sealed versions / 版本差异
+    Diff(diff::DiffArgs),
     /// Check the rule files / 检查规则文件
     Rules(rules::RulesArgs),
     /// Build a demo workspace and run everything on it / 演示
@@ -102,6 +114,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Run(args) => run::run(&ctx, args),
         Command::Explain(args) => explain::run(&ctx, args),
+        Command::Close(args) => close::run(&ctx, args),
+        Command::Reopen(args) => reopen::run(&ctx, args),
+        Command::Audit(args) => audit::run(&ctx, args),
+        Command::Diff(args) => diff::run(&ctx, args),
         Command::Rules(args) => rules::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
     }

@@ -7,7 +7,7 @@ use clap::Args;
 use super::{Ctx, ExitStatus, Format};
 use crate::i18n::Lang;
 use crate::model::Period;
-use crate::pipeline::{RunOptions, RunOutcome, run_period};
+use crate::pipeline::{RunOptions, RunOutcome, lock, run_period};
 use crate::report;
 use crate::workspace::Workspace;
 
@@ -36,16 +36,16 @@ pub struct RunArgs {
 pub fn summary_json(outcome: &RunOutcome, lang: Lang, seconds: f64) -> serde_json::Value {
     let tally = outcome.tally();
     serde_json::json!({
-        "period": outcome.period.to_string(),
+        "period": outcome.period().to_string(),
         "status": if outcome.blocked() { "blocked" } else { "ok" },
         "employees": outcome.totals().employees,
         "totals": outcome.totals(),
         "errors": tally.errors,
         "warnings": tally.warnings,
-        "ytd_from": outcome.ytd_from.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "ytd_from": outcome.computed.ytd_from.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "outputs": outcome.outputs,
         "duration_seconds": seconds,
-        "findings": report::json(&outcome.findings, lang),
+        "findings": report::json(outcome.findings(), lang),
     })
 }
 
@@ -53,7 +53,7 @@ pub fn summary_json(outcome: &RunOutcome, lang: Lang, seconds: f64) -> serde_jso
 pub fn summary_text(outcome: &RunOutcome, lang: Lang) -> String {
     let t = outcome.totals();
     let tally = outcome.tally();
-    let p = outcome.period;
+    let p = outcome.period();
     if lang == Lang::Zh {
         format!(
             "{p} 计算: {} 人, 应发合计 {}, 个人社保公积金 {}, 个税 {}, 实发 {}, 单位社保公积金 {}, 人工成本 {} ({} 个错误, {} 个警告)",
@@ -89,6 +89,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitStatus> {
     }
     let started = Instant::now();
     let ws = Workspace::open(&ctx.workspace)?;
+    let _lock = if args.dry_run { None } else { Some(lock(&ws)?) };
     let rules = ws.rules()?;
     let outcome = run_period(&ws, &rules, args.period, RunOptions { dry_run: args.dry_run })?;
     match ctx.format {
@@ -96,10 +97,10 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitStatus> {
             .printer
             .json(&summary_json(&outcome, ctx.lang, started.elapsed().as_secs_f64())),
         Format::Text => {
-            if !outcome.findings.is_empty() {
-                ctx.printer.out(&report::text(&outcome.findings, ctx.lang));
+            if !outcome.findings().is_empty() {
+                ctx.printer.out(&report::text(outcome.findings(), ctx.lang));
             }
-            if outcome.result.is_some() {
+            if outcome.computed.result.is_some() {
                 ctx.printer.line(&summary_text(&outcome, ctx.lang));
             }
             for o in &outcome.outputs {

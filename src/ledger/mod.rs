@@ -2,7 +2,12 @@
 //! sealed results. This module owns reading and writing those files and
 //! the year-to-date figures earlier periods hand to the next.
 
+pub mod audit;
+pub mod lock;
+pub mod log;
 pub mod results;
+pub mod seal;
+pub mod state;
 
 use std::collections::HashMap;
 
@@ -12,8 +17,8 @@ use crate::model::Period;
 use crate::workspace::Workspace;
 
 /// Cumulative IIT figures per employee from the earlier periods of the same
-/// tax year (the latest period an employee appears in wins), and the
-/// periods they came from.
+/// tax year (the current draft or sealed outputs of each; the latest period
+/// an employee appears in wins), and the periods they came from.
 pub fn prior_ytd(ws: &Workspace, period: Period) -> Result<(HashMap<String, Ytd>, Vec<Period>)> {
     let mut out = HashMap::new();
     let mut used = Vec::new();
@@ -21,7 +26,10 @@ pub fn prior_ytd(ws: &Workspace, period: Period) -> Result<(HashMap<String, Ytd>
         let Some(p) = Period::new(period.year(), m) else {
             continue;
         };
-        let path = ws.ledger_dir(p).join(results::RESULTS_FILE);
+        let Some(dir) = state::outputs_dir(ws, p)? else {
+            continue;
+        };
+        let path = dir.join(results::RESULTS_FILE);
         if path.is_file() {
             out.extend(results::read_ytd(&path)?);
             used.push(p);

@@ -169,3 +169,92 @@ pub fn read_ytd(path: &Path) -> Result<HashMap<String, Ytd>> {
     }
     Ok(out)
 }
+
+/// The year-to-date figures a period started from, sorted by employee ID
+/// (sealed with the period so an audit does not depend on later changes to
+/// earlier periods). Readable by [`read_ytd`].
+pub fn ytd_to_csv(prior: &HashMap<String, Ytd>) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["employee_id".to_string()];
+    header.extend(YTD_COLUMNS.iter().map(|s| (*s).to_string()));
+    header.extend(ADDITIONAL_ITEMS.iter().map(|k| format!("ytd_{k}")));
+    w.write_record(&header).map_err(csv_err)?;
+    let mut ids: Vec<&String> = prior.keys().collect();
+    ids.sort();
+    for id in ids {
+        let y = &prior[id];
+        let mut row = vec![id.clone(), y.months.to_string()];
+        row.extend(
+            [
+                y.income,
+                y.tax_free,
+                y.basic,
+                y.special,
+                y.additional,
+                y.other,
+                y.tax_withheld,
+            ]
+            .into_iter()
+            .map(m),
+        );
+        row.extend(y.additional_items.iter().map(|v| m(*v)));
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    w.into_inner().map_err(csv_err)
+}
+
+/// One changed figure between two results files.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    pub employee_id: String,
+    pub column: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// Rows of a results file keyed by employee ID (first column).
+type Rows = std::collections::BTreeMap<String, Vec<String>>;
+
+fn rows_by_id(bytes: &[u8]) -> Result<(Vec<String>, Rows)> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header: Vec<String> = reader.headers().map_err(csv_err)?.iter().map(String::from).collect();
+    let mut rows = std::collections::BTreeMap::new();
+    for r in reader.records() {
+        let r = r.map_err(csv_err)?;
+        let fields: Vec<String> = r.iter().map(String::from).collect();
+        rows.insert(fields.first().cloned().unwrap_or_default(), fields);
+    }
+    Ok((header, rows))
+}
+
+/// Every figure that differs, per employee and column (an employee present
+/// on one side only shows as `employee_id` changing from/to blank).
+pub fn diff(before: &[u8], after: &[u8]) -> Result<Vec<Change>> {
+    let (h1, r1) = rows_by_id(before)?;
+    let (h2, r2) = rows_by_id(after)?;
+    let mut ids: Vec<&String> = r1.keys().chain(r2.keys()).collect();
+    ids.sort();
+    ids.dedup();
+    let mut columns: Vec<&String> = h1.iter().collect();
+    columns.extend(h2.iter().filter(|c| !h1.contains(c)));
+    let mut out = Vec::new();
+    for id in ids {
+        let get = |h: &[String], rows: &Rows, col: &str| {
+            let i = h.iter().position(|c| c == col)?;
+            rows.get(id.as_str()).and_then(|r| r.get(i).cloned())
+        };
+        for col in &columns {
+            let a = get(&h1, &r1, col).unwrap_or_default();
+            let b = get(&h2, &r2, col).unwrap_or_default();
+            if a != b {
+                out.push(Change {
+                    employee_id: id.clone(),
+                    column: (*col).clone(),
+                    before: a,
+                    after: b,
+                });
+            }
+        }
+    }
+    Ok(out)
+}

@@ -91,9 +91,15 @@ pub fn write_month(root: &Path, period: &str, people: &[(&str, u32, u32)]) {
     std::fs::write(dir.join("专项附加扣除.csv"), deductions).unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// Reads `ledger/<period>/results.csv` into rows keyed by employee ID.
+/// Reads the period's current `results.csv` (draft or sealed) into rows
+/// keyed by employee ID.
 pub fn read_results(root: &Path, period: &str) -> HashMap<String, HashMap<String, String>> {
-    let path = root.join("ledger").join(period).join("results.csv");
+    let ws = paybatch::workspace::Workspace::open(root).unwrap_or_else(|e| panic!("{e}"));
+    let p = period.parse().unwrap_or_else(|e| panic!("{e}"));
+    let dir = paybatch::ledger::state::outputs_dir(&ws, p)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("{period} has no outputs"));
+    let path = dir.join("results.csv");
     let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let header = reader.headers().cloned().unwrap_or_default();
     reader

@@ -6,6 +6,7 @@ mod calc_props;
 mod calc_rules;
 pub mod calc_sta;
 mod identifiers;
+mod ledger_cli;
 mod readers_fuzz;
 mod run_cli;
 mod util;

@@ -15,8 +15,11 @@ fn demo_validates_clean_and_computes_three_months() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     for month in ["2026-01", "2026-02", "2026-03"] {
         assert!(text.contains(&format!("{month} 校验: 0 个错误, 0 个警告")), "{text}");
-        assert!(dir.path().join("ledger").join(month).join("results.csv").is_file());
-        assert!(dir.path().join("ledger").join(month).join("register.xlsx").is_file());
+        let sealed = dir.path().join("ledger").join(month).join("sealed-v1");
+        assert!(sealed.join("outputs/results.csv").is_file());
+        assert!(sealed.join("outputs/register.xlsx").is_file());
+        assert!(text.contains(&format!("{month} 关账: 封存第 1 版")), "{text}");
+        assert!(text.contains(&format!("{month} 审计: 逐字节一致")), "{text}");
     }
     assert!(text.contains("2026-01 计算: 56 人, 应发合计 1917248.27"), "{text}");
     assert!(text.contains("2026-02 计算: 58 人"), "{text}");

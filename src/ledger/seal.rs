@@ -1,0 +1,258 @@
+//! Closing and reopening a period. `close` recomputes from the inputs and
+//! seals a package `ledger/<P>/sealed-v<n>/` laid out like a workspace:
+//! `paybatch.toml`, `rules/`, `inputs/<P>/` (exact copies), `ytd.csv` (the
+//! year-to-date figures used), `outputs/`, and `manifest.json` with the
+//! sha256 of every file. Sealed packages are never overwritten; `reopen`
+//! only moves the state pointer back to draft and logs why.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::lock::now_utc;
+use super::log::{self, Event};
+use super::results::ytd_to_csv;
+use super::state::{self, State, Status};
+use crate::error::{Error, Result};
+use crate::model::Period;
+use crate::pipeline::{Computed, Prior, RunOutcome, compute, ensure_open, sha256_hex};
+use crate::rules::RuleSet;
+use crate::workspace::{CONFIG_FILE, Workspace};
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// One sealed file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: usize,
+}
+
+/// `manifest.json`: what was sealed, with hashes. No wall-clock time, so
+/// the same period sealed twice from the same data has the same manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub period: String,
+    pub version: u32,
+    pub paybatch_version: String,
+    /// sha256 over the rule files' paths and hashes.
+    pub rules_sha256: String,
+    pub files: Vec<ManifestEntry>,
+}
+
+/// Reads a sealed manifest.
+pub fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let path = dir.join(MANIFEST_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::Config {
+        file: path.display().to_string(),
+        line: e.line(),
+        message: e.to_string(),
+    })
+}
+
+fn next_version(ws: &Workspace, period: Period) -> u32 {
+    let Ok(entries) = std::fs::read_dir(ws.ledger_dir(period)) else {
+        return 1;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .strip_prefix("sealed-v")?
+                .parse::<u32>()
+                .ok()
+        })
+        .max()
+        .map_or(1, |v| v + 1)
+}
+
+/// The files of a sealed package, in manifest order.
+fn package_files(
+    ws: &Workspace,
+    rules_files: &crate::rules::RuleFiles,
+    computed: &Computed,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    let config = ws.root.join(CONFIG_FILE);
+    files.push((
+        CONFIG_FILE.to_string(),
+        std::fs::read(&config).map_err(|e| Error::io(&config, e))?,
+    ));
+    for (path, text) in &rules_files.files {
+        files.push((format!("rules/{path}"), text.as_bytes().to_vec()));
+    }
+    let period = computed.period;
+    let inputs = ws.inputs_dir(period);
+    let mut names: Vec<String> = std::fs::read_dir(&inputs)
+        .map_err(|e| Error::io(&inputs, e))?
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let path = inputs.join(&name);
+        files.push((
+            format!("inputs/{period}/{name}"),
+            std::fs::read(&path).map_err(|e| Error::io(&path, e))?,
+        ));
+    }
+    files.push(("ytd.csv".to_string(), ytd_to_csv(&computed.prior)?));
+    for (name, bytes) in &computed.files {
+        files.push((format!("outputs/{name}"), bytes.clone()));
+    }
+    Ok(files)
+}
+
+/// Hash over rule files' paths and contents.
+pub fn rules_hash(rules_files: &crate::rules::RuleFiles) -> String {
+    let mut all = String::new();
+    for (path, text) in &rules_files.files {
+        all.push_str(path);
+        all.push(' ');
+        all.push_str(&sha256_hex(text.as_bytes()));
+        all.push('\n');
+    }
+    sha256_hex(all.as_bytes())
+}
+
+/// Recomputes and seals a period. Blocking findings stop before sealing.
+pub fn close(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(RunOutcome, Option<Manifest>)> {
+    ensure_open(ws, period)?;
+    let computed = compute(ws, rules, period, Prior::Ledger)?;
+    let mut outcome = RunOutcome {
+        computed,
+        outputs: Vec::new(),
+    };
+    if outcome.blocked() || outcome.computed.result.is_none() {
+        return Ok((outcome, None));
+    }
+    let rule_files = ws.rule_files()?;
+    let mut files = package_files(ws, &rule_files, &outcome.computed)?;
+    let version = next_version(ws, period);
+    let manifest = Manifest {
+        period: period.to_string(),
+        version,
+        paybatch_version: env!("CARGO_PKG_VERSION").to_string(),
+        rules_sha256: rules_hash(&rule_files),
+        files: files
+            .iter()
+            .map(|(path, bytes)| ManifestEntry {
+                path: path.clone(),
+                sha256: sha256_hex(bytes),
+                bytes: bytes.len(),
+            })
+            .collect(),
+    };
+    let mut manifest_text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    manifest_text.push('\n');
+    let manifest_sha = sha256_hex(manifest_text.as_bytes());
+    files.push((MANIFEST_FILE.to_string(), manifest_text.into_bytes()));
+    let name = format!("sealed-v{version}");
+    let dir = state::publish_dir(ws, period, &name, &files)?;
+    state::write(
+        ws,
+        period,
+        &State {
+            status: Status::Closed,
+            dir: Some(name),
+            version: Some(version),
+            manifest_sha256: Some(manifest_sha.clone()),
+        },
+    )?;
+    log::append(
+        ws,
+        &Event {
+            event: "close",
+            period: period.to_string(),
+            version: Some(version),
+            who: log::who(),
+            when: now_utc(),
+            reason: None,
+            manifest_sha256: Some(manifest_sha),
+        },
+    )?;
+    state::collect_garbage(ws, period)?;
+    outcome.outputs = manifest
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("outputs/"))
+        .map(|f| crate::pipeline::Output {
+            path: dir.join(&f.path),
+            sha256: f.sha256.clone(),
+            bytes: f.bytes,
+        })
+        .collect();
+    Ok((outcome, Some(manifest)))
+}
+
+/// Reopens a closed period: the sealed package stays; the state returns to
+/// draft and the log records who, when, why and the manifest it replaced.
+pub fn reopen(ws: &Workspace, period: Period, reason: &str) -> Result<u32> {
+    let current = state::read(ws, period)?;
+    let Some(State {
+        status: Status::Closed,
+        version,
+        manifest_sha256,
+        ..
+    }) = current
+    else {
+        return Err(Error::Usage(format!(
+            "期间 {period} 没有关账, 无需 reopen / period {period} is not closed"
+        )));
+    };
+    if reason.trim().is_empty() {
+        return Err(Error::Usage(
+            "reopen 需要 --reason 说明原因 / reopen needs a --reason".into(),
+        ));
+    }
+    state::write(
+        ws,
+        period,
+        &State {
+            status: Status::Draft,
+            dir: None,
+            version: None,
+            manifest_sha256: None,
+        },
+    )?;
+    log::append(
+        ws,
+        &Event {
+            event: "reopen",
+            period: period.to_string(),
+            version,
+            who: log::who(),
+            when: now_utc(),
+            reason: Some(reason),
+            manifest_sha256,
+        },
+    )?;
+    Ok(version.unwrap_or(0))
+}
+
+/// The folders of every sealed version of a period, oldest first.
+pub fn sealed_versions(ws: &Workspace, period: Period) -> Vec<(u32, std::path::PathBuf)> {
+    let dir = ws.ledger_dir(period);
+    let mut out: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| {
+                    let v = e
+                        .file_name()
+                        .to_string_lossy()
+                        .strip_prefix("sealed-v")?
+                        .parse::<u32>()
+                        .ok()?;
+                    Some((v, e.path()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
