@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::calc::iit::Ytd;
 use crate::calc::{self, PeriodResult, Totals};
-use crate::emit::register;
+use crate::emit::{fields, journal, payslip, register, template};
 use crate::error::{Error, Result};
 use crate::i18n::Text;
 use crate::ledger::{self, lock, results, state};
@@ -36,6 +36,9 @@ pub struct Output {
     pub bytes: usize,
 }
 
+/// An output file: path relative to the outputs folder, and its bytes.
+pub type OutputFile = (String, Vec<u8>);
+
 /// Everything a computation produced, nothing written yet.
 #[derive(Debug)]
 pub struct Computed {
@@ -44,9 +47,9 @@ pub struct Computed {
     /// None when validation blocked the calculation.
     pub result: Option<PeriodResult>,
     /// Output files by name, in a fixed order.
-    pub files: Vec<(String, Vec<u8>)>,
-    /// The year-to-date figures the calculation started from.
-    pub prior: HashMap<String, Ytd>,
+    pub files: Vec<OutputFile>,
+    /// What the calculation took over from earlier periods.
+    pub carried: Carried,
     /// Earlier periods whose results fed `prior`.
     pub ytd_from: Vec<Period>,
 }
@@ -85,12 +88,21 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Where the year-to-date figures come from.
+/// What a period takes over from earlier ones.
+#[derive(Debug, Clone, Default)]
+pub struct Carried {
+    /// Year-to-date IIT figures to the previous month.
+    pub ytd: HashMap<String, Ytd>,
+    /// SI bases of the previous period (for base-change declarations).
+    pub previous_si_base: HashMap<String, rust_decimal::Decimal>,
+}
+
+/// Where the carried-over figures come from.
 pub enum Prior {
-    /// The earlier periods of the tax year in this workspace's ledger.
+    /// The earlier periods in this workspace's ledger.
     Ledger,
     /// Given figures (an audit uses the ones sealed with the period).
-    Given(HashMap<String, Ytd>),
+    Given(Carried),
 }
 
 fn missing_months_finding(period: Period, found: usize) -> Finding {
@@ -129,41 +141,86 @@ pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior) ->
         findings: Vec::new(),
         result: None,
         files: Vec::new(),
-        prior: HashMap::new(),
+        carried: Carried::default(),
         ytd_from: Vec::new(),
     };
     if Tally::of(&findings).errors > 0 {
         computed.findings = findings;
         return Ok(computed);
     }
-    let (prior, used) = match prior {
+    let (carried, used) = match prior {
         Prior::Ledger => {
-            let (prior, used) = ledger::prior_ytd(ws, period)?;
+            let (ytd, used) = ledger::prior_ytd(ws, period)?;
             let has_opening = inputs.of_kind("opening").next().is_some();
             if used.len() + 1 < period.month() as usize && !has_opening {
                 findings.push(missing_months_finding(period, used.len()));
                 computed.findings = findings;
                 return Ok(computed);
             }
-            (prior, used)
+            let previous_si_base = ledger::previous_si_base(ws, period)?;
+            (Carried { ytd, previous_si_base }, used)
         }
-        Prior::Given(map) => (map, Vec::new()),
+        Prior::Given(carried) => (carried, Vec::new()),
     };
-    let result = calc::compute_period(rules, &inputs, period, &prior, None);
+    let result = calc::compute_period(rules, &inputs, period, &carried.ytd, None);
     findings.extend(result.findings.iter().cloned());
+    let (files, emit_findings) = emit_all(ws, rules, period, &result.employees, &carried)?;
+    findings.extend(emit_findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    computed.files = vec![
-        (results::RESULTS_FILE.to_string(), results::to_csv(&result.employees)?),
-        (
-            "register.xlsx".to_string(),
-            register::register_xlsx(&ws.config.company.name, period, &result.employees)?,
-        ),
-    ];
+    computed.files = files;
     computed.findings = findings;
-    computed.prior = prior;
+    computed.carried = carried;
     computed.ytd_from = used;
     computed.result = Some(result);
     Ok(computed)
+}
+
+/// Renders every output of a period in memory: results, register, journal,
+/// the template files (bank, IIT, SI/HF), payslips. Each template output is
+/// re-read and checked; problems are findings.
+pub fn emit_all(
+    ws: &Workspace,
+    rules: &RuleSet,
+    period: Period,
+    results: &[crate::calc::employee::EmployeeResult],
+    carried: &Carried,
+) -> Result<(Vec<OutputFile>, Vec<Finding>)> {
+    let ctx = fields::Context {
+        period,
+        config: &ws.config,
+        previous_si_base: &carried.previous_si_base,
+    };
+    let mut findings = Vec::new();
+    let mut files = vec![
+        (results::RESULTS_FILE.to_string(), results::to_csv(results)?),
+        (
+            "register.xlsx".to_string(),
+            register::register_xlsx(&ws.config.company.name, period, results)?,
+        ),
+    ];
+    let (journal_bytes, journal_findings) = journal::render(&rules.journal, results, &ctx)?;
+    files.push(("journal.xlsx".to_string(), journal_bytes));
+    findings.extend(journal_findings);
+    for t in &rules.templates {
+        let (rows, excluded) = template::select_rows(t, results, &ctx);
+        findings.extend(excluded);
+        if rows.is_empty() && !t.write_empty {
+            continue;
+        }
+        let (rendered, problems) = template::render(t, &rows, &ctx)?;
+        findings.extend(problems);
+        files.push((rendered.path, rendered.bytes));
+    }
+    files.push((
+        "payslips/payslips.xlsx".to_string(),
+        payslip::workbook_bytes(results, &ctx)?,
+    ));
+    for r in results {
+        if let Some(mail) = payslip::eml(r, &ctx) {
+            files.push((format!("payslips/eml/{}.eml", r.employee_id), mail));
+        }
+    }
+    Ok((files, findings))
 }
 
 /// Takes the workspace lock or fails with exit 4.

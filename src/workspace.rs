@@ -34,11 +34,55 @@ pub struct Company {
     pub pay_day: Option<u32>,
 }
 
+/// The company's paying bank account (for bank files).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payer {
+    #[serde(default)]
+    pub account: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub bank: String,
+    #[serde(default)]
+    pub province: String,
+    #[serde(default)]
+    pub city: String,
+}
+
+/// An SMTP relay for sending payslips (plain SMTP to an internal relay).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+}
+
+fn default_smtp_port() -> u16 {
+    25
+}
+
+/// Payslip e-mail settings.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payslips {
+    /// Sender address of payslip e-mails.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub smtp: Option<Smtp>,
+}
+
 /// `paybatch.toml`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub company: Company,
+    #[serde(default)]
+    pub payer: Payer,
+    #[serde(default)]
+    pub payslips: Payslips,
     /// Default language of messages (overridden by `--lang`).
     #[serde(default)]
     pub lang: Option<Lang>,

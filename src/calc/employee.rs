@@ -41,7 +41,7 @@ pub struct BonusResult {
 }
 
 /// Every figure of one employee-month.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EmployeeResult {
     pub employee_id: String,
     pub name: String,
@@ -53,6 +53,7 @@ pub struct EmployeeResult {
     pub bank_name: String,
     pub bank_card: String,
     pub phone: String,
+    pub email: String,
     pub hire_date: Date,
     pub leave_date: Option<Date>,
     pub days_employed: u32,
@@ -91,6 +92,13 @@ pub struct EmployeeResult {
     pub findings: Vec<Finding>,
     #[serde(skip)]
     pub trace: Vec<TraceLine>,
+}
+
+impl EmployeeResult {
+    /// An all-zero result (to probe which fields exist).
+    pub fn probe() -> Self {
+        EmployeeResult::default()
+    }
 }
 
 fn fen(v: Decimal) -> Decimal {
@@ -648,6 +656,7 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
         bank_name: e.bank_name.clone(),
         bank_card: e.bank_card.clone(),
         phone: e.phone.clone(),
+        email: e.email.clone(),
         hire_date: e.hire_date,
         leave_date: e.leave_date,
         days_employed,

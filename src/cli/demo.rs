@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::run::{summary_json, summary_text};
+use super::run::{outputs_text, summary_json, summary_text};
 use super::{Ctx, ExitStatus, Format};
 use crate::demo;
 use crate::i18n::Lang;
@@ -93,8 +93,8 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> anyhow::Result<ExitStatus> {
                 format!("{period} closed: sealed version {}, {} files", m.version, m.files.len())
             });
         }
-        for o in &closed.outputs {
-            ctx.printer.line(&format!("  {}", o.path.display()));
+        if period == *demo::demo_periods().last().unwrap_or(&period) {
+            ctx.printer.out(&outputs_text(&closed.outputs, ctx.lang));
         }
         months.push(summary_json(&closed, ctx.lang, 0.0));
     }

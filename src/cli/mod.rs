@@ -7,6 +7,7 @@ pub mod demo;
 pub mod diff;
 pub mod explain;
 pub mod init;
+pub mod payslips;
 pub mod printer;
 pub mod reopen;
 pub mod rules;
@@ -76,6 +77,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// What changed between two sealed versions / 版本差异
     Diff(diff::DiffArgs),
+    /// List or send the payslip e-mails / 工资条
+    Payslips(payslips::PayslipsArgs),
     /// Check the rule files / 检查规则文件
     Rules(rules::RulesArgs),
     /// Build a demo workspace and run everything on it / 演示
@@ -118,6 +121,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Reopen(args) => reopen::run(&ctx, args),
         Command::Audit(args) => audit::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
+        Command::Payslips(args) => payslips::run(&ctx, args),
         Command::Rules(args) => rules::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
     }

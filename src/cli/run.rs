@@ -103,9 +103,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitStatus> {
             if outcome.computed.result.is_some() {
                 ctx.printer.line(&summary_text(&outcome, ctx.lang));
             }
-            for o in &outcome.outputs {
-                ctx.printer.line(&format!("  {}", o.path.display()));
-            }
+            ctx.printer.out(&outputs_text(&outcome.outputs, ctx.lang));
         }
     }
     Ok(if outcome.blocked() {
@@ -113,4 +111,24 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Ok
     })
+}
+
+/// The written files, one per line, with the payslip e-mails summarised.
+pub fn outputs_text(outputs: &[crate::pipeline::Output], lang: Lang) -> String {
+    let mut out = String::new();
+    let mut mails = 0;
+    for o in outputs {
+        if o.path.extension().is_some_and(|e| e == "eml") {
+            mails += 1;
+        } else {
+            out.push_str(&format!("  {}\n", o.path.display()));
+        }
+    }
+    if mails > 0 {
+        out.push_str(&match lang {
+            Lang::Zh => format!("  payslips/eml/: {mails} 封工资条邮件\n"),
+            Lang::En => format!("  payslips/eml/: {mails} payslip e-mails\n"),
+        });
+    }
+    out
 }

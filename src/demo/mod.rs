@@ -31,6 +31,18 @@ name = "示例科技有限公司"
 uscc = "91110000600037341L"
 pay_day = 10
 
+# The account salaries are paid from (bank files).
+[payer]
+account = "0200001109000012345"
+name = "示例科技有限公司"
+bank = "中国工商银行北京分行营业部"
+province = "北京"
+city = "北京"
+
+[payslips]
+from = "payroll@example.com"
+# smtp = { host = "127.0.0.1", port = 25 }   # to send with `paybatch payslips --send`
+
 # Map input files to kinds when their names do not say (optional):
 # [inputs.roster]
 # file = "员工信息表.xlsx"
@@ -85,6 +97,7 @@ pub fn write_month(root: &Path, staff: &[Person], period: Period) -> Result<()> 
         "证件类型",
         "证件号码",
         "手机号码",
+        "电子邮箱",
         "部门",
         "成本中心",
         "参保城市",
@@ -108,6 +121,7 @@ pub fn write_month(root: &Path, staff: &[Person], period: Period) -> Result<()> 
                 text("居民身份证"),
                 text(&p.id_number),
                 text(&p.phone),
+                text(format!("{}@example.com", p.id.to_lowercase())),
                 text(&p.department),
                 text(&p.cost_center),
                 text(&p.city),

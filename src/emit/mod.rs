@@ -2,5 +2,10 @@
 //! xlsx workbooks and atomic file replacement.
 
 pub mod atomic;
+pub mod fields;
+pub mod journal;
+pub mod payslip;
 pub mod register;
+pub mod smtp;
+pub mod template;
 pub mod xlsx;

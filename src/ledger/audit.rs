@@ -3,13 +3,13 @@
 //! figures (not the current ones) and compare every output byte for byte.
 //! A difference names the file, and for the results the employee and figure.
 
-use super::results::{RESULTS_FILE, diff, read_ytd};
+use super::results::{RESULTS_FILE, diff, read_column, read_ytd};
 use super::seal::{Manifest, read_manifest};
 use super::state::{self, Status};
 use crate::error::{Error, Result};
 use crate::i18n::Text;
 use crate::model::Period;
-use crate::pipeline::{Prior, compute, sha256_hex};
+use crate::pipeline::{Carried, Prior, compute, sha256_hex};
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
 use crate::workspace::Workspace;
@@ -93,8 +93,12 @@ pub fn audit(ws: &Workspace, period: Period) -> Result<AuditReport> {
 
     let sealed_ws = Workspace::open(&dir)?;
     let rules = sealed_ws.rules()?;
-    let prior = read_ytd(&dir.join("ytd.csv"))?;
-    let computed = compute(&sealed_ws, &rules, period, Prior::Given(prior))?;
+    let previous = std::fs::read(dir.join("previous.csv")).unwrap_or_default();
+    let carried = Carried {
+        ytd: read_ytd(&dir.join("ytd.csv"))?,
+        previous_si_base: read_column(&previous, "si_pension_base")?,
+    };
+    let computed = compute(&sealed_ws, &rules, period, Prior::Given(carried))?;
     if computed.result.is_none() {
         problems.push(problem(
             "U004",

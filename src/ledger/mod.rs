@@ -37,3 +37,16 @@ pub fn prior_ytd(ws: &Workspace, period: Period) -> Result<(HashMap<String, Ytd>
     }
     Ok((out, used))
 }
+
+/// Each employee's SI base in the previous period (any tax year), for the
+/// base-change declaration.
+pub fn previous_si_base(ws: &Workspace, period: Period) -> Result<HashMap<String, rust_decimal::Decimal>> {
+    let Some(dir) = state::outputs_dir(ws, period.previous())? else {
+        return Ok(HashMap::new());
+    };
+    let path = dir.join(results::RESULTS_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => results::read_column(&bytes, "si_pension_base"),
+        Err(_) => Ok(HashMap::new()),
+    }
+}

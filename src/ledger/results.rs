@@ -258,3 +258,27 @@ pub fn diff(before: &[u8], after: &[u8]) -> Result<Vec<Change>> {
     }
     Ok(out)
 }
+
+/// One money column of a results file, by employee ID (missing → skipped).
+pub fn read_column(bytes: &[u8], column: &str) -> Result<HashMap<String, Decimal>> {
+    let (header, rows) = rows_by_id(bytes)?;
+    let Some(i) = header.iter().position(|h| h == column) else {
+        return Ok(HashMap::new());
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, row)| Some((id, Decimal::from_str(row.get(i)?).ok()?)))
+        .collect())
+}
+
+/// Employee → amount as a two-column CSV sorted by ID.
+pub fn amounts_to_csv(column: &str, values: &HashMap<String, Decimal>) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["employee_id", column]).map_err(csv_err)?;
+    let mut ids: Vec<&String> = values.keys().collect();
+    ids.sort();
+    for id in ids {
+        w.write_record([id.as_str(), &m(values[id])]).map_err(csv_err)?;
+    }
+    w.into_inner().map_err(csv_err)
+}

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lock::now_utc;
 use super::log::{self, Event};
-use super::results::ytd_to_csv;
+use super::results::{amounts_to_csv, ytd_to_csv};
 use super::state::{self, State, Status};
 use crate::error::{Error, Result};
 use crate::model::Period;
@@ -100,7 +100,11 @@ fn package_files(
             std::fs::read(&path).map_err(|e| Error::io(&path, e))?,
         ));
     }
-    files.push(("ytd.csv".to_string(), ytd_to_csv(&computed.prior)?));
+    files.push(("ytd.csv".to_string(), ytd_to_csv(&computed.carried.ytd)?));
+    files.push((
+        "previous.csv".to_string(),
+        amounts_to_csv("si_pension_base", &computed.carried.previous_si_base)?,
+    ));
     for (name, bytes) in &computed.files {
         files.push((format!("outputs/{name}"), bytes.clone()));
     }

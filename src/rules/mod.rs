@@ -7,6 +7,7 @@ pub mod iit;
 pub mod payroll;
 pub mod schema;
 pub mod social;
+pub mod template;
 pub mod validation;
 
 use std::collections::BTreeMap;
@@ -21,40 +22,9 @@ use schema::{InputSchema, InputsFile};
 use social::CityRules;
 use validation::{Check, Rule};
 
-/// The built-in rule files, by path relative to `rules/`.
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("inputs.toml", include_str!("../../rules/inputs.toml")),
-    (
-        "validation/structure.toml",
-        include_str!("../../rules/validation/structure.toml"),
-    ),
-    (
-        "validation/roster.toml",
-        include_str!("../../rules/validation/roster.toml"),
-    ),
-    (
-        "validation/movements.toml",
-        include_str!("../../rules/validation/movements.toml"),
-    ),
-    (
-        "validation/monthly.toml",
-        include_str!("../../rules/validation/monthly.toml"),
-    ),
-    ("iit/rates.toml", include_str!("../../rules/iit/rates.toml")),
-    ("iit/deductions.toml", include_str!("../../rules/iit/deductions.toml")),
-    ("iit/bonus.toml", include_str!("../../rules/iit/bonus.toml")),
-    ("social/beijing.toml", include_str!("../../rules/social/beijing.toml")),
-    ("social/shanghai.toml", include_str!("../../rules/social/shanghai.toml")),
-    (
-        "social/guangzhou.toml",
-        include_str!("../../rules/social/guangzhou.toml"),
-    ),
-    ("social/hangzhou.toml", include_str!("../../rules/social/hangzhou.toml")),
-    (
-        "payroll/components.toml",
-        include_str!("../../rules/payroll/components.toml"),
-    ),
-];
+/// The built-in rule files, by path relative to `rules/` (every file under
+/// `rules/`, embedded by `build.rs`).
+pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// Rule files as text, keyed by relative path (`validation/roster.toml`).
 #[derive(Debug, Clone, Default)]
@@ -130,6 +100,8 @@ pub struct RuleSet {
     pub iit: IitRules,
     pub cities: Vec<CityRules>,
     pub payroll: PayrollRules,
+    pub templates: Vec<template::Template>,
+    pub journal: crate::emit::journal::JournalRules,
 }
 
 impl RuleSet {
@@ -152,12 +124,39 @@ impl RuleSet {
         }
         let payroll_path = "payroll/components.toml";
         let payroll = payroll::parse(&format!("rules/{payroll_path}"), files.get(payroll_path)?)?;
+        let journal_path = "templates/journal.toml";
+        let journal = files.parse(journal_path)?;
+        let mut templates = Vec::new();
+        for (path, _) in files.under("templates/") {
+            if path == journal_path {
+                continue;
+            }
+            let mut t: template::Template = files.parse(path)?;
+            t.file = format!("rules/{path}");
+            for c in t
+                .columns
+                .iter()
+                .chain(t.header_line.iter().chain(&t.trailer_line).flat_map(|l| &l.segments))
+            {
+                if let Some(f) = &c.field
+                    && !crate::emit::fields::is_known(f)
+                {
+                    return Err(Error::Rule {
+                        file: t.file.clone(),
+                        message: format!("column `{}` names unknown field `{f}`", c.header),
+                    });
+                }
+            }
+            templates.push(t);
+        }
         let set = RuleSet {
             inputs: inputs.inputs,
             validation,
             iit,
             cities,
             payroll,
+            templates,
+            journal,
         };
         set.cross_check()?;
         Ok(set)

@@ -7,6 +7,7 @@ mod calc_rules;
 pub mod calc_sta;
 mod identifiers;
 mod ledger_cli;
+mod outputs;
 mod readers_fuzz;
 mod run_cli;
 mod util;

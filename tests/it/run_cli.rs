@@ -22,7 +22,7 @@ fn run_json_summary_for_schedulers() {
     assert_eq!(doc["totals"]["iit"], "630.00");
     assert_eq!(doc["totals"]["net"], "33370.00");
     let outputs = doc["outputs"].as_array().cloned().unwrap_or_default();
-    assert_eq!(outputs.len(), 2);
+    assert_eq!(outputs.len(), 9);
     assert_eq!(outputs[0]["sha256"].as_str().map(str::len), Some(64));
 }
 

@@ -1,0 +1,182 @@
+//! Payslips: one workbook of 工资条 (a header and a value row per employee)
+//! and one HTML e-mail (.eml, UTF-8) per employee with an address. ID and
+//! bank numbers are masked. The e-mail's Date and Message-ID derive from the
+//! period, so the same results give the same bytes.
+
+use rust_decimal::Decimal;
+use rust_xlsxwriter::Format;
+
+use super::fields::Context;
+use super::xlsx::{column_width, err, excel_number, header_format, workbook};
+use crate::calc::employee::EmployeeResult;
+use crate::error::Result;
+use crate::model::ids::mask;
+use crate::model::{Date, Money};
+
+/// The payslip lines: label and amount (deductions as positive amounts).
+pub fn lines(r: &EmployeeResult) -> Vec<(&'static str, Decimal)> {
+    let bonus = r.annual_bonus.as_ref().map_or(Decimal::ZERO, |b| b.amount);
+    vec![
+        ("基本工资", r.base_pay),
+        ("津贴补贴", r.allowance),
+        ("加班工资", r.overtime),
+        ("提成/奖励", r.commission),
+        ("奖金", r.bonus),
+        ("全年一次性奖金", bonus),
+        ("补发", r.retro),
+        ("考勤扣款", r.unpaid_leave_deduction + r.sick_leave_deduction),
+        ("税前扣款", r.pre_tax_deduction),
+        ("应发合计", r.total_pay),
+        ("社保公积金(个人)", r.si_employee),
+        ("个人所得税", r.iit + r.bonus_tax),
+        ("税后扣款", r.post_tax_deduction + r.damage_deduction),
+        ("实发工资", r.net),
+    ]
+}
+
+/// The payslip workbook.
+pub fn workbook_bytes(results: &[EmployeeResult], ctx: &Context<'_>) -> Result<Vec<u8>> {
+    let e = err("payslips.xlsx");
+    let mut wb = workbook();
+    let head = header_format();
+    let money = Format::new().set_num_format("#,##0.00");
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name("工资条").map_err(&e)?;
+    let mut row = 0u32;
+    for r in results {
+        ws.write_with_format(
+            row,
+            0,
+            format!(
+                "{} {}工资条  {} {}",
+                ctx.config.company.name,
+                ctx.fill("{period_cn}"),
+                r.employee_id,
+                r.name
+            ),
+            &bold,
+        )
+        .map_err(&e)?;
+        row += 1;
+        let ls = lines(r);
+        let fixed = [("证件号码", mask(&r.id_number)), ("银行卡号", mask(&r.bank_card))];
+        for (i, (label, _)) in fixed.iter().enumerate() {
+            ws.write_with_format(row, i as u16, *label, &head).map_err(&e)?;
+        }
+        for (i, (label, _)) in ls.iter().enumerate() {
+            ws.write_with_format(row, (i + fixed.len()) as u16, *label, &head)
+                .map_err(&e)?;
+        }
+        row += 1;
+        for (i, (_, value)) in fixed.iter().enumerate() {
+            ws.write(row, i as u16, value.as_str()).map_err(&e)?;
+        }
+        for (i, (_, value)) in ls.iter().enumerate() {
+            ws.write_with_format(row, (i + fixed.len()) as u16, excel_number(*value), &money)
+                .map_err(&e)?;
+        }
+        row += 2;
+    }
+    for c in 0..16u16 {
+        ws.set_column_width(c, column_width(14, 8, 40)).map_err(&e)?;
+    }
+    wb.save_to_buffer().map_err(&e)
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 (RFC 4648) with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// RFC 2822 date of the pay day, 09:00 China time.
+fn mail_date(ctx: &Context<'_>) -> String {
+    let p = ctx.period;
+    let day = ctx.config.company.pay_day.unwrap_or(p.days()).min(p.days());
+    let d = Date::new(p.year(), p.month(), day).unwrap_or(p.first_day());
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} 09:00:00 +0800",
+        DAYS[d.weekday() as usize],
+        d.day(),
+        MONTHS[(d.month() - 1) as usize],
+        d.year()
+    )
+}
+
+/// One payslip e-mail (None without an address).
+pub fn eml(r: &EmployeeResult, ctx: &Context<'_>) -> Option<Vec<u8>> {
+    if r.email.is_empty() {
+        return None;
+    }
+    let subject = format!("{} {}工资条", ctx.config.company.name, ctx.fill("{period_cn}"));
+    let mut html = format!(
+        "<html><body><h3>{}</h3><p>{} {} &nbsp; 证件号码 {} &nbsp; 银行卡号 {}</p><table border=\"1\" cellspacing=\"0\" cellpadding=\"4\">",
+        html_escape(&subject),
+        html_escape(&r.employee_id),
+        html_escape(&r.name),
+        mask(&r.id_number),
+        mask(&r.bank_card)
+    );
+    for (label, value) in lines(r) {
+        html.push_str(&format!(
+            "<tr><td>{label}</td><td align=\"right\">{}</td></tr>",
+            Money::new(value).to_fixed2()
+        ));
+    }
+    html.push_str("</table></body></html>");
+    let body = base64(html.as_bytes());
+    let mut msg = String::new();
+    msg.push_str(&format!("From: {}\r\n", ctx.config.payslips.from));
+    msg.push_str(&format!("To: {}\r\n", r.email));
+    msg.push_str(&format!("Subject: =?UTF-8?B?{}?=\r\n", base64(subject.as_bytes())));
+    msg.push_str(&format!("Date: {}\r\n", mail_date(ctx)));
+    msg.push_str(&format!(
+        "Message-ID: <payslip-{}-{}@paybatch>\r\n",
+        ctx.period, r.employee_id
+    ));
+    msg.push_str(
+        "MIME-Version: 1.0\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+    );
+    for chunk in body.as_bytes().chunks(76) {
+        msg.push_str(&String::from_utf8_lossy(chunk));
+        msg.push_str("\r\n");
+    }
+    Some(msg.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_vectors() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64("工资".as_bytes()), "5bel6LWE");
+    }
+}

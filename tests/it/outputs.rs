@@ -1,0 +1,356 @@
+//! Upload files, journal and payslips: exact bytes for a small fixture,
+//! re-read totals, GBK fixed width, exclusions, self-check, SMTP.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use calamine::Reader;
+use paybatch::calc::context::PeriodRules;
+use paybatch::calc::employee::compute;
+use paybatch::calc::input::EmployeeMonth;
+use paybatch::emit::fields::Context;
+use paybatch::emit::template::{render, self_check};
+use paybatch::model::{Date, Period};
+use paybatch::rules::RuleSet;
+use rust_decimal_macros::dec;
+
+use crate::calc_sta::{test_workspace, write_month};
+use crate::util::{paybatch, stderr, stdout, tempdir};
+
+fn pb(ws: &Path, args: &[&str]) -> std::process::Output {
+    paybatch()
+        .args(args)
+        .arg("-w")
+        .arg(ws)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn outputs(ws: &Path, period: &str) -> PathBuf {
+    let w = paybatch::workspace::Workspace::open(ws).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::ledger::state::outputs_dir(&w, period.parse().unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no outputs"))
+}
+
+fn gbk(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let (text, had_errors) = encoding_rs::GBK.decode_without_bom_handling(&bytes);
+    assert!(!had_errors, "{} is not GBK", path.display());
+    text.into_owned()
+}
+
+/// Cells of the first sheet as text.
+fn sheet(path: &Path) -> Vec<Vec<String>> {
+    let mut wb = calamine::open_workbook_auto(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap_or_else(|e| panic!("{e}"));
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+fn small_fixture() -> tempfile::TempDir {
+    let dir = tempdir();
+    test_workspace(dir.path());
+    write_month(dir.path(), "2026-01", &[("S1", 10000, 1000), ("S2", 30000, 2000)]);
+    let out = pb(dir.path(), &["run", "-p", "2026-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    dir
+}
+
+#[test]
+fn bank_files_exact_bytes_and_totals() {
+    let dir = small_fixture();
+    let out = outputs(dir.path(), "2026-01");
+    let cmb = gbk(&out.join("uploads/bank/招行代发_2026-01.csv"));
+    insta::assert_snapshot!("cmb_csv", cmb.replace("\r\n", "⏎\n"));
+    let fixed_bytes = std::fs::read(out.join("uploads/bank/代发定长_2026-01.txt")).unwrap_or_default();
+    let fixed = gbk(&out.join("uploads/bank/代发定长_2026-01.txt"));
+    insta::assert_snapshot!("fixed_gbk", fixed.replace("\r\n", "⏎\n"));
+    // Byte-counted widths: 19 + 12 + 15 + 16 per detail line.
+    let lines: Vec<&[u8]> = fixed_bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 4);
+    for l in &lines[1..3] {
+        assert_eq!(l.len(), 62 + 1, "detail width incl. CR");
+    }
+    // Names and amounts decode back.
+    assert!(fixed.contains("测试0") && fixed.contains("测试1"));
+    assert!(fixed.contains("000000000842500"), "S1 net 8,425.00 in fen");
+    assert!(fixed.contains("000000002494500"), "S2 net 24,945.00 in fen");
+    assert!(
+        lines[3].starts_with(b"T000002000000003337000"),
+        "trailer count and total"
+    );
+
+    let icbc = sheet(&out.join("uploads/bank/工行代发_2026-01.xlsx"));
+    assert_eq!(icbc.len(), 3);
+    assert_eq!(icbc[0][0], "付款账号");
+    let net: Vec<&str> = icbc[1..].iter().map(|r| r[8].as_str()).collect();
+    assert_eq!(net, ["8425", "24945"]);
+}
+
+#[test]
+fn iit_import_has_the_official_29_columns() {
+    let dir = small_fixture();
+    let out = outputs(dir.path(), "2026-01");
+    let rows = sheet(&out.join("uploads/iit/个税_正常工资薪金_2026-01.xlsx"));
+    let header = rows[0].join(",");
+    assert_eq!(
+        header,
+        "工号,*姓名,*证件类型,*证件号码,本期收入,本期免税收入,基本养老保险费,基本医疗保险费,失业保险费,住房公积金,累计子女教育,累计继续教育,累计住房贷款利息,累计住房租金,累计赡养老人,累计3岁以下婴幼儿照护,累计个人养老金,企业(职业)年金,商业健康保险,税延养老保险,公务交通费用,通讯费用,律师办案费用,西藏附加减除费用,其他,准予扣除的捐赠额,减免税额,协定减免,备注"
+    );
+    assert_eq!(rows[0].len(), 29);
+    assert_eq!(
+        rows[1][0..5].join(","),
+        format!("S1,测试0,居民身份证,{},10000", rows[1][3])
+    );
+    // pension 800, medical 200, unemployment 0 (no such item in the test city), HF 500, child 1000.
+    assert_eq!(rows[1][6..11].join(","), "800,200,0,500,1000");
+    assert_eq!(rows[2][10], "2000");
+}
+
+#[test]
+fn journal_balances_and_register_totals_match() {
+    let dir = small_fixture();
+    let out = outputs(dir.path(), "2026-01");
+    let journal = sheet(&out.join("journal.xlsx"));
+    let total = journal.last().cloned().unwrap_or_default();
+    assert_eq!(total[1], "合计");
+    assert_eq!(total[5], total[6], "debits = credits");
+    // 40,000 pay + employer SI/HF (24% + 5% of 40,000 = 11,600) = 51,600.
+    assert_eq!(total[5], "51600");
+    let credits: HashMap<String, String> = journal[1..journal.len() - 1]
+        .iter()
+        .filter(|r| !r[6].is_empty())
+        .map(|r| (r[2].clone(), r[6].clone()))
+        .collect();
+    assert_eq!(credits["2211.01"], "33370", "net pay");
+    assert_eq!(credits["2221.13"], "630", "IIT");
+    assert_eq!(credits["2241.01"], "6000", "employee SI/HF");
+    let register = sheet(&out.join("register.xlsx"));
+    let last = register.last().cloned().unwrap_or_default();
+    assert_eq!(last[0], "合计");
+    assert!(last.contains(&"33370".to_string()), "{last:?}");
+}
+
+#[test]
+fn zero_net_is_left_out_of_bank_files_and_listed() {
+    let dir = tempdir();
+    test_workspace(dir.path());
+    write_month(dir.path(), "2026-01", &[("S1", 10000, 1000), ("S2", 30000, 2000)]);
+    std::fs::write(
+        dir.path().join("inputs/2026-01/变动项.csv"),
+        "工号,姓名,项目,金额\nS1,测试0,税后扣款,8425\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(dir.path(), &["run", "-p", "2026-01", "--lang", "en"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("S1 测试0 left out of CMB batch payment (CSV): net pay is not positive (net 0.00)"),
+        "{text}"
+    );
+    let cmb = gbk(&outputs(dir.path(), "2026-01").join("uploads/bank/招行代发_2026-01.csv"));
+    assert!(!cmb.contains("测试0"), "{cmb}");
+    assert!(cmb.contains("测试1"), "{cmb}");
+}
+
+#[test]
+fn a_name_too_long_for_the_fixed_width_field_blocks_the_run() {
+    let dir = tempdir();
+    test_workspace(dir.path());
+    write_month(dir.path(), "2026-01", &[("S1", 10000, 1000)]);
+    let roster = dir.path().join("inputs/2026-01/花名册.csv");
+    let text = std::fs::read_to_string(&roster)
+        .unwrap_or_default()
+        .replace("测试0", "欧阳诸葛司马慕容");
+    std::fs::write(&roster, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(dir.path(), &["run", "-p", "2026-01", "--lang", "en"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("S1 户名: `欧阳诸葛司马慕容` takes 16 bytes, the field holds 12"),
+        "{text}"
+    );
+    assert!(!dir.path().join("ledger").exists(), "nothing written");
+}
+
+#[test]
+fn self_check_catches_a_tampered_output() {
+    let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let p = Period::new(2026, 3).unwrap_or_else(|| panic!());
+    let pr = PeriodRules::resolve(&rules, p);
+    let mut e = EmployeeMonth::new("T1", "北京", Date::new(2020, 1, 1).unwrap_or(Date::EPOCH), dec!(10000));
+    e.bank_card = "6222020200112233446".into();
+    e.name = "张三".into();
+    let results = [compute(&e, &pr, None, false)];
+    let config = paybatch::workspace::Config::default();
+    let empty = HashMap::new();
+    let ctx = Context {
+        period: p,
+        config: &config,
+        previous_si_base: &empty,
+    };
+    let t = rules
+        .templates
+        .iter()
+        .find(|t| t.name == "bank_cmb")
+        .unwrap_or_else(|| panic!());
+    let rows: Vec<_> = results.iter().collect();
+    let (mut rendered, findings) = render(t, &rows, &ctx).unwrap_or_else(|e| panic!("{e}"));
+    assert!(findings.is_empty(), "{findings:?}");
+    assert!(self_check(t, &rendered).is_empty());
+    let net = paybatch::model::Money::new(results[0].net).to_fixed2();
+    let tampered = String::from_utf8_lossy(&encoding_rs::GBK.decode(&rendered.bytes).0.into_owned().into_bytes())
+        .replace(&net, "1.00");
+    rendered.bytes = encoding_rs::GBK.encode(&tampered).0.into_owned();
+    let problems = self_check(t, &rendered);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].code, "E001");
+    assert!(
+        problems[0].message.en.contains("amount total 1.00 differs"),
+        "{:?}",
+        problems[0].message
+    );
+    rendered.bytes = b"*account,*name,*amount,note\r\n".to_vec();
+    assert!(
+        self_check(t, &rendered)
+            .iter()
+            .any(|f| f.message.en.contains("header is"))
+    );
+}
+
+/// A one-connection SMTP sink on 127.0.0.1 that records messages.
+fn smtp_sink() -> (u16, std::thread::JoinHandle<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let handle = std::thread::spawn(move || {
+        let mut messages = Vec::new();
+        let Ok((stream, _)) = listener.accept() else {
+            return messages;
+        };
+        let mut writer = stream.try_clone().unwrap_or_else(|e| panic!("{e}"));
+        let mut reader = BufReader::new(stream);
+        let mut say = |s: &str| {
+            let _ = writer.write_all(format!("{s}\r\n").as_bytes());
+        };
+        say("220 sink ready");
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            let cmd = line.trim_end().to_string();
+            line.clear();
+            if cmd.starts_with("EHLO") {
+                say("250-sink");
+                say("250 8BITMIME");
+            } else if cmd.starts_with("MAIL") || cmd.starts_with("RCPT") {
+                say("250 ok");
+            } else if cmd == "DATA" {
+                say("354 go ahead");
+                let mut body = String::new();
+                loop {
+                    let mut l = String::new();
+                    if reader.read_line(&mut l).unwrap_or(0) == 0 || l.trim_end() == "." {
+                        break;
+                    }
+                    body.push_str(&l);
+                }
+                messages.push(body);
+                say("250 queued");
+            } else if cmd == "QUIT" {
+                say("221 bye");
+                break;
+            }
+        }
+        messages
+    });
+    (port, handle)
+}
+
+#[test]
+fn payslips_are_sent_to_a_local_smtp_sink() {
+    let dir = tempdir();
+    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pb(dir.path(), &["run", "-p", "2026-01"]).status.code(), Some(0));
+    let (port, sink) = smtp_sink();
+    let cfg = dir.path().join("paybatch.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap_or_default().replace(
+        "# smtp = { host = \"127.0.0.1\", port = 25 }",
+        &format!("smtp = {{ host = \"127.0.0.1\", port = {port} }}"),
+    );
+    std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(dir.path(), &["payslips", "-p", "2026-01", "--send", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["sent"], 56);
+    let messages = sink.join().unwrap_or_default();
+    assert_eq!(messages.len(), 56);
+    let first = &messages[0];
+    assert!(first.contains("To: e0001@example.com"), "{first}");
+    assert!(first.contains("Content-Type: text/html; charset=UTF-8"), "{first}");
+    let body: String = first
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let html = String::from_utf8(decode_b64(&body)).unwrap_or_default();
+    assert!(html.contains("实发工资"), "{html}");
+    assert!(html.contains("**********"), "ID and card are masked: {html}");
+    let full_id = std::fs::read_to_string(outputs(dir.path(), "2026-01").join("results.csv"))
+        .unwrap_or_default()
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').nth(3).map(String::from))
+        .unwrap_or_default();
+    assert!(
+        !full_id.is_empty() && !html.contains(&full_id),
+        "full ID must not appear"
+    );
+}
+
+fn decode_b64(s: &str) -> Vec<u8> {
+    let val = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => 0,
+        }
+    };
+    let mut out = Vec::new();
+    for chunk in s.as_bytes().chunks(4) {
+        let n = chunk.iter().fold(0u32, |acc, c| (acc << 6) | val(*c));
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        let keep = 3 - chunk.iter().filter(|c| **c == b'=').count();
+        out.extend_from_slice(&bytes[..keep]);
+    }
+    out
+}
+
+#[test]
+fn outputs_open_in_libreoffice_where_available() {
+    let Some(soffice) = ["soffice", "libreoffice"]
+        .into_iter()
+        .find(|b| std::process::Command::new(b).arg("--version").output().is_ok())
+    else {
+        println!("skipped: LibreOffice (soffice) is not installed on this machine");
+        return;
+    };
+    let dir = small_fixture();
+    let out = outputs(dir.path(), "2026-01");
+    let target = tempdir();
+    let status = std::process::Command::new(soffice)
+        .args(["--headless", "--convert-to", "csv", "--outdir"])
+        .arg(target.path())
+        .arg(out.join("register.xlsx"))
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success());
+    assert!(target.path().join("register.csv").is_file());
+}
