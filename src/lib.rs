@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod ledger;
 pub mod model;
 pub mod pipeline;
+pub mod reconcile;
 pub mod report;
 pub mod rules;
 pub mod validate;

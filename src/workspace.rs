@@ -74,6 +74,67 @@ pub struct Payslips {
     pub smtp: Option<Smtp>,
 }
 
+/// Reconciliation settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reconcile {
+    /// Flag employees whose net pay moved by more than this share.
+    #[serde(default = "default_threshold")]
+    pub net_change_threshold: rust_decimal::Decimal,
+    /// Bureau amounts may differ by this many fen.
+    #[serde(default)]
+    pub bureau_tolerance_fen: i64,
+}
+
+fn default_threshold() -> rust_decimal::Decimal {
+    rust_decimal::Decimal::new(2, 1)
+}
+
+impl Default for Reconcile {
+    fn default() -> Self {
+        Reconcile {
+            net_change_threshold: default_threshold(),
+            bureau_tolerance_fen: 0,
+        }
+    }
+}
+
+/// What the total-payroll cap (工资总额管控) measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetMeasure {
+    /// 应发合计 (gross pay incl. bonuses).
+    #[default]
+    TotalPay,
+    /// Gross pay plus employer SI/HF.
+    EmployerCost,
+}
+
+/// Annual budget per org unit.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// `department` or `cost_center`.
+    #[serde(default = "default_budget_by")]
+    pub by: String,
+    #[serde(default)]
+    pub measure: BudgetMeasure,
+    /// `warning` or `error` when the projection exceeds the budget.
+    #[serde(default = "default_budget_severity")]
+    pub severity: crate::rules::validation::Severity,
+    /// Year → unit → annual budget (CNY).
+    #[serde(default)]
+    pub annual: BTreeMap<String, BTreeMap<String, rust_decimal::Decimal>>,
+}
+
+fn default_budget_by() -> String {
+    "cost_center".into()
+}
+
+fn default_budget_severity() -> crate::rules::validation::Severity {
+    crate::rules::validation::Severity::Warning
+}
+
 /// `paybatch.toml`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -83,6 +144,10 @@ pub struct Config {
     pub payer: Payer,
     #[serde(default)]
     pub payslips: Payslips,
+    #[serde(default)]
+    pub reconcile: Reconcile,
+    #[serde(default)]
+    pub budget: Option<Budget>,
     /// Default language of messages (overridden by `--lang`).
     #[serde(default)]
     pub lang: Option<Lang>,

@@ -57,6 +57,8 @@ pub struct EmployeeResult {
     pub hire_date: Date,
     pub leave_date: Option<Date>,
     pub days_employed: u32,
+    /// The month's attendance as read (for variance attribution).
+    pub attendance: crate::calc::input::Attendance,
     pub base_salary: Decimal,
     pub base_pay: Decimal,
     pub unpaid_leave_deduction: Decimal,
@@ -660,6 +662,7 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
         hire_date: e.hire_date,
         leave_date: e.leave_date,
         days_employed,
+        attendance: att,
         base_salary: base,
         base_pay,
         unpaid_leave_deduction: unpaid,

@@ -24,7 +24,7 @@ pub const ADDITIONAL_ITEMS: [&str; 7] = [
 ];
 
 /// Hours and days from the attendance sheet.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Attendance {
     pub unpaid_leave_days: Decimal,
     pub sick_leave_days: Decimal,

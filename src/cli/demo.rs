@@ -128,6 +128,46 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Findings);
         }
     }
+    // After payday: the bank's return and the bureau's bill come back.
+    let last = demo::demo_periods().last().copied();
+    if let Some(period) = last
+        && let Some(dir) = crate::ledger::state::outputs_dir(&ws, period)?
+    {
+        let results = std::fs::read(dir.join(crate::ledger::results::RESULTS_FILE))?;
+        let (bank, bill, _) = demo::returns::write(&ws.root, &period.to_string(), &results)?;
+        let opts = crate::reconcile::report::Options {
+            bank_return: Some(bank),
+            bank_layout: None,
+            bureau_bill: Some(bill),
+        };
+        let r = crate::reconcile::report::reconcile(&ws, &rules, period, &opts)?;
+        let path = ws.root.join("reports").join(period.to_string()).join("reconcile.xlsx");
+        crate::emit::atomic::write(&path, &crate::reconcile::report::xlsx(&r, ctx.lang)?)?;
+        let unexplained = r.variance.as_ref().map_or(0, |v| {
+            v.changes
+                .iter()
+                .filter(|c| c.cause == crate::reconcile::variance::Cause::Unexplained)
+                .count()
+        });
+        let bank_problems = r.bank.as_ref().map_or(0, |b| {
+            b.lines
+                .iter()
+                .filter(|l| l.outcome != crate::reconcile::bank_return::Outcome::Paid)
+                .count()
+        });
+        let bureau_problems = r.bureau.as_ref().map_or(0, |b| b.differences.len());
+        ctx.printer.line(&if zh {
+            format!(
+                "{period} 对账: 变动无法解释 {unexplained} 项; 银行回盘问题 {bank_problems} 笔; 社保账单差异 {bureau_problems} 处 (演示文件中特意埋设); 报告 {}",
+                path.display()
+            )
+        } else {
+            format!(
+                "{period} reconcile: {unexplained} unexplained changes; {bank_problems} bank return problems; {bureau_problems} bureau bill differences (planted in the demo files); report {}",
+                path.display()
+            )
+        });
+    }
     let who = demo::sample_staff().get(6).map(|p| p.id.clone()).unwrap_or_default();
     ctx.printer.line(&if zh {
         format!(

@@ -9,6 +9,7 @@ pub mod explain;
 pub mod init;
 pub mod payslips;
 pub mod printer;
+pub mod reconcile;
 pub mod reopen;
 pub mod rules;
 pub mod run;
@@ -79,6 +80,8 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// List or send the payslip e-mails / 工资条
     Payslips(payslips::PayslipsArgs),
+    /// Variance, bank return, bureau bill, budget / 对账
+    Reconcile(reconcile::ReconcileArgs),
     /// Check the rule files / 检查规则文件
     Rules(rules::RulesArgs),
     /// Build a demo workspace and run everything on it / 演示
@@ -122,6 +125,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Audit(args) => audit::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Payslips(args) => payslips::run(&ctx, args),
+        Command::Reconcile(args) => reconcile::run(&ctx, args),
         Command::Rules(args) => rules::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
     }

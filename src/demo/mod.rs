@@ -4,6 +4,7 @@
 
 pub mod messy;
 pub mod people;
+pub mod returns;
 pub mod sheet;
 
 use std::path::Path;
@@ -42,6 +43,23 @@ city = "北京"
 [payslips]
 from = "payroll@example.com"
 # smtp = { host = "127.0.0.1", port = 25 }   # to send with `paybatch payslips --send`
+
+[reconcile]
+net_change_threshold = 0.2   # flag |Δ net pay| above 20% of last month
+bureau_tolerance_fen = 0
+
+# Total-payroll cap (工资总额管控): annual budget per cost centre.
+[budget]
+by = "cost_center"
+measure = "total_pay"
+severity = "warning"
+
+[budget.annual.2026]
+CC100 = 6000000
+CC200 = 5500000
+CC300 = 5000000
+CC400 = 4000000
+CC500 = 5000000
 
 # Map input files to kinds when their names do not say (optional):
 # [inputs.roster]
@@ -127,7 +145,11 @@ pub fn write_month(root: &Path, staff: &[Person], period: Period) -> Result<()> 
                 text(&p.city),
                 date(Some(p.hire_date)),
                 date(p.leave_date),
-                num(p.base_salary),
+                num(if p.seq == 3 && period.month() == 3 {
+                    p.base_salary + Decimal::from(1000)
+                } else {
+                    p.base_salary
+                }),
                 text(&p.bank_name),
                 text(&p.bank_card),
                 num(p.si_base),

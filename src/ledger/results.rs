@@ -55,6 +55,11 @@ pub fn to_csv(results: &[EmployeeResult]) -> Result<Vec<u8>> {
         "hire_date",
         "leave_date",
         "days_employed",
+        "att_unpaid_leave_days",
+        "att_sick_leave_days",
+        "att_ot_workday_hours",
+        "att_ot_restday_hours",
+        "att_ot_holiday_hours",
     ]
     .iter()
     .map(|s| (*s).to_string())
@@ -89,6 +94,18 @@ pub fn to_csv(results: &[EmployeeResult]) -> Result<Vec<u8>> {
             r.leave_date.map(|d| d.to_string()).unwrap_or_default(),
             r.days_employed.to_string(),
         ];
+        let a = &r.attendance;
+        row.extend(
+            [
+                a.unpaid_leave_days,
+                a.sick_leave_days,
+                a.ot_workday_hours,
+                a.ot_restday_hours,
+                a.ot_holiday_hours,
+            ]
+            .iter()
+            .map(|d| d.normalize().to_string()),
+        );
         row.extend(PAY_COLUMNS.iter().map(|c| m((c.get)(r))));
         for (key, _) in &items {
             let (base, ee, er) = si_values(r, key);
@@ -281,4 +298,50 @@ pub fn amounts_to_csv(column: &str, values: &HashMap<String, Decimal>) -> Result
         w.write_record([id.as_str(), &m(values[id])]).map_err(csv_err)?;
     }
     w.into_inner().map_err(csv_err)
+}
+
+/// Rebuilds the identity and money columns of each employee from a results
+/// file (enough to render upload templates again, e.g. a re-payment file).
+pub fn read_employees(bytes: &[u8]) -> Result<Vec<EmployeeResult>> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header: Vec<String> = reader.headers().map_err(csv_err)?.iter().map(String::from).collect();
+    let mut out = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(csv_err)?;
+        let get = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| rec.get(i))
+                .unwrap_or("")
+                .to_string()
+        };
+        let dec = |name: &str| Decimal::from_str(&get(name)).unwrap_or_default();
+        let mut r = EmployeeResult {
+            employee_id: get("employee_id"),
+            name: get("name"),
+            id_type: get("id_type"),
+            id_number: get("id_number"),
+            department: get("department"),
+            cost_center: get("cost_center"),
+            city: get("city"),
+            bank_name: get("bank_name"),
+            bank_card: get("bank_card"),
+            hire_date: get("hire_date").parse().unwrap_or_default(),
+            leave_date: get("leave_date").parse().ok(),
+            ..EmployeeResult::default()
+        };
+        r.base_salary = dec("base_salary");
+        r.base_pay = dec("base_pay");
+        r.gross = dec("gross");
+        r.total_pay = dec("total_pay");
+        r.si_employee = dec("si_employee");
+        r.si_employer = dec("si_employer");
+        r.iit = dec("iit");
+        r.bonus_tax = dec("bonus_tax");
+        r.net = dec("net");
+        r.employer_cost = dec("employer_cost");
+        out.push(r);
+    }
+    Ok(out)
 }

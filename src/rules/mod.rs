@@ -102,6 +102,8 @@ pub struct RuleSet {
     pub payroll: PayrollRules,
     pub templates: Vec<template::Template>,
     pub journal: crate::emit::journal::JournalRules,
+    pub bank_returns: crate::reconcile::BankReturns,
+    pub bureau_bill: crate::reconcile::BureauBill,
 }
 
 impl RuleSet {
@@ -157,6 +159,8 @@ impl RuleSet {
             payroll,
             templates,
             journal,
+            bank_returns: files.parse("reconcile/bank_returns.toml")?,
+            bureau_bill: files.parse("reconcile/bureau_bill.toml")?,
         };
         set.cross_check()?;
         Ok(set)

@@ -9,6 +9,7 @@ mod identifiers;
 mod ledger_cli;
 mod outputs;
 mod readers_fuzz;
+mod reconcile_cli;
 mod run_cli;
 mod util;
 mod validate_cli;
