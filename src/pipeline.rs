@@ -215,7 +215,7 @@ pub fn emit_all(
         "payslips/payslips.xlsx".to_string(),
         payslip::workbook_bytes(results, &ctx)?,
     ));
-    for r in results {
+    for r in results.iter().filter(|_| ws.config.payslips.eml) {
         if let Some(mail) = payslip::eml(r, &ctx) {
             files.push((format!("payslips/eml/{}.eml", r.employee_id), mail));
         }

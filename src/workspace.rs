@@ -63,13 +63,20 @@ fn default_smtp_port() -> u16 {
     25
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// Payslip e-mail settings.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Payslips {
     /// Sender address of payslip e-mails.
     #[serde(default)]
     pub from: String,
+    /// Write one .eml per employee (turn off for very large runs).
+    #[serde(default = "yes")]
+    pub eml: bool,
     #[serde(default)]
     pub smtp: Option<Smtp>,
 }
@@ -133,6 +140,16 @@ fn default_budget_by() -> String {
 
 fn default_budget_severity() -> crate::rules::validation::Severity {
     crate::rules::validation::Severity::Warning
+}
+
+impl Default for Payslips {
+    fn default() -> Self {
+        Payslips {
+            from: String::new(),
+            eml: true,
+            smtp: None,
+        }
+    }
 }
 
 /// `paybatch.toml`.

@@ -6,6 +6,7 @@ pub mod close;
 pub mod demo;
 pub mod diff;
 pub mod explain;
+pub mod generate;
 pub mod init;
 pub mod payslips;
 pub mod printer;
@@ -86,6 +87,9 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Build a demo workspace and run everything on it / 演示
     Demo(demo::DemoArgs),
+    /// Generate a large workspace for benchmarks / 生成测试数据
+    #[command(name = "gen")]
+    Gen(generate::GenArgs),
 }
 
 /// How a command ended, mapped to the process exit code.
@@ -128,5 +132,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Reconcile(args) => reconcile::run(&ctx, args),
         Command::Rules(args) => rules::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
+        Command::Gen(args) => generate::run(&ctx, args),
     }
 }

@@ -2,6 +2,7 @@
 //! Shanghai, 2026-01..2026-03) used by `demo`, `init` and the tests.
 //! Same seed, same bytes.
 
+pub mod generator;
 pub mod messy;
 pub mod people;
 pub mod returns;

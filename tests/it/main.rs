@@ -11,5 +11,6 @@ mod outputs;
 mod readers_fuzz;
 mod reconcile_cli;
 mod run_cli;
+mod scale;
 mod util;
 mod validate_cli;
