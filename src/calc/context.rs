@@ -27,6 +27,8 @@ pub struct CityPeriod<'r> {
 #[derive(Debug, Clone)]
 pub struct PeriodRules<'r> {
     pub period: Period,
+    /// Mon–Fri days in the period.
+    pub weekdays: u32,
     pub annual: Option<&'r RateTable>,
     pub monthly: Option<&'r RateTable>,
     pub basic: Option<&'r BasicDeduction>,
@@ -67,6 +69,7 @@ impl<'r> PeriodRules<'r> {
             .collect();
         PeriodRules {
             period,
+            weekdays: period.weekdays(),
             annual: in_force(&rules.iit.rates.annual, period),
             monthly: in_force(&rules.iit.rates.monthly, period),
             basic: in_force(&rules.iit.deductions.basic, period),

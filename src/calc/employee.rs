@@ -2,8 +2,6 @@
 //! attendance deductions, overtime, variable pay, company formulas, gross,
 //! SI/HF, cumulative IIT, annual bonus, net pay and employer cost.
 
-use std::collections::HashMap;
-
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -153,15 +151,17 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
 
     // ── days employed and base pay ──────────────────────────────────────
     let span = employed_span(e, period);
-    let (days_employed, weekdays_employed) = span.map_or((0, 0), |(s, end)| {
-        (
+    let full_month = span.is_some_and(|(s, end)| s == period.first_day() && end == period.last_day());
+    let (days_employed, weekdays_employed) = match span {
+        _ if full_month => (period.days(), pr.weekdays),
+        Some((s, end)) => (
             u32::try_from(s.days_until(end) + 1).unwrap_or(0),
             weekdays_between(s, end),
-        )
-    });
-    let full_month = span.is_some_and(|(s, end)| s == period.first_day() && end == period.last_day());
+        ),
+        None => (0, 0),
+    };
     let month_days = Decimal::from(period.days());
-    let month_weekdays = Decimal::from(period.weekdays().max(1));
+    let month_weekdays = Decimal::from(pr.weekdays.max(1));
     let daily = |method: ProrationMethod| match method {
         ProrationMethod::CalendarDays => base / month_days,
         ProrationMethod::PayDays => base / pay.pay_days.monthly,
@@ -189,7 +189,7 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
             .input("days_employed", days_employed)
             .input("weekdays_employed", weekdays_employed)
             .input("days_in_month", period.days())
-            .input("weekdays_in_month", period.weekdays())
+            .input("weekdays_in_month", pr.weekdays)
             .rule(format!("{pay_file}#proration.method"))
             .rounded(base_raw, Rounding::FEN_HALF_UP)
     });
@@ -258,11 +258,11 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
     });
 
     // ── variable pay and formulas ───────────────────────────────────────
-    let mut kinds: HashMap<ItemKind, Decimal> = HashMap::new();
+    let mut kinds = [Decimal::ZERO; ItemKind::ALL.len()];
     let mut tax_free = Decimal::ZERO;
     for line in &e.lines {
         let Some(def) = pay.item(&line.item) else { continue };
-        *kinds.entry(def.kind).or_default() += line.amount;
+        kinds[def.kind as usize] += line.amount;
         if def.tax_free {
             tax_free += line.amount;
         }
@@ -280,24 +280,35 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
             tl
         });
     }
-    let mut vars: HashMap<String, Decimal> = HashMap::new();
-    vars.insert("base_salary".into(), base);
-    vars.insert("days_in_month".into(), Decimal::from(period.days()));
-    vars.insert("weekdays".into(), Decimal::from(period.weekdays()));
-    vars.insert("days_employed".into(), Decimal::from(days_employed));
-    vars.insert("unpaid_leave_days".into(), att.unpaid_leave_days);
-    vars.insert("sick_leave_days".into(), att.sick_leave_days);
-    vars.insert("ot_workday_hours".into(), att.ot_workday_hours);
-    vars.insert("ot_restday_hours".into(), att.ot_restday_hours);
-    vars.insert("ot_holiday_hours".into(), att.ot_holiday_hours);
+    let fixed_vars = [
+        ("base_salary", base),
+        ("days_in_month", Decimal::from(period.days())),
+        ("weekdays", Decimal::from(pr.weekdays)),
+        ("days_employed", Decimal::from(days_employed)),
+        ("unpaid_leave_days", att.unpaid_leave_days),
+        ("sick_leave_days", att.sick_leave_days),
+        ("ot_workday_hours", att.ot_workday_hours),
+        ("ot_restday_hours", att.ot_restday_hours),
+        ("ot_holiday_hours", att.ot_holiday_hours),
+    ];
     for formula in &pay.formulas {
-        for k in ItemKind::ALL {
-            vars.insert(k.key().into(), kinds.get(&k).copied().unwrap_or_default());
-        }
-        match formula.expr.eval(&vars) {
+        let snapshot = kinds;
+        let lookup = |name: &str| {
+            fixed_vars
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| *v)
+                .or_else(|| {
+                    ItemKind::ALL
+                        .iter()
+                        .find(|k| k.key() == name)
+                        .map(|k| snapshot[*k as usize])
+                })
+        };
+        match formula.expr.eval_with(&lookup) {
             Ok(raw) => {
                 let value = fen(raw);
-                *kinds.entry(formula.kind).or_default() += value;
+                kinds[formula.kind as usize] += value;
                 t.add(|| {
                     let mut used = Vec::new();
                     formula.expr.variables(&mut used);
@@ -310,7 +321,7 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
                     .rule(format!("{}:{}", formula.file, formula.line))
                     .rounded(raw, Rounding::FEN_HALF_UP);
                     for v in used {
-                        let val = vars.get(&v).map(|d| d.to_string()).unwrap_or_default();
+                        let val = lookup(&v).map(|d| d.to_string()).unwrap_or_default();
                         tl = tl.input(&v, val);
                     }
                     tl
@@ -334,7 +345,7 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
             )),
         }
     }
-    let kind = |k: ItemKind| fen(kinds.get(&k).copied().unwrap_or_default());
+    let kind = |k: ItemKind| fen(kinds[k as usize]);
     let (allowance, commission, bonus, retro) = (
         kind(ItemKind::Allowance),
         kind(ItemKind::Commission),
@@ -406,7 +417,7 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
                 let ee_raw = applied * ee_rate + item.employee_fixed;
                 let employer = item.rounding.apply(er_raw);
                 let employee = item.rounding.apply(ee_raw);
-                let rule = format!("{}#item.{} (valid_from {})", c.file, item.key, item.valid_from);
+                let rule = || format!("{}#item.{} (valid_from {})", c.file, item.key, item.valid_from);
                 t.add(|| {
                     TraceLine::new(
                         format!("si.{}.base", item.key),
@@ -441,7 +452,7 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
                         .input("base", applied)
                         .input("rate", rate)
                         .input("fixed", fixed)
-                        .rule(rule.clone())
+                        .rule(rule())
                         .rounded(raw, item.rounding)
                     });
                 }

@@ -307,21 +307,26 @@ impl Expr {
     /// Evaluates with exact decimals; unknown variables and division by
     /// zero are errors, never panics.
     pub fn eval(&self, vars: &HashMap<String, Decimal>) -> Result<Decimal, ExprError> {
+        self.eval_with(&|name: &str| vars.get(name).copied())
+    }
+
+    /// Evaluates with a variable lookup (no map needed on hot paths).
+    pub fn eval_with(&self, vars: &dyn Fn(&str) -> Option<Decimal>) -> Result<Decimal, ExprError> {
         let fail = |m: String| ExprError { column: 0, message: m };
         Ok(match self {
             Expr::Num(n) => *n,
-            Expr::Var(v) => *vars.get(v).ok_or_else(|| fail(format!("unknown variable `{v}`")))?,
-            Expr::Neg(e) => -e.eval(vars)?,
-            Expr::Not(e) => flag(!truth(e.eval(vars)?)),
+            Expr::Var(v) => vars(v).ok_or_else(|| fail(format!("unknown variable `{v}`")))?,
+            Expr::Neg(e) => -e.eval_with(vars)?,
+            Expr::Not(e) => flag(!truth(e.eval_with(vars)?)),
             Expr::Bin(op, a, b) => {
-                let x = a.eval(vars)?;
+                let x = a.eval_with(vars)?;
                 // Short-circuit logic.
                 match op {
                     Op::And if !truth(x) => return Ok(Decimal::ZERO),
                     Op::Or if truth(x) => return Ok(Decimal::ONE),
                     _ => {}
                 }
-                let y = b.eval(vars)?;
+                let y = b.eval_with(vars)?;
                 match op {
                     Op::Add => x.checked_add(y).ok_or_else(|| fail("overflow".into()))?,
                     Op::Sub => x.checked_sub(y).ok_or_else(|| fail("overflow".into()))?,
@@ -338,16 +343,16 @@ impl Expr {
             }
             Expr::Call(name, args) => match name.as_str() {
                 "if" => {
-                    if truth(args[0].eval(vars)?) {
-                        args[1].eval(vars)?
+                    if truth(args[0].eval_with(vars)?) {
+                        args[1].eval_with(vars)?
                     } else {
-                        args[2].eval(vars)?
+                        args[2].eval_with(vars)?
                     }
                 }
-                "abs" => args[0].eval(vars)?.abs(),
+                "abs" => args[0].eval_with(vars)?.abs(),
                 "round" => {
-                    let x = args[0].eval(vars)?;
-                    let places = args[1].eval(vars)?;
+                    let x = args[0].eval_with(vars)?;
+                    let places = args[1].eval_with(vars)?;
                     let rounding = match places.normalize().to_string().as_str() {
                         "0" => Rounding::new(Precision::Yuan, RoundMode::HalfUp),
                         "1" => Rounding::new(Precision::Jiao, RoundMode::HalfUp),
@@ -357,9 +362,9 @@ impl Expr {
                     rounding.apply(x)
                 }
                 "min" | "max" => {
-                    let mut best = args[0].eval(vars)?;
+                    let mut best = args[0].eval_with(vars)?;
                     for a in &args[1..] {
-                        let v = a.eval(vars)?;
+                        let v = a.eval_with(vars)?;
                         if (name == "min" && v < best) || (name == "max" && v > best) {
                             best = v;
                         }

@@ -50,7 +50,7 @@ pub struct DeductionLimits {
     pub damage_cap_share: Decimal,
 }
 
-/// What a variable-pay item is.
+/// What a variable-pay item is (the discriminant indexes per-kind arrays).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemKind {

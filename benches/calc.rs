@@ -1,0 +1,65 @@
+//! Calc kernel: employee-months per second on one core (no I/O). Run with
+//! `cargo bench --bench calc`; the scale script reports it per core.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use paybatch::calc::context::PeriodRules;
+use paybatch::calc::employee::compute;
+use paybatch::calc::input::{EmployeeMonth, VarLine};
+use paybatch::ingest::grid::Origin;
+use paybatch::model::{Date, Period};
+use paybatch::rules::RuleSet;
+use rust_decimal::Decimal;
+
+fn employees(n: usize) -> Vec<EmployeeMonth> {
+    let cities = ["北京", "上海", "广州", "杭州"];
+    (0..n)
+        .map(|i| {
+            let base = Decimal::from(6000 + (i as i64 * 37) % 30000);
+            let mut e = EmployeeMonth::new(
+                &format!("B{i:07}"),
+                cities[i % 4],
+                Date::new(2020, 1, 1).unwrap_or(Date::EPOCH),
+                base,
+            );
+            e.si_base = Some(base);
+            e.hf_base = Some(base);
+            e.attendance.ot_workday_hours = Decimal::from((i % 5) as i64 * 2);
+            e.additional[0] = Decimal::from(if i % 3 == 0 { 2000 } else { 0 });
+            e.lines.push(VarLine {
+                item: "餐补".into(),
+                amount: Decimal::from(500),
+                belongs_to: None,
+                origin: Origin {
+                    file: "v".into(),
+                    sheet: "s".into(),
+                    row: i,
+                    col: None,
+                },
+            });
+            e
+        })
+        .collect()
+}
+
+fn kernel(c: &mut Criterion) {
+    let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let period = Period::new(2026, 3).unwrap_or_else(|| panic!("period"));
+    let pr = PeriodRules::resolve(&rules, period);
+    let staff = employees(10_000);
+    let mut group = c.benchmark_group("calc");
+    group.throughput(Throughput::Elements(staff.len() as u64));
+    group.sample_size(20);
+    group.bench_function("employee_month_x10000_one_core", |b| {
+        b.iter(|| {
+            for e in &staff {
+                black_box(compute(black_box(e), &pr, None, false));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, kernel);
+criterion_main!(benches);
