@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -135,7 +136,9 @@ fn missing_months_finding(period: Period, found: usize) -> Finding {
 
 /// Validates, computes and renders every output in memory.
 pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior) -> Result<Computed> {
+    let started = std::time::Instant::now();
     let (inputs, mut findings) = check_period(ws, rules, period)?;
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "read and validated inputs");
     let mut computed = Computed {
         period,
         findings: Vec::new(),
@@ -162,9 +165,21 @@ pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior) ->
         }
         Prior::Given(carried) => (carried, Vec::new()),
     };
+    let started = std::time::Instant::now();
     let result = calc::compute_period(rules, &inputs, period, &carried.ytd, None);
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        employees = result.employees.len(),
+        "computed"
+    );
     findings.extend(result.findings.iter().cloned());
+    let started = std::time::Instant::now();
     let (files, emit_findings) = emit_all(ws, rules, period, &result.employees, &carried)?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        files = files.len(),
+        "rendered and self-checked outputs"
+    );
     findings.extend(emit_findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     computed.files = files;
@@ -190,35 +205,59 @@ pub fn emit_all(
         config: &ws.config,
         previous_si_base: &carried.previous_si_base,
     };
-    let mut findings = Vec::new();
-    let mut files = vec![
-        (results::RESULTS_FILE.to_string(), results::to_csv(results)?),
-        (
-            "register.xlsx".to_string(),
-            register::register_xlsx(&ws.config.company.name, period, results)?,
-        ),
+    // Every output is an independent job; rayon runs them on all cores and
+    // `collect` keeps their order, so the bytes and the file order are the
+    // same whatever the thread count.
+    type Job<'a> = Box<dyn Fn() -> Result<(Vec<OutputFile>, Vec<Finding>)> + Send + Sync + 'a>;
+    let ctx = &ctx;
+    let mut jobs: Vec<Job<'_>> = vec![
+        Box::new(|| {
+            Ok((
+                vec![(results::RESULTS_FILE.to_string(), results::to_csv(results)?)],
+                Vec::new(),
+            ))
+        }),
+        Box::new(|| {
+            let bytes = register::register_xlsx(&ws.config.company.name, period, results)?;
+            Ok((vec![("register.xlsx".to_string(), bytes)], Vec::new()))
+        }),
+        Box::new(|| {
+            let (bytes, findings) = journal::render(&rules.journal, results, ctx)?;
+            Ok((vec![("journal.xlsx".to_string(), bytes)], findings))
+        }),
     ];
-    let (journal_bytes, journal_findings) = journal::render(&rules.journal, results, &ctx)?;
-    files.push(("journal.xlsx".to_string(), journal_bytes));
-    findings.extend(journal_findings);
     for t in &rules.templates {
-        let (rows, excluded) = template::select_rows(t, results, &ctx);
-        findings.extend(excluded);
-        if rows.is_empty() && !t.write_empty {
-            continue;
-        }
-        let (rendered, problems) = template::render(t, &rows, &ctx)?;
-        findings.extend(problems);
-        files.push((rendered.path, rendered.bytes));
+        jobs.push(Box::new(move || {
+            let (rows, mut findings) = template::select_rows(t, results, ctx);
+            if rows.is_empty() && !t.write_empty {
+                return Ok((Vec::new(), findings));
+            }
+            let started = std::time::Instant::now();
+            let (rendered, problems) = template::render(t, &rows, ctx)?;
+            tracing::debug!(template = %t.name, seconds = started.elapsed().as_secs_f64(), "rendered");
+            findings.extend(problems);
+            Ok((vec![(rendered.path, rendered.bytes)], findings))
+        }));
     }
-    files.push((
-        "payslips/payslips.xlsx".to_string(),
-        payslip::workbook_bytes(results, &ctx)?,
-    ));
-    for r in results.iter().filter(|_| ws.config.payslips.eml) {
-        if let Some(mail) = payslip::eml(r, &ctx) {
-            files.push((format!("payslips/eml/{}.eml", r.employee_id), mail));
+    jobs.push(Box::new(|| {
+        let mut files = vec![(
+            "payslips/payslips.xlsx".to_string(),
+            payslip::workbook_bytes(results, ctx)?,
+        )];
+        for r in results.iter().filter(|_| ws.config.payslips.eml) {
+            if let Some(mail) = payslip::eml(r, ctx) {
+                files.push((format!("payslips/eml/{}.eml", r.employee_id), mail));
+            }
         }
+        Ok((files, Vec::new()))
+    }));
+    let done: Vec<Result<(Vec<OutputFile>, Vec<Finding>)>> = jobs.par_iter().map(|job| job()).collect();
+    let mut files = Vec::new();
+    let mut findings = Vec::new();
+    for d in done {
+        let (f, problems) = d?;
+        files.extend(f);
+        findings.extend(problems);
     }
     Ok((files, findings))
 }
