@@ -29,4 +29,4 @@ for n in "$@"; do
   done
 done
 echo
-cargo bench --quiet --bench calc -- --noplot 2>/dev/null | awk '/thrpt:/ {print "calc kernel (one core): " $4 " " $5 " employee-months/s (median)"}'
+cargo bench --quiet --bench calc -- --noplot 2>/dev/null | awk '/thrpt:/ {print "calc kernel (one core): " $4 " " $5 " employee-months/s (median)"; exit}'

@@ -108,16 +108,12 @@ pub enum Prior {
 
 fn missing_months_finding(period: Period, found: usize) -> Finding {
     let expected = period.month() as usize - 1;
-    Finding {
-        code: "C006".into(),
-        severity: Severity::Error,
-        file: format!("ledger/{}", period.year()),
-        sheet: String::new(),
-        row: None,
-        col: None,
-        field: String::new(),
-        value: String::new(),
-        message: Text::new(
+    Finding::about(
+        "C006",
+        Severity::Error,
+        &format!("ledger/{}", period.year()),
+        "",
+        Text::new(
             format!(
                 "{} 年更早的 {expected} 个期间中只有 {found} 个有计算结果, 也没有期初累计文件, 无法累计预扣个税",
                 period.year()
@@ -127,11 +123,11 @@ fn missing_months_finding(period: Period, found: usize) -> Finding {
                 period.year()
             ),
         ),
-        hint: Text::new(
+        Text::new(
             "先按月份顺序运行更早的期间, 或在 inputs 中放入「期初累计」文件",
             "run the earlier periods first, or add an opening-balance (期初累计) file",
         ),
-    }
+    )
 }
 
 /// Validates, computes and renders every output in memory.

@@ -31,18 +31,7 @@ pub struct Rendered {
 }
 
 fn finding(code: &str, severity: Severity, file: &str, field: &str, message: Text, hint: Text) -> Finding {
-    Finding {
-        code: code.into(),
-        severity,
-        file: file.into(),
-        sheet: String::new(),
-        row: None,
-        col: None,
-        field: field.into(),
-        value: String::new(),
-        message,
-        hint,
-    }
+    Finding::about(code, severity, file, field, message, hint)
 }
 
 /// The rows a template covers; bank files list who was left out.

@@ -47,16 +47,8 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Grid>> {
 
 fn structural(code: &str, file: &str, sheet: &str, message: Text, hint: Text) -> Finding {
     Finding {
-        code: code.into(),
-        severity: Severity::Error,
-        file: file.into(),
         sheet: sheet.into(),
-        row: None,
-        col: None,
-        field: String::new(),
-        value: String::new(),
-        message,
-        hint,
+        ..Finding::about(code, Severity::Error, file, "", message, hint)
     }
 }
 

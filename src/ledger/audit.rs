@@ -27,21 +27,17 @@ pub struct AuditReport {
 }
 
 fn problem(code: &str, file: String, field: String, message: Text) -> Finding {
-    Finding {
-        code: code.into(),
-        severity: Severity::Error,
-        file,
-        sheet: String::new(),
-        row: None,
-        col: None,
-        field,
-        value: String::new(),
+    Finding::about(
+        code,
+        Severity::Error,
+        &file,
+        &field,
         message,
-        hint: Text::new(
+        Text::new(
             "封存包不应被修改; 如需更正请 reopen 后重新 close",
             "sealed packages must not change; to correct a period, reopen and close it again",
         ),
-    }
+    )
 }
 
 /// Audits the current sealed version of a closed period.

@@ -39,6 +39,26 @@ fn csv_err(e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// The YTD columns of one employee, in `YTD_COLUMNS` then `ytd_<item>` order.
+fn ytd_fields(y: &Ytd) -> Vec<String> {
+    let mut out = vec![y.months.to_string()];
+    out.extend(
+        [
+            y.income,
+            y.tax_free,
+            y.basic,
+            y.special,
+            y.additional,
+            y.other,
+            y.tax_withheld,
+        ]
+        .into_iter()
+        .map(m),
+    );
+    out.extend(y.additional_items.iter().map(|v| m(*v)));
+    out
+}
+
 /// Renders the results table as CSV bytes (UTF-8, LF).
 pub fn to_csv(results: &[EmployeeResult]) -> Result<Vec<u8>> {
     let items = si_items(results);
@@ -119,22 +139,7 @@ pub fn to_csv(results: &[EmployeeResult]) -> Result<Vec<u8>> {
             None => String::new(),
         });
         row.extend(r.additional.iter().map(|v| m(*v)));
-        let y = &r.ytd;
-        row.push(y.months.to_string());
-        row.extend(
-            [
-                y.income,
-                y.tax_free,
-                y.basic,
-                y.special,
-                y.additional,
-                y.other,
-                y.tax_withheld,
-            ]
-            .into_iter()
-            .map(m),
-        );
-        row.extend(y.additional_items.iter().map(|v| m(*v)));
+        row.extend(ytd_fields(&r.ytd));
         w.write_record(&row).map_err(csv_err)?;
     }
     w.into_inner().map_err(csv_err)
@@ -199,22 +204,8 @@ pub fn ytd_to_csv(prior: &HashMap<String, Ytd>) -> Result<Vec<u8>> {
     let mut ids: Vec<&String> = prior.keys().collect();
     ids.sort();
     for id in ids {
-        let y = &prior[id];
-        let mut row = vec![id.clone(), y.months.to_string()];
-        row.extend(
-            [
-                y.income,
-                y.tax_free,
-                y.basic,
-                y.special,
-                y.additional,
-                y.other,
-                y.tax_withheld,
-            ]
-            .into_iter()
-            .map(m),
-        );
-        row.extend(y.additional_items.iter().map(|v| m(*v)));
+        let mut row = vec![id.clone()];
+        row.extend(ytd_fields(&prior[id]));
         w.write_record(&row).map_err(csv_err)?;
     }
     w.into_inner().map_err(csv_err)

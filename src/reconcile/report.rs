@@ -50,18 +50,7 @@ pub struct Report {
 }
 
 fn finding(code: &str, severity: Severity, file: &str, field: &str, message: Text) -> Finding {
-    Finding {
-        code: code.into(),
-        severity,
-        file: file.into(),
-        sheet: String::new(),
-        row: None,
-        col: None,
-        field: field.into(),
-        value: String::new(),
-        message,
-        hint: Text::default(),
-    }
+    Finding::about(code, severity, file, field, message, Text::default())
 }
 
 fn read_results(ws: &Workspace, period: Period) -> Result<Option<Vec<u8>>> {

@@ -16,18 +16,7 @@ use crate::rules::validation::Severity;
 use crate::validate::Finding;
 
 fn finding(severity: Severity, code: &str, file: &str, field: &str, message: Text) -> Finding {
-    Finding {
-        code: code.into(),
-        severity,
-        file: file.into(),
-        sheet: String::new(),
-        row: None,
-        col: None,
-        field: field.into(),
-        value: String::new(),
-        message,
-        hint: Text::default(),
-    }
+    Finding::about(code, severity, file, field, message, Text::default())
 }
 
 fn next_day(d: Date) -> Option<Date> {

@@ -26,6 +26,22 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding about a whole file or subject (no row or cell).
+    pub fn about(code: &str, severity: Severity, file: &str, field: &str, message: Text, hint: Text) -> Finding {
+        Finding {
+            code: code.into(),
+            severity,
+            file: file.into(),
+            sheet: String::new(),
+            row: None,
+            col: None,
+            field: field.into(),
+            value: String::new(),
+            message,
+            hint,
+        }
+    }
+
     /// `D17`, `17` (whole row) or empty (whole file).
     pub fn cell(&self) -> String {
         match (self.row, self.col) {
