@@ -163,6 +163,9 @@ pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior) ->
     };
     let started = std::time::Instant::now();
     let result = calc::compute_period(rules, &inputs, period, &carried.ytd, None);
+    // The raw sheets are not needed past this point; free them before the
+    // outputs are rendered so the two peaks do not add up.
+    drop(inputs);
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         employees = result.employees.len(),
