@@ -217,7 +217,7 @@ pub fn emit_all(
             ))
         }),
         Box::new(|| {
-            let bytes = register::register_xlsx(&ws.config.company.name, period, results)?;
+            let bytes = register::register_xlsx(&rules.register, &ws.config.company.name, period, results)?;
             Ok((vec![("register.xlsx".to_string(), bytes)], Vec::new()))
         }),
         Box::new(|| {

@@ -15,39 +15,117 @@ use crate::model::Period;
 
 type Getter = Box<dyn Fn(&EmployeeResult) -> Decimal>;
 
-fn money_columns(results: &[EmployeeResult]) -> Vec<(String, Getter)> {
-    let from = |c: &'static MoneyColumn| -> (String, Getter) { (c.zh.to_string(), Box::new(c.get)) };
-    let mut cols: Vec<(String, Getter)> = PAY_COLUMNS.iter().map(from).collect();
-    for (key, label) in si_items(results) {
-        let k1 = key.clone();
-        cols.push((
-            format!("{label}基数"),
-            Box::new(move |r: &EmployeeResult| si_values(r, &k1).0),
-        ));
-        let k2 = key.clone();
-        cols.push((
-            format!("{label}个人"),
-            Box::new(move |r: &EmployeeResult| si_values(r, &k2).1),
-        ));
-        cols.push((
-            format!("{label}单位"),
-            Box::new(move |r: &EmployeeResult| si_values(r, &key).2),
-        ));
+/// `rules/templates/register.toml`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterLayout {
+    pub source: String,
+    pub columns: Vec<String>,
+    pub subtotal_by: String,
+    #[serde(default)]
+    pub sheet_by: String,
+}
+
+impl RegisterLayout {
+    /// Every column key and grouping field must be known.
+    pub fn check(&self, file: &str) -> Result<()> {
+        let bad = |what: String| crate::Error::Rule {
+            file: file.into(),
+            message: what,
+        };
+        for c in &self.columns {
+            if c != "si_items" && !PAY_COLUMNS.iter().chain(TAIL_COLUMNS).any(|m| m.key == c) {
+                return Err(bad(format!("unknown register column `{c}`")));
+            }
+        }
+        for g in [&self.subtotal_by, &self.sheet_by] {
+            if !matches!(g.as_str(), "" | "department" | "cost_center" | "city") {
+                return Err(bad(format!(
+                    "cannot group by `{g}`; use department, cost_center or city"
+                )));
+            }
+        }
+        Ok(())
     }
-    cols.extend(TAIL_COLUMNS.iter().map(from));
+}
+
+fn group_of<'r>(r: &'r EmployeeResult, by: &str) -> &'r str {
+    match by {
+        "cost_center" => &r.cost_center,
+        "city" => &r.city,
+        "department" => &r.department,
+        _ => "",
+    }
+}
+
+fn money_columns(layout: &RegisterLayout, results: &[EmployeeResult]) -> Vec<(String, Getter)> {
+    let mut cols: Vec<(String, Getter)> = Vec::new();
+    for key in &layout.columns {
+        if key == "si_items" {
+            for (item, label) in si_items(results) {
+                for (suffix, pick) in [("基数", 0usize), ("个人", 1), ("单位", 2)] {
+                    let k = item.clone();
+                    cols.push((
+                        format!("{label}{suffix}"),
+                        Box::new(move |r: &EmployeeResult| {
+                            let v = si_values(r, &k);
+                            [v.0, v.1, v.2][pick]
+                        }),
+                    ));
+                }
+            }
+        } else if let Some(c) = PAY_COLUMNS.iter().chain(TAIL_COLUMNS).find(|c| c.key == key) {
+            let column: &'static MoneyColumn = c;
+            cols.push((column.zh.to_string(), Box::new(column.get)));
+        }
+    }
     cols
 }
 
-/// Renders the register for a period.
-pub fn register_xlsx(company: &str, period: Period, results: &[EmployeeResult]) -> Result<Vec<u8>> {
+/// Renders the register for a period: one sheet, or one per pay group.
+pub fn register_xlsx(
+    layout: &RegisterLayout,
+    company: &str,
+    period: Period,
+    results: &[EmployeeResult],
+) -> Result<Vec<u8>> {
     let e = err("register.xlsx");
     let mut wb = workbook();
+    let cols = money_columns(layout, results);
+    let mut sheets: BTreeMap<&str, Vec<&EmployeeResult>> = BTreeMap::new();
+    for r in results {
+        sheets.entry(group_of(r, &layout.sheet_by)).or_default().push(r);
+    }
+    if sheets.is_empty() {
+        sheets.insert("", Vec::new());
+    }
+    for (group, members) in sheets {
+        let ws = wb.add_worksheet();
+        let name = if layout.sheet_by.is_empty() {
+            "工资表".to_string()
+        } else {
+            let clean: String = group.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(28).collect();
+            if clean.is_empty() { "(空)".to_string() } else { clean }
+        };
+        ws.set_name(&name).map_err(&e)?;
+        write_sheet(ws, layout, &cols, company, period, &members)?;
+    }
+    wb.save_to_buffer().map_err(&e)
+}
+
+fn write_sheet(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    layout: &RegisterLayout,
+    cols: &[(String, Getter)],
+    company: &str,
+    period: Period,
+    results: &[&EmployeeResult],
+) -> Result<()> {
+    let e = err("register.xlsx");
     let head = header_format();
     let money = money_format();
     let bold_money = money_format().set_bold();
     let bold = Format::new().set_bold();
-    let ws = wb.add_worksheet();
-    ws.set_name("工资表").map_err(&e)?;
     ws.write_with_format(
         0,
         0,
@@ -57,7 +135,6 @@ pub fn register_xlsx(company: &str, period: Period, results: &[EmployeeResult]) 
     .map_err(&e)?;
 
     let text_cols = ["工号", "姓名", "部门", "成本中心", "参保城市", "计薪天数"];
-    let cols = money_columns(results);
     let header_row = 1u32;
     let mut widths: Vec<u32> = Vec::new();
     for (c, h) in text_cols
@@ -71,9 +148,9 @@ pub fn register_xlsx(company: &str, period: Period, results: &[EmployeeResult]) 
         widths.push(text_width(&h).max(10));
     }
 
-    let mut by_dept: BTreeMap<&str, Vec<&EmployeeResult>> = BTreeMap::new();
+    let mut by_group: BTreeMap<&str, Vec<&EmployeeResult>> = BTreeMap::new();
     for r in results {
-        by_dept.entry(r.department.as_str()).or_default().push(r);
+        by_group.entry(group_of(r, &layout.subtotal_by)).or_default().push(r);
     }
     let mut row = header_row;
     let first_money = text_cols.len() as u16;
@@ -88,7 +165,7 @@ pub fn register_xlsx(company: &str, period: Period, results: &[EmployeeResult]) 
             }
             Ok(())
         };
-    for (dept, mut list) in by_dept {
+    for (group, mut list) in by_group {
         list.sort_by(|a, b| a.employee_id.cmp(&b.employee_id));
         for r in &list {
             row += 1;
@@ -103,16 +180,17 @@ pub fn register_xlsx(company: &str, period: Period, results: &[EmployeeResult]) 
                     .map_err(&e)?;
             }
         }
-        row += 1;
-        let label = format!("{} 小计", if dept.is_empty() { "(无部门)" } else { dept });
-        write_sums(ws, row, &label, &list)?;
+        if !layout.subtotal_by.is_empty() {
+            row += 1;
+            let label = format!("{} 小计", if group.is_empty() { "(未填)" } else { group });
+            write_sums(ws, row, &label, &list)?;
+        }
     }
     row += 1;
-    let all: Vec<&EmployeeResult> = results.iter().collect();
-    write_sums(ws, row, "合计", &all)?;
+    write_sums(ws, row, "合计", results)?;
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, column_width(*w, 8, 40)).map_err(&e)?;
     }
     ws.set_freeze_panes(header_row + 1, 2).map_err(&e)?;
-    wb.save_to_buffer().map_err(&e)
+    Ok(())
 }

@@ -102,6 +102,7 @@ pub struct RuleSet {
     pub payroll: PayrollRules,
     pub templates: Vec<template::Template>,
     pub journal: crate::emit::journal::JournalRules,
+    pub register: crate::emit::register::RegisterLayout,
     pub bank_returns: crate::reconcile::BankReturns,
     pub bureau_bill: crate::reconcile::BureauBill,
 }
@@ -128,9 +129,12 @@ impl RuleSet {
         let payroll = payroll::parse(&format!("rules/{payroll_path}"), files.get(payroll_path)?)?;
         let journal_path = "templates/journal.toml";
         let journal = files.parse(journal_path)?;
+        let register_path = "templates/register.toml";
+        let register: crate::emit::register::RegisterLayout = files.parse(register_path)?;
+        register.check(&format!("rules/{register_path}"))?;
         let mut templates = Vec::new();
         for (path, _) in files.under("templates/") {
-            if path == journal_path {
+            if path == journal_path || path == register_path {
                 continue;
             }
             let mut t: template::Template = files.parse(path)?;
@@ -159,6 +163,7 @@ impl RuleSet {
             payroll,
             templates,
             journal,
+            register,
             bank_returns: files.parse("reconcile/bank_returns.toml")?,
             bureau_bill: files.parse("reconcile/bureau_bill.toml")?,
         };

@@ -261,3 +261,26 @@ fn sigkill_during_run_and_close_leaves_old_or_new_state() {
     }
     assert!(killed > 0, "no process was killed mid-way; the test proved nothing");
 }
+
+#[test]
+fn opening_balances_start_a_company_mid_year() {
+    // A company moving to paybatch in March: January and February come from
+    // the 期初累计 file instead of the ledger.
+    let dir = tempdir();
+    test_workspace(dir.path());
+    write_month(dir.path(), "2026-03", &[("S2", 30000, 2000)]);
+    std::fs::write(
+        dir.path().join("inputs/2026-03/期初累计.csv"),
+        "工号,姓名,累计月数,累计收入,累计免税收入,累计减除费用,累计专项扣除,累计专项附加扣除,累计其他扣除,累计已预扣税额\n\
+         S2,测试0,2,60000,0,10000,9000,4000,0,1180\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(dir.path(), &["run", "-p", "2026-03"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let rows = read_results(dir.path(), "2026-03");
+    // STA example 2, March: 55,500 × 10% − 2,520 − 1,180 = 1,850.
+    assert_eq!(rows["S2"]["iit"], "1850.00");
+    assert_eq!(rows["S2"]["ytd_months"], "3");
+    assert_eq!(rows["S2"]["ytd_basic"], "15000.00");
+    assert_eq!(rows["S2"]["ytd_tax_withheld"], "3030.00");
+}

@@ -354,3 +354,47 @@ fn outputs_open_in_libreoffice_where_available() {
     assert!(status.success());
     assert!(target.path().join("register.csv").is_file());
 }
+
+#[test]
+fn register_layout_is_configured_by_its_rule_file() {
+    let dir = tempdir();
+    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let layout = dir.path().join("rules/templates/register.toml");
+    let text = std::fs::read_to_string(&layout)
+        .unwrap_or_default()
+        .replace("sheet_by = \"\"", "sheet_by = \"city\"")
+        .replace("subtotal_by = \"department\"", "subtotal_by = \"cost_center\"");
+    let start = text.find("columns = [").unwrap_or(0);
+    let end = text[start..].find(']').map_or(start, |i| start + i + 1);
+    let text = format!(
+        "{}columns = [\"net\", \"gross\", \"si_items\"]{}",
+        &text[..start],
+        &text[end..]
+    );
+    std::fs::write(&layout, text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pb(dir.path(), &["run", "-p", "2026-01"]).status.code(), Some(0));
+    let path = outputs(dir.path(), "2026-01").join("register.xlsx");
+    let mut wb = calamine::open_workbook_auto(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(wb.sheet_names(), ["上海", "北京"]);
+    let bj = wb.worksheet_range("北京").unwrap_or_else(|e| panic!("{e}"));
+    let header: Vec<String> = bj
+        .rows()
+        .nth(1)
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default();
+    assert_eq!(header[6..9], ["实发工资", "应发工资", "养老保险基数"]);
+    let subtotals = bj.rows().filter(|r| r[0].to_string().ends_with("小计")).count();
+    assert_eq!(subtotals, 5, "one per cost centre");
+    // A typo in the layout is a clear rule error.
+    let text = std::fs::read_to_string(&layout)
+        .unwrap_or_default()
+        .replace("\"net\"", "\"nett\"");
+    std::fs::write(&layout, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(dir.path(), &["run", "-p", "2026-01", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown register column `nett`"),
+        "{}",
+        stderr(&out)
+    );
+}
