@@ -197,6 +197,17 @@ pub struct Workbook {
 
 /// Reads every visible worksheet of an xlsx/xlsm/xls/ods workbook.
 pub fn read_workbook_bytes(bytes: Vec<u8>, file: &str) -> Result<Workbook> {
+    // A reader library must never take the batch down: a panic inside it on
+    // a malformed file becomes an error naming the file.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook_inner(bytes, file))).unwrap_or_else(|_| {
+        Err(Error::Workbook {
+            file: file.into(),
+            reason: "文件已损坏 (corrupt workbook)".into(),
+        })
+    })
+}
+
+fn read_workbook_inner(bytes: Vec<u8>, file: &str) -> Result<Workbook> {
     let workbook_error = |reason: String| Error::Workbook {
         file: file.into(),
         reason,
@@ -209,9 +220,7 @@ pub fn read_workbook_bytes(bytes: Vec<u8>, file: &str) -> Result<Workbook> {
         return Err(Error::Protected { file: file.into() });
     }
     let cursor = std::io::Cursor::new(bytes);
-    let mut workbook = std::panic::catch_unwind(move || open_workbook_auto_from_rs(cursor))
-        .map_err(|_| workbook_error("文件已损坏 (corrupt workbook)".into()))?
-        .map_err(|e| workbook_error(e.to_string()))?;
+    let mut workbook = open_workbook_auto_from_rs(cursor).map_err(|e| workbook_error(e.to_string()))?;
     let names: Vec<String> = workbook
         .sheets_metadata()
         .iter()

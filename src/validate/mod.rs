@@ -242,9 +242,10 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
                 IdKind::BankCard => ids::bank_card(text).map(drop),
                 IdKind::Uscc => ids::uscc(text).map(drop),
             };
-            result
-                .err()
-                .map(|p| vec![var2("reason", p.describe(true), p.describe(false))])
+            result.err().map(|p| {
+                tracing::debug!(rule = %rule.code, id = %ids::mask(text), problem = ?p, "identifier rejected");
+                vec![var2("reason", p.describe(true), p.describe(false))]
+            })
         }
         Check::DateOrder { later } => {
             let first = value.as_date()?;

@@ -125,3 +125,16 @@ fn init_then_validate_is_clean_and_init_refuses_twice() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again.status.code(), Some(2));
 }
+
+#[test]
+fn identifiers_are_masked_in_logs() {
+    let dir = messy_workspace();
+    let out = paybatch()
+        .args(["-vv", "validate", "-p", "2026-03", "--no-report", "-w"])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1101**********0021"), "{err}");
+    assert!(!err.contains("110105194912310021"), "full ID leaked into the log: {err}");
+}
