@@ -54,33 +54,30 @@ pub fn summary_text(outcome: &RunOutcome, lang: Lang) -> String {
     let t = outcome.totals();
     let tally = outcome.tally();
     let p = outcome.period();
-    if lang == Lang::Zh {
-        format!(
-            "{p} 计算: {} 人, 应发合计 {}, 个人社保公积金 {}, 个税 {}, 实发 {}, 单位社保公积金 {}, 人工成本 {} ({} 个错误, {} 个警告)",
-            t.employees,
-            t.total_pay,
-            t.si_employee,
-            t.iit + t.bonus_tax,
-            t.net,
-            t.si_employer,
-            t.employer_cost,
-            tally.errors,
-            tally.warnings
-        )
-    } else {
-        format!(
-            "{p} computed: {} employees, total pay {}, employee SI/HF {}, IIT {}, net {}, employer SI/HF {}, employer cost {} ({} errors, {} warnings)",
-            t.employees,
-            t.total_pay,
-            t.si_employee,
-            t.iit + t.bonus_tax,
-            t.net,
-            t.si_employer,
-            t.employer_cost,
-            tally.errors,
-            tally.warnings
-        )
-    }
+    let zh = lang == Lang::Zh;
+    let label = |z: &'static str, e: &'static str| if zh { z } else { e };
+    format!(
+        "{p} {}: {} {}, {} {}, {} {}, {} {}, {} {}, {} {}, {} {} ({} {}, {} {})",
+        label("计算", "computed"),
+        t.employees,
+        label("人", "employees"),
+        label("应发合计", "total pay"),
+        t.total_pay,
+        label("个人社保公积金", "employee SI/HF"),
+        t.si_employee,
+        label("个税", "IIT"),
+        t.iit + t.bonus_tax,
+        label("实发", "net"),
+        t.net,
+        label("单位社保公积金", "employer SI/HF"),
+        t.si_employer,
+        label("人工成本", "employer cost"),
+        t.employer_cost,
+        tally.errors,
+        label("个错误", "errors"),
+        tally.warnings,
+        label("个警告", "warnings"),
+    )
 }
 
 pub fn run(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitStatus> {

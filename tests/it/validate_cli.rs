@@ -136,5 +136,8 @@ fn identifiers_are_masked_in_logs() {
         .unwrap_or_else(|e| panic!("{e}"));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("1101**********0021"), "{err}");
-    assert!(!err.contains("110105194912310021"), "full ID leaked into the log: {err}");
+    assert!(
+        !err.contains("110105194912310021"),
+        "full ID leaked into the log: {err}"
+    );
 }
