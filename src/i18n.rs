@@ -38,6 +38,15 @@ impl Text {
         }
     }
 
+    /// Builds both languages from one function of `zh` (true for Chinese),
+    /// so a message with many values is written once.
+    pub fn each(f: impl Fn(bool) -> String) -> Self {
+        Text {
+            zh: f(true),
+            en: f(false),
+        }
+    }
+
     /// Replaces `{name}` placeholders in both languages.
     pub fn fill(&self, vars: &[(&str, &str)]) -> Text {
         let sub = |s: &str| {

@@ -140,28 +140,23 @@ pub fn reconcile(ws: &Workspace, rules: &RuleSet, period: Period, opts: &Options
                 severity,
                 &check.file,
                 &l.employee_id,
-                Text::new(
+                Text::each(|zh| {
+                    let [account, sent, returned] = if zh {
+                        ["账号", "发送", "回盘"]
+                    } else {
+                        ["account", "sent", "returned"]
+                    };
                     format!(
-                        "{} {} 账号 {}: {} (发送 {}, 回盘 {}) {}",
+                        "{} {} {account} {}: {} ({sent} {}, {returned} {}) {}",
                         l.employee_id,
                         l.name,
                         crate::model::ids::mask(&l.account),
-                        l.outcome.label(true),
+                        l.outcome.label(zh),
                         fmt(l.sent),
                         fmt(l.returned),
                         l.reason
-                    ),
-                    format!(
-                        "{} {} account {}: {} (sent {}, returned {}) {}",
-                        l.employee_id,
-                        l.name,
-                        crate::model::ids::mask(&l.account),
-                        l.outcome.label(false),
-                        fmt(l.sent),
-                        fmt(l.returned),
-                        l.reason
-                    ),
-                ),
+                    )
+                }),
             ));
         }
         if !check.repay.is_empty()
@@ -199,36 +194,27 @@ pub fn reconcile(ws: &Workspace, rules: &RuleSet, period: Period, opts: &Options
                 Severity::Error,
                 &check.file,
                 &d.employee_id,
-                Text::new(
+                Text::each(|zh| {
+                    let [base, employer, employee, legend] = if zh {
+                        ["基数", "单位", "个人", "计算/账单"]
+                    } else {
+                        ["base", "employer", "employee", "computed/billed"]
+                    };
                     format!(
-                        "{} {} ({}) {}: {} (基数 {}/{}, 单位 {}/{}, 个人 {}/{}; 计算/账单)",
+                        "{} {} ({}) {}: {} ({base} {}/{}, {employer} {}/{}, {employee} {}/{}; {legend})",
                         d.employee_id,
                         d.name,
                         crate::model::ids::mask(&d.id_number),
                         d.item,
-                        d.problem.label(true),
+                        d.problem.label(zh),
                         fmt(d.base.0),
                         fmt(d.base.1),
                         fmt(d.employer.0),
                         fmt(d.employer.1),
                         fmt(d.employee.0),
                         fmt(d.employee.1)
-                    ),
-                    format!(
-                        "{} {} ({}) {}: {} (base {}/{}, employer {}/{}, employee {}/{}; computed/billed)",
-                        d.employee_id,
-                        d.name,
-                        crate::model::ids::mask(&d.id_number),
-                        d.item,
-                        d.problem.label(false),
-                        fmt(d.base.0),
-                        fmt(d.base.1),
-                        fmt(d.employer.0),
-                        fmt(d.employer.1),
-                        fmt(d.employee.0),
-                        fmt(d.employee.1)
-                    ),
-                ),
+                    )
+                }),
             ));
         }
         for u in &check.unknown_items {
