@@ -41,7 +41,7 @@ pub fn workbook_bytes(results: &[EmployeeResult], ctx: &Context<'_>) -> Result<V
     let head = header_format();
     let money = Format::new().set_num_format("#,##0.00");
     let bold = Format::new().set_bold();
-    let ws = wb.add_worksheet();
+    let ws = wb.add_worksheet_with_constant_memory().map_err(&e)?;
     ws.set_name("工资条").map_err(&e)?;
     let mut row = 0u32;
     for r in results {

@@ -100,7 +100,7 @@ pub fn register_xlsx(
         sheets.insert("", Vec::new());
     }
     for (group, members) in sheets {
-        let ws = wb.add_worksheet();
+        let ws = wb.add_worksheet_with_constant_memory().map_err(&e)?;
         let name = if layout.sheet_by.is_empty() {
             "工资表".to_string()
         } else {

@@ -341,7 +341,7 @@ fn render_xlsx(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>, file: 
     let mut wb = workbook();
     let head = header_format();
     let money = Format::new().set_num_format("0.00");
-    let ws = wb.add_worksheet();
+    let ws = wb.add_worksheet_with_constant_memory().map_err(&e)?;
     ws.set_name(t.sheet.as_deref().unwrap_or("Sheet1")).map_err(&e)?;
     let mut widths: Vec<u32> = t
         .columns
