@@ -17,6 +17,21 @@ use crate::model::Money;
 
 pub const RESULTS_FILE: &str = "results.csv";
 
+/// The leading text columns of `results.csv` that identify an employee.
+pub const IDENTITY_COLUMNS: [&str; 11] = [
+    "employee_id",
+    "name",
+    "id_type",
+    "id_number",
+    "department",
+    "cost_center",
+    "city",
+    "bank_name",
+    "bank_card",
+    "hire_date",
+    "leave_date",
+];
+
 const YTD_COLUMNS: [&str; 8] = [
     "ytd_months",
     "ytd_income",
@@ -62,28 +77,18 @@ fn ytd_fields(y: &Ytd) -> Vec<String> {
 /// Renders the results table as CSV bytes (UTF-8, LF).
 pub fn to_csv(results: &[EmployeeResult]) -> Result<Vec<u8>> {
     let items = si_items(results);
-    let mut header: Vec<String> = [
-        "employee_id",
-        "name",
-        "id_type",
-        "id_number",
-        "department",
-        "cost_center",
-        "city",
-        "bank_name",
-        "bank_card",
-        "hire_date",
-        "leave_date",
-        "days_employed",
-        "att_unpaid_leave_days",
-        "att_sick_leave_days",
-        "att_ot_workday_hours",
-        "att_ot_restday_hours",
-        "att_ot_holiday_hours",
-    ]
-    .iter()
-    .map(|s| (*s).to_string())
-    .collect();
+    let mut header: Vec<String> = IDENTITY_COLUMNS
+        .iter()
+        .chain(&[
+            "days_employed",
+            "att_unpaid_leave_days",
+            "att_sick_leave_days",
+            "att_ot_workday_hours",
+            "att_ot_restday_hours",
+            "att_ot_holiday_hours",
+        ])
+        .map(|s| (*s).to_string())
+        .collect();
     header.extend(PAY_COLUMNS.iter().map(|c| c.key.to_string()));
     for (key, _) in &items {
         for part in ["base", "employee", "employer"] {

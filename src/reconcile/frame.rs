@@ -8,21 +8,11 @@ use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
 
-/// Columns of `results.csv` kept as text.
-const TEXT: [&str; 12] = [
-    "employee_id",
-    "name",
-    "id_type",
-    "id_number",
-    "department",
-    "cost_center",
-    "city",
-    "bank_name",
-    "bank_card",
-    "hire_date",
-    "leave_date",
-    "bonus_method",
-];
+/// Columns of `results.csv` kept as text: the identity columns and the
+/// annual-bonus method; everything else is money or a count.
+fn is_text(column: &str) -> bool {
+    crate::ledger::results::IDENTITY_COLUMNS.contains(&column) || column == "bonus_method"
+}
 
 pub fn polars_err(file: &str) -> impl Fn(PolarsError) -> Error + '_ {
     move |e| Error::Workbook {
@@ -69,7 +59,7 @@ pub fn results_frame(bytes: &[u8], file: &str) -> Result<DataFrame> {
         .iter()
         .zip(cols)
         .map(|(h, values)| {
-            if TEXT.contains(&h.as_str()) {
+            if is_text(h) {
                 Column::new(h.as_str().into(), values)
             } else {
                 let fen: Vec<Option<i64>> = values.iter().map(|v| to_fen(v)).collect();

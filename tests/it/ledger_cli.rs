@@ -5,16 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::calc_sta::{read_results, test_workspace, write_month};
-use crate::util::{paybatch, stderr, stdout, tempdir};
-
-fn pb(ws: &Path, args: &[&str]) -> std::process::Output {
-    paybatch()
-        .args(args)
-        .arg("-w")
-        .arg(ws)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
+use crate::util::{pb, stderr, stdout, tempdir};
 
 fn sta_ws(months: u32) -> tempfile::TempDir {
     let dir = tempdir();

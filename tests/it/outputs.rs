@@ -17,16 +17,7 @@ use paybatch::rules::RuleSet;
 use rust_decimal_macros::dec;
 
 use crate::calc_sta::{test_workspace, write_month};
-use crate::util::{paybatch, stderr, stdout, tempdir};
-
-fn pb(ws: &Path, args: &[&str]) -> std::process::Output {
-    paybatch()
-        .args(args)
-        .arg("-w")
-        .arg(ws)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
+use crate::util::{pb, stderr, stdout, tempdir};
 
 fn outputs(ws: &Path, period: &str) -> PathBuf {
     let w = paybatch::workspace::Workspace::open(ws).unwrap_or_else(|e| panic!("{e}"));

@@ -2,18 +2,7 @@
 //! explained, planted bank-return and bureau-bill mismatches found in the
 //! right category, the budget check tripping when the budget is lowered.
 
-use std::path::Path;
-
-use crate::util::{paybatch, stdout, tempdir};
-
-fn pb(ws: &Path, args: &[&str]) -> std::process::Output {
-    paybatch()
-        .args(args)
-        .arg("-w")
-        .arg(ws)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
+use crate::util::{paybatch, pb, stdout, tempdir};
 
 /// The demo workspace with its three months closed.
 fn demo() -> tempfile::TempDir {

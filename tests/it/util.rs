@@ -29,3 +29,13 @@ pub fn stdout(out: &std::process::Output) -> String {
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Runs `paybatch <args> -w <ws>` and returns its output.
+pub fn pb(ws: &Path, args: &[&str]) -> std::process::Output {
+    paybatch()
+        .args(args)
+        .arg("-w")
+        .arg(ws)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
