@@ -1,7 +1,8 @@
-//! One period end to end: validate → calculate → render every output in
-//! memory → publish. `run` publishes a draft, `close` seals, `audit`
-//! recomputes from a sealed package and compares bytes. All three share
-//! [`compute`], so the bytes they produce cannot drift apart.
+//! One period end to end: validate → calculate → stream every output into a
+//! staging folder (hashed as written) → publish by renaming the folder.
+//! `run` publishes a draft, `close` seals, `audit` recomputes from a sealed
+//! package and compares hashes. All three share [`compute`], so the bytes
+//! they produce cannot drift apart.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,6 +13,8 @@ use sha2::{Digest, Sha256};
 
 use crate::calc::iit::Ytd;
 use crate::calc::{self, PeriodResult, Totals};
+use crate::emit::sink::{OutDir, Written};
+use crate::emit::xlsx::save_xlsx;
 use crate::emit::{fields, journal, payslip, register, template};
 use crate::error::{Error, Result};
 use crate::i18n::Text;
@@ -34,11 +37,8 @@ pub struct RunOptions {
 pub struct Output {
     pub path: PathBuf,
     pub sha256: String,
-    pub bytes: usize,
+    pub bytes: u64,
 }
-
-/// An output file: path relative to the outputs folder, and its bytes.
-pub type OutputFile = (String, Vec<u8>);
 
 /// Everything a computation produced, nothing written yet.
 #[derive(Debug)]
@@ -47,8 +47,8 @@ pub struct Computed {
     pub findings: Vec<Finding>,
     /// None when validation blocked the calculation.
     pub result: Option<PeriodResult>,
-    /// Output files by name, in a fixed order.
-    pub files: Vec<OutputFile>,
+    /// Output files written into the staging folder, in a fixed order.
+    pub files: Vec<Written>,
     /// What the calculation took over from earlier periods.
     pub carried: Carried,
     /// Earlier periods whose results fed `prior`.
@@ -82,6 +82,19 @@ impl RunOutcome {
     pub fn blocked(&self) -> bool {
         self.tally().errors > 0
     }
+}
+
+/// Peak resident memory of this process so far, in MB (Linux; 0 elsewhere).
+/// Logged with each pipeline phase so `-v` shows where memory goes.
+pub fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -130,11 +143,15 @@ fn missing_months_finding(period: Period, found: usize) -> Finding {
     )
 }
 
-/// Validates, computes and renders every output in memory.
-pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior) -> Result<Computed> {
+/// Validates, computes and writes every output into `out`.
+pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior, out: &OutDir) -> Result<Computed> {
     let started = std::time::Instant::now();
     let (inputs, mut findings) = check_period(ws, rules, period)?;
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "read and validated inputs");
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        peak_rss_mb = peak_rss_mb(),
+        "read and validated inputs"
+    );
     let mut computed = Computed {
         period,
         findings: Vec::new(),
@@ -169,14 +186,16 @@ pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior) ->
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         employees = result.employees.len(),
+        peak_rss_mb = peak_rss_mb(),
         "computed"
     );
     findings.extend(result.findings.iter().cloned());
     let started = std::time::Instant::now();
-    let (files, emit_findings) = emit_all(ws, rules, period, &result.employees, &carried)?;
+    let (files, emit_findings) = emit_all(ws, rules, period, &result.employees, &carried, out)?;
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         files = files.len(),
+        peak_rss_mb = peak_rss_mb(),
         "rendered and self-checked outputs"
     );
     findings.extend(emit_findings);
@@ -189,16 +208,17 @@ pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior) ->
     Ok(computed)
 }
 
-/// Renders every output of a period in memory: results, register, journal,
+/// Writes every output of a period into `out`: results, register, journal,
 /// the template files (bank, IIT, SI/HF), payslips. Each template output is
-/// re-read and checked; problems are findings.
+/// re-read from disk and checked; problems are findings.
 pub fn emit_all(
     ws: &Workspace,
     rules: &RuleSet,
     period: Period,
     results: &[crate::calc::employee::EmployeeResult],
     carried: &Carried,
-) -> Result<(Vec<OutputFile>, Vec<Finding>)> {
+    out: &OutDir,
+) -> Result<(Vec<Written>, Vec<Finding>)> {
     let ctx = fields::Context {
         period,
         config: &ws.config,
@@ -207,22 +227,21 @@ pub fn emit_all(
     // Every output is an independent job; rayon runs them on all cores and
     // `collect` keeps their order, so the bytes and the file order are the
     // same whatever the thread count.
-    type Job<'a> = Box<dyn Fn() -> Result<(Vec<OutputFile>, Vec<Finding>)> + Send + Sync + 'a>;
+    type Job<'a> = Box<dyn Fn() -> Result<(Vec<Written>, Vec<Finding>)> + Send + Sync + 'a>;
     let ctx = &ctx;
     let mut jobs: Vec<Job<'_>> = vec![
         Box::new(|| {
-            Ok((
-                vec![(results::RESULTS_FILE.to_string(), results::to_csv(results)?)],
-                Vec::new(),
-            ))
+            let mut file = out.create(results::RESULTS_FILE)?;
+            file = results::write_csv(results, file)?;
+            Ok((vec![file.finish()?], Vec::new()))
         }),
         Box::new(|| {
-            let bytes = register::register_xlsx(&rules.register, &ws.config.company.name, period, results)?;
-            Ok((vec![("register.xlsx".to_string(), bytes)], Vec::new()))
+            let mut wb = register::register_xlsx(&rules.register, &ws.config.company.name, period, results)?;
+            Ok((vec![save_xlsx(&mut wb, out, "register.xlsx")?], Vec::new()))
         }),
         Box::new(|| {
-            let (bytes, findings) = journal::render(&rules.journal, results, ctx)?;
-            Ok((vec![("journal.xlsx".to_string(), bytes)], findings))
+            let (mut wb, findings) = journal::render(&rules.journal, results, ctx)?;
+            Ok((vec![save_xlsx(&mut wb, out, "journal.xlsx")?], findings))
         }),
     ];
     for t in &rules.templates {
@@ -232,25 +251,23 @@ pub fn emit_all(
                 return Ok((Vec::new(), findings));
             }
             let started = std::time::Instant::now();
-            let (rendered, problems) = template::render(t, &rows, ctx)?;
+            let (rendered, problems) = template::render(t, &rows, ctx, out)?;
             tracing::debug!(template = %t.name, seconds = started.elapsed().as_secs_f64(), "rendered");
             findings.extend(problems);
-            Ok((vec![(rendered.path, rendered.bytes)], findings))
+            Ok((rendered.written.into_iter().collect(), findings))
         }));
     }
     jobs.push(Box::new(|| {
-        let mut files = vec![(
-            "payslips/payslips.xlsx".to_string(),
-            payslip::workbook_bytes(results, ctx)?,
-        )];
+        let mut wb = payslip::payslips_workbook(results, ctx)?;
+        let mut files = vec![save_xlsx(&mut wb, out, "payslips/payslips.xlsx")?];
         for r in results.iter().filter(|_| ws.config.payslips.eml) {
             if let Some(mail) = payslip::eml(r, ctx) {
-                files.push((format!("payslips/eml/{}.eml", r.employee_id), mail));
+                files.push(out.write(&format!("payslips/eml/{}.eml", r.employee_id), &mail)?);
             }
         }
         Ok((files, Vec::new()))
     }));
-    let done: Vec<Result<(Vec<OutputFile>, Vec<Finding>)>> = jobs.par_iter().map(|job| job()).collect();
+    let done: Vec<Result<(Vec<Written>, Vec<Finding>)>> = jobs.par_iter().map(|job| job()).collect();
     let mut files = Vec::new();
     let mut findings = Vec::new();
     for d in done {
@@ -277,11 +294,12 @@ pub fn ensure_open(ws: &Workspace, period: Period) -> Result<()> {
 }
 
 /// Validates, computes and (unless blocked or dry) publishes the draft:
-/// outputs in a content-named folder `ledger/<P>/draft-<hash>/`, then the
-/// state pointer switched to it.
+/// outputs streamed into a staging folder, renamed to the content-named
+/// `ledger/<P>/draft-<hash>/`, then the state pointer switched to it.
 pub fn run_period(ws: &Workspace, rules: &RuleSet, period: Period, opts: RunOptions) -> Result<RunOutcome> {
     ensure_open(ws, period)?;
-    let computed = compute(ws, rules, period, Prior::Ledger)?;
+    let staging = state::Staging::new(ws, period)?;
+    let computed = compute(ws, rules, period, Prior::Ledger, &staging.out())?;
     let mut outcome = RunOutcome {
         computed,
         outputs: Vec::new(),
@@ -291,13 +309,13 @@ pub fn run_period(ws: &Workspace, rules: &RuleSet, period: Period, opts: RunOpti
     }
     let files = &outcome.computed.files;
     let mut hasher = Sha256::new();
-    for (name, bytes) in files {
-        hasher.update(name.as_bytes());
-        hasher.update(sha256_hex(bytes).as_bytes());
+    for w in files {
+        hasher.update(w.name.as_bytes());
+        hasher.update(w.sha256.as_bytes());
     }
     let tag: String = hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect();
     let name = format!("draft-{tag}");
-    let dir = state::publish_dir(ws, period, &name, files)?;
+    let dir = staging.publish(&name)?;
     state::write(
         ws,
         period,
@@ -311,10 +329,10 @@ pub fn run_period(ws: &Workspace, rules: &RuleSet, period: Period, opts: RunOpti
     state::collect_garbage(ws, period)?;
     outcome.outputs = files
         .iter()
-        .map(|(name, bytes)| Output {
-            path: dir.join(name),
-            sha256: sha256_hex(bytes),
-            bytes: bytes.len(),
+        .map(|w| Output {
+            path: dir.join(&w.name),
+            sha256: w.sha256.clone(),
+            bytes: w.bytes,
         })
         .collect();
     Ok(outcome)

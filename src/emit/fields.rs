@@ -40,6 +40,9 @@ impl Context<'_> {
     /// Fills `{period}`, `{period_cn}`, `{period_compact}`, `{company}`,
     /// `{payer.*}` and `{pay_date}` in a literal.
     pub fn fill(&self, text: &str) -> String {
+        if !text.contains('{') {
+            return text.to_string();
+        }
         let p = self.period;
         let payer = &self.config.payer;
         let pay_day = self.config.company.pay_day.unwrap_or(p.days()).min(p.days());

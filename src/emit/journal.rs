@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use rust_xlsxwriter::Format;
+use rust_xlsxwriter::{Format, Workbook};
 use serde::Deserialize;
 
 use super::fields::Context;
@@ -94,7 +94,7 @@ pub fn entries(rules: &JournalRules, results: &[EmployeeResult]) -> Vec<Entry> {
 }
 
 /// Renders the journal xlsx and checks debits = credits.
-pub fn render(rules: &JournalRules, results: &[EmployeeResult], ctx: &Context<'_>) -> Result<(Vec<u8>, Vec<Finding>)> {
+pub fn render(rules: &JournalRules, results: &[EmployeeResult], ctx: &Context<'_>) -> Result<(Workbook, Vec<Finding>)> {
     let file = "journal.xlsx";
     let e = err(file);
     let lines = entries(rules, results);
@@ -167,5 +167,5 @@ pub fn render(rules: &JournalRules, results: &[EmployeeResult], ctx: &Context<'_
         ws.set_column_width(i as u16, column_width(*w, 8, 40)).map_err(&e)?;
     }
     ws.set_freeze_panes(1, 0).map_err(&e)?;
-    Ok((wb.save_to_buffer().map_err(&e)?, findings))
+    Ok((wb, findings))
 }

@@ -4,7 +4,7 @@
 //! period, so the same results give the same bytes.
 
 use rust_decimal::Decimal;
-use rust_xlsxwriter::Format;
+use rust_xlsxwriter::{Format, Workbook};
 
 use super::fields::Context;
 use super::xlsx::{column_width, err, excel_number, header_format, workbook};
@@ -35,7 +35,7 @@ pub fn lines(r: &EmployeeResult) -> Vec<(&'static str, Decimal)> {
 }
 
 /// The payslip workbook.
-pub fn workbook_bytes(results: &[EmployeeResult], ctx: &Context<'_>) -> Result<Vec<u8>> {
+pub fn payslips_workbook(results: &[EmployeeResult], ctx: &Context<'_>) -> Result<Workbook> {
     let e = err("payslips.xlsx");
     let mut wb = workbook();
     let head = header_format();
@@ -81,7 +81,7 @@ pub fn workbook_bytes(results: &[EmployeeResult], ctx: &Context<'_>) -> Result<V
     for c in 0..16u16 {
         ws.set_column_width(c, column_width(14, 8, 40)).map_err(&e)?;
     }
-    wb.save_to_buffer().map_err(&e)
+    Ok(wb)
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

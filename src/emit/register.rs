@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use rust_xlsxwriter::Format;
+use rust_xlsxwriter::{Format, Workbook};
 
 use super::xlsx::{column_width, err, excel_number, header_format, money_format, text_width, workbook};
 use crate::calc::columns::{MoneyColumn, PAY_COLUMNS, TAIL_COLUMNS, si_items, si_values};
@@ -88,7 +88,7 @@ pub fn register_xlsx(
     company: &str,
     period: Period,
     results: &[EmployeeResult],
-) -> Result<Vec<u8>> {
+) -> Result<Workbook> {
     let e = err("register.xlsx");
     let mut wb = workbook();
     let cols = money_columns(layout, results);
@@ -110,7 +110,7 @@ pub fn register_xlsx(
         ws.set_name(&name).map_err(&e)?;
         write_sheet(ws, layout, &cols, company, period, &members)?;
     }
-    wb.save_to_buffer().map_err(&e)
+    Ok(wb)
 }
 
 fn write_sheet(

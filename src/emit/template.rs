@@ -3,28 +3,33 @@
 //! wrote and checks it against the template: columns and order, encoding,
 //! widths, row count, and the total of the amount column.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use rust_xlsxwriter::Format;
+use rust_xlsxwriter::{Format, Workbook};
 
 use super::fields::{Context, FieldValue, field};
-use super::xlsx::{column_width, err, excel_number, header_format, text_width, workbook};
+use super::sink::{GbkWriter, OutDir, Written};
+use super::xlsx::{column_width, err, excel_number, header_format, save_xlsx, text_width, workbook};
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
 use crate::i18n::Text;
-use crate::ingest::grid::{Cell, decode_text, read_workbook_bytes};
+use crate::ingest::grid::{Cell, stream_xlsx_file};
 use crate::model::Money;
 use crate::rules::template::{Align, Amount, Column, Encoding, FileFormat, LineEnding, RowSet, Template};
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
 
-/// A rendered output file.
+/// A rendered output file, on disk in an [`OutDir`].
 #[derive(Debug, Clone)]
 pub struct Rendered {
     /// Path relative to the outputs folder, e.g. `uploads/bank/招行代发_2026-03.csv`.
     pub path: String,
-    pub bytes: Vec<u8>,
+    /// Where it was written; `None` when nothing could be encoded (reported).
+    pub file: Option<PathBuf>,
+    pub written: Option<Written>,
     pub rows: usize,
     /// Sum of the template's `total_of` field over its rows.
     pub total: Option<Decimal>,
@@ -147,8 +152,14 @@ fn eol(t: &Template) -> &'static str {
     }
 }
 
-/// Renders one template; errors (unencodable text, names too long) are findings.
-pub fn render(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>) -> Result<(Rendered, Vec<Finding>)> {
+/// Renders one template into `out`, then re-reads and checks it; errors
+/// (unencodable text, names too long, a failed self-check) are findings.
+pub fn render(
+    t: &Template,
+    rows: &[&EmployeeResult],
+    ctx: &Context<'_>,
+    out: &OutDir,
+) -> Result<(Rendered, Vec<Finding>)> {
     let file = format!("uploads/{}/{}", t.group, ctx.fill(&t.file_name));
     let total = t.total_of.as_ref().map(|f| {
         rows.iter()
@@ -157,60 +168,71 @@ pub fn render(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>) -> Resu
     });
     let agg = (rows.len(), total.unwrap_or_default());
     let mut findings = Vec::new();
-    let bytes = match t.format {
-        FileFormat::Xlsx => render_xlsx(t, rows, ctx, &file)?,
+    let written = match t.format {
+        FileFormat::Xlsx => {
+            let mut wb = render_xlsx(t, rows, ctx, &file)?;
+            Some(save_xlsx(&mut wb, out, &file)?)
+        }
         FileFormat::Csv => {
-            let mut w = csv::WriterBuilder::new()
-                .terminator(match t.line_ending {
-                    LineEnding::Lf => csv::Terminator::Any(b'\n'),
-                    LineEnding::Crlf => csv::Terminator::CRLF,
-                })
-                .from_writer(Vec::new());
-            let csv_err = |e: csv::Error| crate::Error::Workbook {
+            let io = |e: std::io::Error| crate::Error::Workbook {
                 file: file.clone(),
                 reason: e.to_string(),
             };
-            if t.header_row {
-                w.write_record(t.columns.iter().map(|c| c.header.as_str()))
-                    .map_err(csv_err)?;
+            let mut target = out.create(&file)?;
+            let unmappable = match t.encoding {
+                Encoding::Gbk => {
+                    let (_, bad) = write_csv(t, rows, ctx, agg, GbkWriter::new(&mut target), &file)?
+                        .into_inner()
+                        .map_err(io)?;
+                    bad
+                }
+                Encoding::Utf8Bom => {
+                    target.write_all(b"\xEF\xBB\xBF").map_err(io)?;
+                    write_csv(t, rows, ctx, agg, &mut target, &file)?;
+                    false
+                }
+                Encoding::Utf8 => {
+                    write_csv(t, rows, ctx, agg, &mut target, &file)?;
+                    false
+                }
+            };
+            let written = target.finish()?;
+            if unmappable {
+                out.discard(&file);
+                name_unencodable_rows(t, &file, rows, &mut findings);
+                None
+            } else {
+                Some(written)
             }
-            for r in rows {
-                w.write_record(
-                    t.columns
-                        .iter()
-                        .map(|c| as_text(&value_of(c, Some(r), ctx, agg), c.amount)),
-                )
-                .map_err(csv_err)?;
-            }
-            let text = String::from_utf8_lossy(&w.into_inner().map_err(|e| crate::Error::Workbook {
-                file: file.clone(),
-                reason: e.to_string(),
-            })?)
-            .into_owned();
-            encode_checked(t, &file, &text, rows, &mut findings)
         }
         FileFormat::Fixed => {
-            let mut lines: Vec<Vec<u8>> = Vec::new();
+            let mut target = out.create(&file)?;
+            let path = target.path().to_path_buf();
+            let io = |e: std::io::Error| crate::Error::io(&path, e);
+            let line = |segments: &[Column], r: Option<&EmployeeResult>, findings: &mut Vec<Finding>| {
+                let mut bytes = fixed_line(t, segments, r, ctx, agg, &file, findings);
+                bytes.extend_from_slice(eol(t).as_bytes());
+                bytes
+            };
             if let Some(h) = &t.header_line {
-                lines.push(fixed_line(t, &h.segments, None, ctx, agg, &file, &mut findings));
+                let bytes = line(&h.segments, None, &mut findings);
+                target.write_all(&bytes).map_err(io)?;
             }
             for r in rows {
-                lines.push(fixed_line(t, &t.columns, Some(r), ctx, agg, &file, &mut findings));
+                let bytes = line(&t.columns, Some(r), &mut findings);
+                target.write_all(&bytes).map_err(io)?;
             }
             if let Some(tr) = &t.trailer_line {
-                lines.push(fixed_line(t, &tr.segments, None, ctx, agg, &file, &mut findings));
+                let bytes = line(&tr.segments, None, &mut findings);
+                target.write_all(&bytes).map_err(io)?;
             }
-            let mut out = Vec::new();
-            for line in lines {
-                out.extend(line);
-                out.extend_from_slice(eol(t).as_bytes());
-            }
-            out
+            Some(target.finish()?)
         }
     };
     let rendered = Rendered {
+        file: written.as_ref().map(|w| out.root().join(&w.name)),
         path: file,
-        bytes,
+        written,
         rows: rows.len(),
         total,
     };
@@ -218,17 +240,45 @@ pub fn render(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>) -> Resu
     Ok((rendered, findings))
 }
 
-fn encode_checked(
+/// The CSV rows of a template, written as UTF-8 into `w`.
+fn write_csv<W: Write>(
     t: &Template,
-    file: &str,
-    text: &str,
     rows: &[&EmployeeResult],
-    findings: &mut Vec<Finding>,
-) -> Vec<u8> {
-    if let Some(bytes) = encode(text, t.encoding) {
-        return bytes;
+    ctx: &Context<'_>,
+    agg: (usize, Decimal),
+    w: W,
+    file: &str,
+) -> Result<W> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(match t.line_ending {
+            LineEnding::Lf => csv::Terminator::Any(b'\n'),
+            LineEnding::Crlf => csv::Terminator::CRLF,
+        })
+        .from_writer(w);
+    let csv_err = |e: csv::Error| crate::Error::Workbook {
+        file: file.to_string(),
+        reason: e.to_string(),
+    };
+    if t.header_row {
+        w.write_record(t.columns.iter().map(|c| c.header.as_str()))
+            .map_err(csv_err)?;
     }
-    // Name the rows that cannot be encoded.
+    for r in rows {
+        w.write_record(
+            t.columns
+                .iter()
+                .map(|c| as_text(&value_of(c, Some(r), ctx, agg), c.amount)),
+        )
+        .map_err(csv_err)?;
+    }
+    w.into_inner().map_err(|e| crate::Error::Workbook {
+        file: file.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Names the rows whose names the template's encoding cannot hold.
+fn name_unencodable_rows(t: &Template, file: &str, rows: &[&EmployeeResult], findings: &mut Vec<Finding>) {
     for r in rows {
         if encode(&r.name, t.encoding).is_none() {
             findings.push(finding(
@@ -247,7 +297,6 @@ fn encode_checked(
             ));
         }
     }
-    Vec::new()
 }
 
 /// One fixed-width line: each segment padded to its byte width.
@@ -336,7 +385,7 @@ fn fixed_line(
     line
 }
 
-fn render_xlsx(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>, file: &str) -> Result<Vec<u8>> {
+fn render_xlsx(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>, file: &str) -> Result<Workbook> {
     let e = err(file);
     let mut wb = workbook();
     let head = header_format();
@@ -385,7 +434,7 @@ fn render_xlsx(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>, file: 
     if t.header_row {
         ws.set_freeze_panes(1, 0).map_err(&e)?;
     }
-    wb.save_to_buffer().map_err(&e)
+    Ok(wb)
 }
 
 fn check_failed(file: &str, zh: String, en: String) -> Finding {
@@ -410,77 +459,121 @@ fn parse_amount(s: &str, amount: Amount) -> Option<Decimal> {
     }
 }
 
-/// Re-reads a rendered file and checks it against its template.
-pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
-    if r.bytes.is_empty() {
-        return Vec::new(); // nothing was encoded: already reported
+/// What the self-check gathers from a re-read file, row by row.
+struct ReRead<'t> {
+    t: &'t Template,
+    total_col: Option<usize>,
+    header: Option<Vec<String>>,
+    rows: usize,
+    sum: Decimal,
+}
+
+impl ReRead<'_> {
+    /// One re-read row: `text(i)` is the text of its cell `i`.
+    fn row(&mut self, len: usize, text: impl Fn(usize) -> String) {
+        if self.t.header_row && self.header.is_none() {
+            self.header = Some((0..len.min(self.t.columns.len())).map(&text).collect());
+            return;
+        }
+        self.rows += 1;
+        if let Some(i) = self.total_col.filter(|i| *i < len) {
+            self.sum += parse_amount(&text(i), self.t.columns[i].amount).unwrap_or_default();
+        }
     }
-    let headers: Vec<&str> = t.columns.iter().map(|c| c.header.as_str()).collect();
+}
+
+/// Re-reads a rendered file from disk and checks it against its template:
+/// header, row count, amount total, encoding. Reads row by row.
+pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
+    let Some(path) = &r.file else {
+        return Vec::new(); // nothing was encoded: already reported
+    };
     let total_col = t
         .total_of
         .as_ref()
         .and_then(|f| t.columns.iter().position(|c| c.field.as_deref() == Some(f.as_str())));
     let mut out = Vec::new();
     let file = r.path.as_str();
-    // Rows of text cells as re-read.
-    let table: Vec<Vec<String>> = match t.format {
+    let cannot_read = |e: &dyn std::fmt::Display| {
+        vec![check_failed(
+            file,
+            format!("无法重新读取: {e}"),
+            format!("cannot re-read: {e}"),
+        )]
+    };
+    let mut seen = ReRead {
+        t,
+        total_col,
+        header: None,
+        rows: 0,
+        sum: Decimal::ZERO,
+    };
+    match t.format {
         FileFormat::Csv => {
-            let Ok((text, _)) = decode_text(&r.bytes, file) else {
-                return vec![check_failed(
+            let f = match std::fs::File::open(path) {
+                Ok(f) => f,
+                Err(e) => return cannot_read(&e),
+            };
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(std::io::BufReader::new(f));
+            let mut record = csv::ByteRecord::new();
+            let (mut all_utf8, mut all_ascii, mut undecodable) = (true, true, false);
+            let mut first = true;
+            while let Ok(true) = reader.read_byte_record(&mut record) {
+                let fields: Vec<&[u8]> = record
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| match (first && i == 0, f.strip_prefix(b"\xEF\xBB\xBF")) {
+                        (true, Some(rest)) if t.encoding == Encoding::Utf8Bom => rest,
+                        _ => f,
+                    })
+                    .collect();
+                first = false;
+                let texts: Vec<Option<String>> = fields.iter().map(|f| decode(f, t.encoding)).collect();
+                for (f, text) in fields.iter().zip(&texts) {
+                    all_ascii &= f.is_ascii();
+                    all_utf8 &= std::str::from_utf8(f).is_ok();
+                    undecodable |= text.is_none();
+                }
+                seen.row(texts.len(), |i| texts[i].clone().unwrap_or_default());
+            }
+            if undecodable {
+                out.push(check_failed(
                     file,
                     "无法按模板编码解码".into(),
                     "cannot decode with the template's encoding".into(),
-                )];
-            };
-            if t.encoding == Encoding::Gbk && std::str::from_utf8(&r.bytes).is_ok() && !r.bytes.is_ascii() {
+                ));
+            }
+            if t.encoding == Encoding::Gbk && all_utf8 && !all_ascii {
                 out.push(check_failed(
                     file,
                     "应为 GBK 编码, 实为 UTF-8".into(),
                     "should be GBK, is UTF-8".into(),
                 ));
             }
-            csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(text.as_bytes())
-                .records()
-                .filter_map(|rec| rec.ok().map(|rec| rec.iter().map(String::from).collect()))
-                .collect()
         }
-        FileFormat::Xlsx => match read_workbook_bytes(r.bytes.clone(), file) {
-            Ok(wb) => wb
-                .sheets
-                .first()
-                .map(|g| {
-                    g.rows
-                        .iter()
-                        .map(|row| {
-                            row.iter()
-                                .map(|c| match c {
-                                    Cell::Number(n) => Money::new(*n).to_fixed2(),
-                                    other => other.display(),
-                                })
-                                .collect()
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Err(e) => {
-                return vec![check_failed(
-                    file,
-                    format!("无法重新读取: {e}"),
-                    format!("cannot re-read: {e}"),
-                )];
+        FileFormat::Xlsx => {
+            let mut first_sheet: Option<String> = None;
+            let streamed = stream_xlsx_file(path, file, |sheet, _, cells| {
+                if first_sheet.get_or_insert_with(|| sheet.to_string()) == sheet {
+                    seen.row(cells.len(), |i| match &cells[i] {
+                        Cell::Number(n) => Money::new(*n).to_fixed2(),
+                        other => other.display(),
+                    });
+                }
+                Ok(())
+            });
+            if let Err(e) = streamed {
+                return cannot_read(&e);
             }
-        },
-        FileFormat::Fixed => return check_fixed(t, r),
-    };
-    let mut data = table.as_slice();
+        }
+        FileFormat::Fixed => return check_fixed(t, r, path),
+    }
     if t.header_row {
-        let got: Vec<&str> = data
-            .first()
-            .map(|h| h.iter().map(String::as_str).collect())
-            .unwrap_or_default();
-        let got: Vec<&str> = got.into_iter().take(headers.len()).collect();
+        let headers: Vec<&str> = t.columns.iter().map(|c| c.header.as_str()).collect();
+        let got: Vec<&str> = seen.header.iter().flatten().map(String::as_str).collect();
         if got != headers {
             out.push(check_failed(
                 file,
@@ -488,81 +581,113 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
                 format!("header is {got:?}, template says {headers:?}"),
             ));
         }
-        data = data.get(1..).unwrap_or_default();
     }
-    if data.len() != r.rows {
+    if seen.rows != r.rows {
         out.push(check_failed(
             file,
-            format!("行数 {} 与应有人数 {} 不符", data.len(), r.rows),
-            format!("{} rows, expected {}", data.len(), r.rows),
+            format!("行数 {} 与应有人数 {} 不符", seen.rows, r.rows),
+            format!("{} rows, expected {}", seen.rows, r.rows),
         ));
     }
-    if let (Some(i), Some(expected)) = (total_col, r.total) {
-        let amount = t.columns[i].amount;
-        let sum: Decimal = data
-            .iter()
-            .filter_map(|row| row.get(i).and_then(|s| parse_amount(s, amount)))
-            .sum();
-        if sum != expected {
-            out.push(check_failed(
-                file,
-                format!("金额合计 {sum} 与应付合计 {expected} 不符"),
-                format!("amount total {sum} differs from the expected {expected}"),
-            ));
-        }
+    if let (Some(_), Some(expected)) = (total_col, r.total)
+        && seen.sum != expected
+    {
+        out.push(check_failed(
+            file,
+            format!("金额合计 {} 与应付合计 {expected} 不符", seen.sum),
+            format!("amount total {} differs from the expected {expected}", seen.sum),
+        ));
     }
     out
 }
 
-fn check_fixed(t: &Template, r: &Rendered) -> Vec<Finding> {
+/// Decodes one re-read field; `None` when it is not valid in `enc`.
+fn decode(bytes: &[u8], enc: Encoding) -> Option<String> {
+    match enc {
+        Encoding::Gbk => {
+            let (text, had_errors) = encoding_rs::GBK.decode_without_bom_handling(bytes);
+            (!had_errors).then(|| text.into_owned())
+        }
+        Encoding::Utf8 | Encoding::Utf8Bom => std::str::from_utf8(bytes).ok().map(str::to_string),
+    }
+}
+
+fn check_fixed(t: &Template, r: &Rendered, path: &Path) -> Vec<Finding> {
+    use std::io::BufRead;
     let file = r.path.as_str();
     let mut out = Vec::new();
-    let sep = eol(t).as_bytes();
-    let mut lines: Vec<&[u8]> = r.bytes.split(|b| *b == b'\n').collect();
-    if lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
-    }
-    let lines: Vec<&[u8]> = lines
-        .into_iter()
-        .map(|l| {
-            if sep.len() == 2 {
-                l.strip_suffix(b"\r").unwrap_or(l)
-            } else {
-                l
-            }
-        })
-        .collect();
+    let f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            return vec![check_failed(
+                file,
+                format!("无法重新读取: {e}"),
+                format!("cannot re-read: {e}"),
+            )];
+        }
+    };
+    let crlf = t.line_ending == LineEnding::Crlf;
     let head = usize::from(t.header_line.is_some());
     let tail = usize::from(t.trailer_line.is_some());
-    let details = lines.len().saturating_sub(head + tail);
-    if details != r.rows {
+    let width: usize = t.columns.iter().filter_map(|c| c.width).sum();
+    let total_col = t
+        .total_of
+        .as_ref()
+        .and_then(|f| t.columns.iter().position(|c| c.field.as_deref() == Some(f.as_str())));
+    let amount_at = total_col.map(|i| {
+        let start: usize = t.columns[..i].iter().filter_map(|c| c.width).sum();
+        (start, t.columns[i].width.unwrap_or(0), t.columns[i].amount)
+    });
+    let (mut sum, mut details, mut bad_width, mut undecodable) = (Decimal::ZERO, 0usize, false, false);
+    // Lines are checked one behind, so that the last one can be the trailer.
+    let mut held: Option<Vec<u8>> = None;
+    let mut index = 0usize;
+    let mut detail = |line: &[u8]| {
+        details += 1;
+        if line.len() != width {
+            bad_width = true;
+            return;
+        }
+        if let Some((start, w, amount)) = amount_at {
+            let field = String::from_utf8_lossy(&line[start..start + w]).into_owned();
+            sum += parse_amount(&field, amount).unwrap_or_default();
+        }
+    };
+    for line in std::io::BufReader::new(f).split(b'\n') {
+        let Ok(mut line) = line else { break };
+        if crlf && line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        if t.encoding == Encoding::Gbk {
+            undecodable |= encoding_rs::GBK.decode_without_bom_handling(&line).1;
+        }
+        if let Some(previous) = held.replace(line)
+            && index > head
+        {
+            detail(&previous);
+        }
+        index += 1;
+    }
+    if let Some(last) = held
+        && index > head
+        && tail == 0
+    {
+        detail(&last);
+    }
+    let expected_lines = r.rows + head + tail;
+    if details != r.rows || index != expected_lines {
         out.push(check_failed(
             file,
             format!("明细 {details} 行, 应为 {}", r.rows),
             format!("{details} detail lines, expected {}", r.rows),
         ));
     }
-    let width: usize = t.columns.iter().filter_map(|c| c.width).sum();
-    let total_col = t
-        .total_of
-        .as_ref()
-        .and_then(|f| t.columns.iter().position(|c| c.field.as_deref() == Some(f.as_str())));
-    let mut sum = Decimal::ZERO;
-    for line in lines.iter().skip(head).take(details) {
-        if line.len() != width {
-            out.push(check_failed(
-                file,
-                format!("明细行 {} 字节, 模板宽度 {width}", line.len()),
-                format!("a detail line has {} bytes, the template {width}", line.len()),
-            ));
-            break;
-        }
-        if let Some(i) = total_col {
-            let start: usize = t.columns[..i].iter().filter_map(|c| c.width).sum();
-            let w = t.columns[i].width.unwrap_or(0);
-            let field = String::from_utf8_lossy(&line[start..start + w]).into_owned();
-            sum += parse_amount(&field, t.columns[i].amount).unwrap_or_default();
-        }
+    if bad_width {
+        out.push(check_failed(
+            file,
+            format!("明细行字节数与模板宽度 {width} 不符"),
+            format!("a detail line's length differs from the template width {width}"),
+        ));
     }
     if let (Some(_), Some(expected)) = (total_col, r.total)
         && sum != expected
@@ -573,16 +698,12 @@ fn check_fixed(t: &Template, r: &Rendered) -> Vec<Finding> {
             format!("amount total {sum} differs from the expected {expected}"),
         ));
     }
-    // The GBK text must decode back.
-    if t.encoding == Encoding::Gbk {
-        let (_, had_errors) = encoding_rs::GBK.decode_without_bom_handling(&r.bytes);
-        if had_errors {
-            out.push(check_failed(
-                file,
-                "GBK 解码失败".into(),
-                "does not decode as GBK".into(),
-            ));
-        }
+    if undecodable {
+        out.push(check_failed(
+            file,
+            "GBK 解码失败".into(),
+            "does not decode as GBK".into(),
+        ));
     }
     out
 }

@@ -6,7 +6,8 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
 
-use crate::error::Error;
+use super::sink::{OutDir, Written};
+use crate::error::{Error, Result};
 
 /// A workbook whose metadata carries no wall-clock time.
 pub fn workbook() -> Workbook {
@@ -20,10 +21,27 @@ pub fn workbook() -> Workbook {
 }
 
 /// Excel stores numbers as binary doubles: this is the output boundary.
-/// Parsing the exact decimal text gives the double nearest to it, which
-/// Excel displays back as the same decimal.
+/// The result is the double nearest to the exact decimal, which Excel
+/// displays back as the same decimal. Amounts in fen (|m| < 2^53, scale ≤ 2)
+/// take the fast path: `m / 10^s` of two exact doubles is correctly rounded
+/// by IEEE 754, the same double that parsing the decimal text gives.
+#[allow(clippy::float_arithmetic)] // the one place money becomes a double, by design
 pub fn excel_number(value: Decimal) -> f64 {
-    f64::from_str(&value.to_string()).unwrap_or(0.0)
+    const EXACT: i128 = 1 << 53;
+    let m = value.mantissa();
+    match value.scale() {
+        0 if m.abs() < EXACT => m as f64,
+        1 if m.abs() < EXACT => m as f64 / 10.0,
+        2 if m.abs() < EXACT => m as f64 / 100.0,
+        _ => f64::from_str(&value.to_string()).unwrap_or(0.0),
+    }
+}
+
+/// Saves a workbook as `name` in `out` (streamed to disk) and hashes it.
+pub fn save_xlsx(wb: &mut Workbook, out: &OutDir, name: &str) -> Result<Written> {
+    let path = out.path(name)?;
+    wb.save(&path).map_err(err(name))?;
+    out.seal_existing(name)
 }
 
 /// Bold, bordered, grey header cells.
@@ -56,4 +74,30 @@ pub fn text_width(s: &str) -> u32 {
 /// Column width for text of `units` width, with padding, clamped to `[min, max]`.
 pub fn column_width(units: u32, min: u32, max: u32) -> f64 {
     f64::from((units + 2).clamp(min, max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn excel_numbers_are_the_doubles_nearest_the_decimals() {
+        for v in [
+            dec!(0.1),
+            dec!(0.29),
+            dec!(1234567.89),
+            dec!(-0.07),
+            dec!(99999999999.99),
+            dec!(8000),
+            dec!(3.5),
+            dec!(1.005),
+        ] {
+            assert_eq!(
+                excel_number(v),
+                f64::from_str(&v.to_string()).unwrap_or(f64::NAN),
+                "{v}"
+            );
+        }
+    }
 }

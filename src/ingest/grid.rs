@@ -2,10 +2,11 @@
 //! it came from. Readers for xlsx/xls/ods (calamine) and CSV (UTF-8, UTF-8
 //! with BOM, GBK) produce a [`Grid`]; nothing here knows about payroll.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
-use calamine::{Data, Reader, SheetVisible, open_workbook_auto_from_rs};
+use calamine::{Data, DataRef, Reader, SheetVisible, Sheets, Xlsx, open_workbook_auto_from_rs};
 use rust_decimal::Decimal;
 
 use super::normalize::{decimal_from_cell_float, trim};
@@ -115,25 +116,38 @@ pub enum TextEncoding {
 }
 
 /// Decodes CSV bytes: UTF-8 BOM, else strict UTF-8, else strict GBK.
-pub fn decode_text(bytes: &[u8], file: &str) -> Result<(String, TextEncoding)> {
+/// UTF-8 text is borrowed, not copied.
+pub fn decode_text<'b>(bytes: &'b [u8], file: &str) -> Result<(Cow<'b, str>, TextEncoding)> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return std::str::from_utf8(rest)
-            .map(|s| (s.to_string(), TextEncoding::Utf8Bom))
+            .map(|s| (Cow::Borrowed(s), TextEncoding::Utf8Bom))
             .map_err(|_| Error::Encoding { file: file.into() });
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok((s.to_string(), TextEncoding::Utf8));
+        return Ok((Cow::Borrowed(s), TextEncoding::Utf8));
     }
     let (text, had_errors) = encoding_rs::GBK.decode_without_bom_handling(bytes);
     if had_errors || text.contains('\0') {
         return Err(Error::Encoding { file: file.into() });
     }
-    Ok((text.into_owned(), TextEncoding::Gbk))
+    Ok((Cow::Owned(text.into_owned()), TextEncoding::Gbk))
 }
 
-/// Reads a CSV file (any of the detected encodings) into one grid whose
-/// sheet name is the file stem.
-pub fn read_csv_bytes(bytes: &[u8], file: &str) -> Result<Grid> {
+/// The sheet name a CSV file gets: its file stem.
+pub fn csv_sheet_name(file: &str) -> String {
+    Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Streams a CSV file's rows (any of the detected encodings) to `on_row`
+/// with their 0-based row index; nothing but the current row is kept.
+pub fn stream_csv_bytes(
+    bytes: &[u8],
+    file: &str,
+    mut on_row: impl FnMut(usize, Vec<Cell>) -> Result<()>,
+) -> Result<()> {
     if bytes.contains(&0) {
         return Err(Error::Encoding { file: file.into() });
     }
@@ -142,54 +156,81 @@ pub fn read_csv_bytes(bytes: &[u8], file: &str) -> Result<Grid> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| Error::Workbook {
-            file: file.into(),
-            reason: format!("CSV row {}: {e}", i + 1),
-        })?;
-        rows.push(
-            record
-                .iter()
-                .map(|s| {
-                    if s.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(s.to_string())
-                    }
-                })
-                .collect(),
-        );
+    let mut record = csv::StringRecord::new();
+    let mut i = 0;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                return Err(Error::Workbook {
+                    file: file.into(),
+                    reason: format!("CSV row {}: {e}", i + 1),
+                });
+            }
+        }
+        let row = record
+            .iter()
+            .map(|s| {
+                if s.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(s.into())
+                }
+            })
+            .collect();
+        on_row(i, row)?;
+        i += 1;
     }
-    let sheet = Path::new(file)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+}
+
+/// Reads a CSV file (any of the detected encodings) into one grid whose
+/// sheet name is the file stem.
+pub fn read_csv_bytes(bytes: &[u8], file: &str) -> Result<Grid> {
+    let mut rows = Vec::new();
+    stream_csv_bytes(bytes, file, |_, row| {
+        rows.push(row);
+        Ok(())
+    })?;
     Ok(Grid {
         file: file.into(),
-        sheet,
+        sheet: csv_sheet_name(file),
         rows,
     })
 }
 
-fn cell_from_data(data: &Data) -> Cell {
+fn cell_from_data(data: DataRef<'_>) -> Cell {
     match data {
-        Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
-        Data::Int(i) => Cell::Number(Decimal::from(*i)),
-        Data::Float(f) => decimal_from_cell_float(*f).map_or(Cell::Empty, Cell::Number),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) => {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s),
+        DataRef::SharedString(s) => Cell::Text(s.into()),
+        DataRef::Int(i) => Cell::Number(Decimal::from(i)),
+        DataRef::Float(f) => decimal_from_cell_float(f).map_or(Cell::Empty, Cell::Number),
+        DataRef::Bool(b) => Cell::Bool(b),
+        DataRef::DateTime(dt) => {
             // Whole days only; calamine handles the 1900 and 1904 systems.
             let (y, m, d, ..) = dt.to_ymd_hms_milli();
             Date::new(i32::from(y), u32::from(m), u32::from(d)).map_or(Cell::Empty, Cell::Date)
         }
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Error(e) => Cell::Text(format!("#{e:?}")),
+        DataRef::Error(e) => Cell::Text(format!("#{e:?}")),
     }
 }
 
-/// Names of the visible worksheets of a workbook, in order.
+fn data_ref(data: &Data) -> DataRef<'_> {
+    match data {
+        Data::Empty => DataRef::Empty,
+        Data::String(s) => DataRef::SharedString(s),
+        Data::Int(i) => DataRef::Int(*i),
+        Data::Float(f) => DataRef::Float(*f),
+        Data::Bool(b) => DataRef::Bool(*b),
+        Data::DateTime(dt) => DataRef::DateTime(*dt),
+        Data::DateTimeIso(s) => DataRef::SharedString(s),
+        Data::DurationIso(s) => DataRef::SharedString(s),
+        Data::Error(e) => DataRef::Error(e.clone()),
+    }
+}
+
+/// The sheets of a workbook in order.
 pub struct Workbook {
     pub file: String,
     pub sheets: Vec<Grid>,
@@ -197,58 +238,147 @@ pub struct Workbook {
 
 /// Reads every visible worksheet of an xlsx/xlsm/xls/ods workbook.
 pub fn read_workbook_bytes(bytes: Vec<u8>, file: &str) -> Result<Workbook> {
-    // A reader library must never take the batch down: a panic inside it on
-    // a malformed file becomes an error naming the file.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook_inner(bytes, file))).unwrap_or_else(|_| {
-        Err(Error::Workbook {
+    let mut sheets: Vec<Grid> = Vec::new();
+    stream_workbook_bytes(&bytes, file, |sheet, r, row| {
+        if sheets.last().is_none_or(|g| g.sheet != sheet) {
+            sheets.push(Grid {
+                file: file.into(),
+                sheet: sheet.into(),
+                rows: Vec::new(),
+            });
+        }
+        if let Some(grid) = sheets.last_mut() {
+            grid.rows.resize(r, Vec::new());
+            grid.rows.push(row);
+        }
+        Ok(())
+    })
+    .map(|names| {
+        // Sheets without a single row still exist.
+        let mut all = Vec::with_capacity(names.len());
+        let mut read = sheets.into_iter().peekable();
+        for name in names {
+            match read.next_if(|g| g.sheet == name) {
+                Some(g) => all.push(g),
+                None => all.push(Grid {
+                    file: file.into(),
+                    sheet: name,
+                    rows: Vec::new(),
+                }),
+            }
+        }
+        Workbook {
             file: file.into(),
-            reason: "文件已损坏 (corrupt workbook)".into(),
-        })
+            sheets: all,
+        }
     })
 }
 
-fn read_workbook_inner(bytes: Vec<u8>, file: &str) -> Result<Workbook> {
-    let workbook_error = |reason: String| Error::Workbook {
+/// A row callback: sheet name, 0-based row index, the row's cells.
+pub type OnRow<'a> = dyn FnMut(&str, usize, Vec<Cell>) -> Result<()> + 'a;
+
+/// Streams every visible worksheet of a workbook to `on_row(sheet, row, cells)`,
+/// rows in order with their 0-based index; returns the sheet names. xlsx is
+/// read cell by cell (memory does not grow with the sheet); xls, xlsb and
+/// ods sheets are loaded one at a time.
+pub fn stream_workbook_bytes(
+    bytes: &[u8],
+    file: &str,
+    mut on_row: impl FnMut(&str, usize, Vec<Cell>) -> Result<()>,
+) -> Result<Vec<String>> {
+    guarded(file, || {
+        if bytes.is_empty() {
+            return Err(workbook_error(file, "文件为空 (empty file)".into()));
+        }
+        if bytes.starts_with(b"\xD0\xCF\x11\xE0") && file.to_lowercase().ends_with(".xlsx") {
+            // An OLE container named .xlsx is an encrypted (password) workbook.
+            return Err(Error::Protected { file: file.into() });
+        }
+        let cursor = std::io::Cursor::new(bytes);
+        let lower = file.to_lowercase();
+        let workbook = if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
+            // Named xlsx: open it as one (auto-detection would try xls first).
+            Xlsx::new(cursor)
+                .map(Sheets::Xlsx)
+                .map_err(|e| workbook_error(file, e.to_string()))?
+        } else {
+            open_workbook_auto_from_rs(cursor).map_err(|e| workbook_error(file, e.to_string()))?
+        };
+        stream_sheets(workbook, file, &mut on_row)
+    })
+}
+
+/// Streams an xlsx file from disk (used to re-read what paybatch wrote).
+pub fn stream_xlsx_file(
+    path: &Path,
+    file: &str,
+    mut on_row: impl FnMut(&str, usize, Vec<Cell>) -> Result<()>,
+) -> Result<Vec<String>> {
+    guarded(file, || {
+        let reader = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
+        let workbook = Xlsx::new(reader).map_err(|e| workbook_error(file, e.to_string()))?;
+        stream_sheets(Sheets::Xlsx(workbook), file, &mut on_row)
+    })
+}
+
+fn workbook_error(file: &str, reason: String) -> Error {
+    Error::Workbook {
         file: file.into(),
         reason,
-    };
-    if bytes.is_empty() {
-        return Err(workbook_error("文件为空 (empty file)".into()));
     }
-    if bytes.starts_with(b"\xD0\xCF\x11\xE0") && file.to_lowercase().ends_with(".xlsx") {
-        // An OLE container named .xlsx is an encrypted (password) workbook.
-        return Err(Error::Protected { file: file.into() });
-    }
-    let cursor = std::io::Cursor::new(bytes);
-    let mut workbook = open_workbook_auto_from_rs(cursor).map_err(|e| workbook_error(e.to_string()))?;
+}
+
+/// A reader library must never take the batch down: a panic inside it on
+/// a malformed file becomes an error naming the file.
+fn guarded<T>(file: &str, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+        .unwrap_or_else(|_| Err(workbook_error(file, "文件已损坏 (corrupt workbook)".into())))
+}
+
+fn stream_sheets<RS: std::io::Read + std::io::Seek>(
+    mut workbook: Sheets<RS>,
+    file: &str,
+    on_row: &mut OnRow<'_>,
+) -> Result<Vec<String>> {
     let names: Vec<String> = workbook
         .sheets_metadata()
         .iter()
         .filter(|s| s.visible == SheetVisible::Visible)
         .map(|s| s.name.clone())
         .collect();
-    let mut sheets = Vec::with_capacity(names.len());
-    for name in names {
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|e| workbook_error(format!("{name}: {e}")))?;
-        let (row0, col0) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
-        let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); row0];
-        for r in range.rows() {
-            let mut row = vec![Cell::Empty; col0];
-            row.extend(r.iter().map(cell_from_data));
-            rows.push(row);
+    for name in &names {
+        let sheet_error = |e: &dyn std::fmt::Display| workbook_error(file, format!("{name}: {e}"));
+        if let Sheets::Xlsx(xlsx) = &mut workbook {
+            let mut cells = xlsx.worksheet_cells_reader(name).map_err(|e| sheet_error(&e))?;
+            let mut current: Option<(usize, Vec<Cell>)> = None;
+            while let Some(cell) = cells.next_cell().map_err(|e| sheet_error(&e))? {
+                let (r, c) = cell.get_position();
+                let (r, c) = (r as usize, c as usize);
+                if current.as_ref().is_some_and(|(cr, _)| *cr != r)
+                    && let Some((cr, row)) = current.take()
+                {
+                    on_row(name, cr, row)?;
+                }
+                let (_, row) = current.get_or_insert_with(|| (r, Vec::new()));
+                if row.len() <= c {
+                    row.resize(c + 1, Cell::Empty);
+                }
+                row[c] = cell_from_data(cell.get_value().clone());
+            }
+            if let Some((cr, row)) = current {
+                on_row(name, cr, row)?;
+            }
+        } else {
+            let range = workbook.worksheet_range(name).map_err(|e| sheet_error(&e))?;
+            let (row0, col0) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
+            for (i, r) in range.rows().enumerate() {
+                let mut row = vec![Cell::Empty; col0];
+                row.extend(r.iter().map(|d| cell_from_data(data_ref(d))));
+                on_row(name, row0 + i, row)?;
+            }
         }
-        sheets.push(Grid {
-            file: file.into(),
-            sheet: name,
-            rows,
-        });
     }
-    Ok(Workbook {
-        file: file.into(),
-        sheets,
-    })
+    Ok(names)
 }
 
 /// True for the spreadsheet extensions calamine reads.

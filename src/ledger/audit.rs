@@ -6,6 +6,7 @@
 use super::results::{RESULTS_FILE, diff, read_column, read_ytd};
 use super::seal::{Manifest, read_manifest};
 use super::state::{self, Status};
+use crate::emit::sink::hash_file;
 use crate::error::{Error, Result};
 use crate::i18n::Text;
 use crate::model::Period;
@@ -64,8 +65,8 @@ pub fn audit(ws: &Workspace, period: Period) -> Result<AuditReport> {
     }
     let mut verified = 0;
     for entry in &manifest.files {
-        match std::fs::read(dir.join(&entry.path)) {
-            Ok(bytes) if sha256_hex(&bytes) == entry.sha256 => verified += 1,
+        match hash_file(&dir.join(&entry.path)) {
+            Ok((sha256, _)) if sha256 == entry.sha256 => verified += 1,
             Ok(_) => problems.push(problem(
                 "U001",
                 shown(&entry.path),
@@ -94,7 +95,10 @@ pub fn audit(ws: &Workspace, period: Period) -> Result<AuditReport> {
         ytd: read_ytd(&dir.join("ytd.csv"))?,
         previous_si_base: read_column(&previous, "si_pension_base")?,
     };
-    let computed = compute(&sealed_ws, &rules, period, Prior::Given(carried))?;
+    // Recompute into a scratch folder beside the package; it is removed
+    // when the audit ends.
+    let scratch = state::Staging::new(ws, period)?;
+    let computed = compute(&sealed_ws, &rules, period, Prior::Given(carried), &scratch.out())?;
     if computed.result.is_none() {
         problems.push(problem(
             "U004",
@@ -107,15 +111,17 @@ pub fn audit(ws: &Workspace, period: Period) -> Result<AuditReport> {
         ));
     }
     let mut compared = Vec::new();
-    for (name, bytes) in &computed.files {
+    for w in &computed.files {
+        let name = &w.name;
         let rel = format!("outputs/{name}");
         compared.push(rel.clone());
-        let sealed = std::fs::read(dir.join(&rel)).unwrap_or_default();
-        if sealed == *bytes {
+        if manifest.files.iter().any(|f| f.path == rel && f.sha256 == w.sha256) {
             continue;
         }
         if name == RESULTS_FILE {
-            for c in diff(&sealed, bytes)? {
+            let sealed = std::fs::read(dir.join(&rel)).unwrap_or_default();
+            let recomputed = std::fs::read(scratch.path().join(name)).unwrap_or_default();
+            for c in diff(&sealed, &recomputed)? {
                 problems.push(problem(
                     "U003",
                     shown(&rel),

@@ -76,6 +76,11 @@ fn ytd_fields(y: &Ytd) -> Vec<String> {
 
 /// Renders the results table as CSV bytes (UTF-8, LF).
 pub fn to_csv(results: &[EmployeeResult]) -> Result<Vec<u8>> {
+    write_csv(results, Vec::new())
+}
+
+/// Writes the results table as CSV (UTF-8, LF) into `out`, row by row.
+pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Result<W> {
     let items = si_items(results);
     let mut header: Vec<String> = IDENTITY_COLUMNS
         .iter()
@@ -102,7 +107,7 @@ pub fn to_csv(results: &[EmployeeResult]) -> Result<Vec<u8>> {
     header.extend(YTD_COLUMNS.iter().map(|s| (*s).to_string()));
     header.extend(ADDITIONAL_ITEMS.iter().map(|k| format!("ytd_{k}")));
 
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::Writer::from_writer(out);
     w.write_record(&header).map_err(csv_err)?;
     for r in results {
         let mut row: Vec<String> = vec![
@@ -147,7 +152,10 @@ pub fn to_csv(results: &[EmployeeResult]) -> Result<Vec<u8>> {
         row.extend(ytd_fields(&r.ytd));
         w.write_record(&row).map_err(csv_err)?;
     }
-    w.into_inner().map_err(csv_err)
+    w.into_inner().map_err(|e| Error::Workbook {
+        file: RESULTS_FILE.into(),
+        reason: e.to_string(),
+    })
 }
 
 /// Reads each employee's year-to-date figures back from a results file.
@@ -213,7 +221,10 @@ pub fn ytd_to_csv(prior: &HashMap<String, Ytd>) -> Result<Vec<u8>> {
         row.extend(ytd_fields(&prior[id]));
         w.write_record(&row).map_err(csv_err)?;
     }
-    w.into_inner().map_err(csv_err)
+    w.into_inner().map_err(|e| Error::Workbook {
+        file: RESULTS_FILE.into(),
+        reason: e.to_string(),
+    })
 }
 
 /// One changed figure between two results files.

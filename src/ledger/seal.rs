@@ -13,6 +13,7 @@ use super::lock::now_utc;
 use super::log::{self, Event};
 use super::results::{amounts_to_csv, ytd_to_csv};
 use super::state::{self, State, Status};
+use crate::emit::sink::{OutDir, Written};
 use crate::error::{Error, Result};
 use crate::model::Period;
 use crate::pipeline::{Computed, Prior, RunOutcome, compute, ensure_open, sha256_hex};
@@ -26,7 +27,7 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub struct ManifestEntry {
     pub path: String,
     pub sha256: String,
-    pub bytes: usize,
+    pub bytes: u64,
 }
 
 /// `manifest.json`: what was sealed, with hashes. No wall-clock time, so
@@ -69,20 +70,19 @@ fn next_version(ws: &Workspace, period: Period) -> u32 {
         .map_or(1, |v| v + 1)
 }
 
-/// The files of a sealed package, in manifest order.
+/// Writes the rest of a sealed package next to its outputs (config, rules,
+/// inputs, carried figures) and returns every file in manifest order.
 fn package_files(
     ws: &Workspace,
     rules_files: &crate::rules::RuleFiles,
     computed: &Computed,
-) -> Result<Vec<(String, Vec<u8>)>> {
+    out: &OutDir,
+) -> Result<Vec<Written>> {
     let mut files = Vec::new();
     let config = ws.root.join(CONFIG_FILE);
-    files.push((
-        CONFIG_FILE.to_string(),
-        std::fs::read(&config).map_err(|e| Error::io(&config, e))?,
-    ));
+    files.push(out.write(CONFIG_FILE, &std::fs::read(&config).map_err(|e| Error::io(&config, e))?)?);
     for (path, text) in &rules_files.files {
-        files.push((format!("rules/{path}"), text.as_bytes().to_vec()));
+        files.push(out.write(&format!("rules/{path}"), text.as_bytes())?);
     }
     let period = computed.period;
     let inputs = ws.inputs_dir(period);
@@ -94,19 +94,22 @@ fn package_files(
         .collect();
     names.sort();
     for name in names {
-        let path = inputs.join(&name);
-        files.push((
-            format!("inputs/{period}/{name}"),
-            std::fs::read(&path).map_err(|e| Error::io(&path, e))?,
-        ));
+        let from = inputs.join(&name);
+        let rel = format!("inputs/{period}/{name}");
+        let to = out.path(&rel)?;
+        std::fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
+        files.push(out.seal_existing(&rel)?);
     }
-    files.push(("ytd.csv".to_string(), ytd_to_csv(&computed.carried.ytd)?));
-    files.push((
-        "previous.csv".to_string(),
-        amounts_to_csv("si_pension_base", &computed.carried.previous_si_base)?,
-    ));
-    for (name, bytes) in &computed.files {
-        files.push((format!("outputs/{name}"), bytes.clone()));
+    files.push(out.write("ytd.csv", &ytd_to_csv(&computed.carried.ytd)?)?);
+    files.push(out.write(
+        "previous.csv",
+        &amounts_to_csv("si_pension_base", &computed.carried.previous_si_base)?,
+    )?);
+    for w in &computed.files {
+        files.push(Written {
+            name: format!("outputs/{}", w.name),
+            ..w.clone()
+        });
     }
     Ok(files)
 }
@@ -126,7 +129,15 @@ pub fn rules_hash(rules_files: &crate::rules::RuleFiles) -> String {
 /// Recomputes and seals a period. Blocking findings stop before sealing.
 pub fn close(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(RunOutcome, Option<Manifest>)> {
     ensure_open(ws, period)?;
-    let computed = compute(ws, rules, period, Prior::Ledger)?;
+    let staging = state::Staging::new(ws, period)?;
+    let out = staging.out();
+    let computed = compute(
+        ws,
+        rules,
+        period,
+        Prior::Ledger,
+        &OutDir::new(out.root().join("outputs")),
+    )?;
     let mut outcome = RunOutcome {
         computed,
         outputs: Vec::new(),
@@ -135,7 +146,7 @@ pub fn close(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(RunOutc
         return Ok((outcome, None));
     }
     let rule_files = ws.rule_files()?;
-    let mut files = package_files(ws, &rule_files, &outcome.computed)?;
+    let files = package_files(ws, &rule_files, &outcome.computed, &out)?;
     let version = next_version(ws, period);
     let manifest = Manifest {
         period: period.to_string(),
@@ -143,20 +154,20 @@ pub fn close(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(RunOutc
         paybatch_version: env!("CARGO_PKG_VERSION").to_string(),
         rules_sha256: rules_hash(&rule_files),
         files: files
-            .iter()
-            .map(|(path, bytes)| ManifestEntry {
-                path: path.clone(),
-                sha256: sha256_hex(bytes),
-                bytes: bytes.len(),
+            .into_iter()
+            .map(|w| ManifestEntry {
+                path: w.name,
+                sha256: w.sha256,
+                bytes: w.bytes,
             })
             .collect(),
     };
     let mut manifest_text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     manifest_text.push('\n');
     let manifest_sha = sha256_hex(manifest_text.as_bytes());
-    files.push((MANIFEST_FILE.to_string(), manifest_text.into_bytes()));
+    out.write(MANIFEST_FILE, manifest_text.as_bytes())?;
     let name = format!("sealed-v{version}");
-    let dir = state::publish_dir(ws, period, &name, &files)?;
+    let dir = staging.publish(&name)?;
     state::write(
         ws,
         period,

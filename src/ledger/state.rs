@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::emit::atomic;
+use crate::emit::sink::OutDir;
 use crate::error::{Error, Result};
 use crate::model::Period;
 use crate::workspace::Workspace;
@@ -96,25 +97,82 @@ fn remove_dir(path: &Path) -> Result<()> {
     std::fs::remove_dir_all(path).map_err(|e| Error::io(path, e))
 }
 
-/// Writes a set of files into a new folder `ledger/<P>/<name>` atomically:
-/// built under a `.partial-` name, synced, then renamed into place. An
-/// existing folder of that name (same content-addressed name) is reused.
-pub fn publish_dir(ws: &Workspace, period: Period, name: &str, files: &[(String, Vec<u8>)]) -> Result<PathBuf> {
-    let parent = ws.ledger_dir(period);
-    let target = parent.join(name);
-    if target.is_dir() {
-        return Ok(target);
+/// A folder a period's files are written into before they are published:
+/// `ledger/<P>/.partial-…`, removed when dropped unless published (and
+/// removed by [`collect_garbage`] if the process was killed).
+pub struct Staging {
+    /// `None` once published.
+    dir: Option<tempfile::TempDir>,
+    parent: PathBuf,
+    /// Folders this staging created (removed again if left empty).
+    created: Vec<PathBuf>,
+}
+
+impl Staging {
+    pub fn new(ws: &Workspace, period: Period) -> Result<Staging> {
+        let parent = ws.ledger_dir(period);
+        let created: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|a| !a.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let dir = tempfile::Builder::new()
+            .prefix(".partial-")
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io(&parent, e))?;
+        #[cfg(unix)]
+        {
+            // Published folders are read by auditors too, not only the owner.
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755));
+        }
+        Ok(Staging {
+            dir: Some(dir),
+            parent,
+            created,
+        })
     }
-    let partial = parent.join(format!(".partial-{}-{name}", std::process::id()));
-    if partial.exists() {
-        remove_dir(&partial)?;
+
+    pub fn path(&self) -> &Path {
+        self.dir.as_ref().map_or(&self.parent, |d| d.path())
     }
-    for (rel, bytes) in files {
-        atomic::write(&partial.join(rel), bytes)?;
+
+    /// The staging folder as an output target.
+    pub fn out(&self) -> OutDir {
+        OutDir::new(self.path())
     }
-    std::fs::rename(&partial, &target).map_err(|e| Error::io(&target, e))?;
-    if let Ok(d) = std::fs::File::open(&parent) {
-        let _ = d.sync_all();
+
+    /// Renames the staging folder to `ledger/<P>/<name>`. An existing folder
+    /// of that (content-addressed) name is reused and the staging dropped.
+    pub fn publish(mut self, name: &str) -> Result<PathBuf> {
+        let target = self.parent.join(name);
+        if target.is_dir() {
+            return Ok(target);
+        }
+        let Some(dir) = self.dir.take() else {
+            return Ok(target);
+        };
+        let staged = dir.keep();
+        std::fs::rename(&staged, &target).map_err(|e| Error::io(&target, e))?;
+        if let Ok(d) = std::fs::File::open(&self.parent) {
+            let _ = d.sync_all();
+        }
+        Ok(target)
     }
-    Ok(target)
+}
+
+impl Drop for Staging {
+    /// An unpublished staging leaves nothing behind, not even the empty
+    /// ledger folders it created (a dry or blocked run writes nothing).
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = dir.close();
+            for folder in &self.created {
+                if std::fs::remove_dir(folder).is_err() {
+                    break;
+                }
+            }
+        }
+    }
 }

@@ -13,6 +13,7 @@ use super::budget::{self, UnitLine};
 use super::bureau::{self, BureauCheck};
 use super::variance::{Cause, Variance, VarianceInput, variance};
 use crate::emit::fields::Context;
+use crate::emit::sink::OutDir;
 use crate::emit::template;
 use crate::emit::xlsx::{column_width, err, excel_number, header_format, text_width, workbook};
 use crate::error::{Error, Result};
@@ -170,13 +171,18 @@ pub fn reconcile(ws: &Workspace, rules: &RuleSet, period: Period, opts: &Options
                 config: &ws.config,
                 previous_si_base: &empty,
             };
-            let (rendered, problems) = template::render(t, &rows, &ctx)?;
+            let scratch = tempfile::tempdir().map_err(|e| crate::Error::io(Path::new("."), e))?;
+            let (rendered, problems) = template::render(t, &rows, &ctx, &OutDir::new(scratch.path()))?;
             findings.extend(problems);
+            let bytes = match &rendered.file {
+                Some(file) => std::fs::read(file).map_err(|e| crate::Error::io(file, e))?,
+                None => Vec::new(),
+            };
             let name = Path::new(&rendered.path)
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            report.repay_files.push((format!("repay/补发_{name}"), rendered.bytes));
+            report.repay_files.push((format!("repay/补发_{name}"), bytes));
         }
         report.bank = Some(check);
     }

@@ -11,6 +11,7 @@ use paybatch::calc::context::PeriodRules;
 use paybatch::calc::employee::compute;
 use paybatch::calc::input::EmployeeMonth;
 use paybatch::emit::fields::Context;
+use paybatch::emit::sink::OutDir;
 use paybatch::emit::template::{render, self_check};
 use paybatch::model::{Date, Period};
 use paybatch::rules::RuleSet;
@@ -192,13 +193,20 @@ fn self_check_catches_a_tampered_output() {
         .find(|t| t.name == "bank_cmb")
         .unwrap_or_else(|| panic!());
     let rows: Vec<_> = results.iter().collect();
-    let (mut rendered, findings) = render(t, &rows, &ctx).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (rendered, findings) = render(t, &rows, &ctx, &OutDir::new(dir.path())).unwrap_or_else(|e| panic!("{e}"));
     assert!(findings.is_empty(), "{findings:?}");
     assert!(self_check(t, &rendered).is_empty());
+    let file = rendered.file.clone().unwrap_or_else(|| panic!("written"));
+    let bytes = std::fs::read(&file).unwrap_or_default();
+    assert_eq!(
+        rendered.written.as_ref().map(|w| w.bytes),
+        Some(bytes.len() as u64),
+        "the hash and size are of the bytes on disk"
+    );
     let net = paybatch::model::Money::new(results[0].net).to_fixed2();
-    let tampered = String::from_utf8_lossy(&encoding_rs::GBK.decode(&rendered.bytes).0.into_owned().into_bytes())
-        .replace(&net, "1.00");
-    rendered.bytes = encoding_rs::GBK.encode(&tampered).0.into_owned();
+    let tampered = encoding_rs::GBK.decode(&bytes).0.replace(&net, "1.00");
+    let _ = std::fs::write(&file, encoding_rs::GBK.encode(&tampered).0);
     let problems = self_check(t, &rendered);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].code, "E001");
@@ -207,7 +215,7 @@ fn self_check_catches_a_tampered_output() {
         "{:?}",
         problems[0].message
     );
-    rendered.bytes = b"*account,*name,*amount,note\r\n".to_vec();
+    let _ = std::fs::write(&file, b"*account,*name,*amount,note\r\n");
     assert!(
         self_check(t, &rendered)
             .iter()
