@@ -128,8 +128,8 @@ fn finding(e: &EmployeeMonth, code: &str, severity: Severity, message: Text, hin
     Finding {
         code: code.into(),
         severity,
-        file: e.origin.file.clone(),
-        sheet: e.origin.sheet.clone(),
+        file: e.origin.file.to_string(),
+        sheet: e.origin.sheet.to_string(),
         row: Some(e.origin.row),
         col: None,
         field: e.employee_id.clone(),

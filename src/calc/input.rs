@@ -127,7 +127,7 @@ pub fn assemble(inputs: &InputSet) -> Vec<EmployeeMonth> {
                 item: text(t, r, "item"),
                 amount: num(t, r, "amount"),
                 belongs_to: t.value(r, "belongs_to").as_period(),
-                origin: t.grid.origin(r.row, None),
+                origin: t.row_origin(r.row, None),
             });
         }
     }
@@ -187,7 +187,7 @@ pub fn assemble(inputs: &InputSet) -> Vec<EmployeeMonth> {
                 lines: lines.remove(&id).unwrap_or_default(),
                 additional: additional.get(&id).copied().unwrap_or_default(),
                 prior: opening.get(&id).copied(),
-                origin: t.grid.origin(r.row, None),
+                origin: t.row_origin(r.row, None),
                 employee_id: id,
             });
         }

@@ -55,8 +55,8 @@ pub fn compute_period(
                 findings.push(Finding {
                     code: "C005".into(),
                     severity: Severity::Warning,
-                    file: e.origin.file.clone(),
-                    sheet: e.origin.sheet.clone(),
+                    file: e.origin.file.to_string(),
+                    sheet: e.origin.sheet.to_string(),
                     row: Some(e.origin.row),
                     col: None,
                     field: e.employee_id.clone(),

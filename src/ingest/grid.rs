@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use calamine::{Data, DataRef, Reader, SheetVisible, Sheets, Xlsx, open_workbook_auto_from_rs};
 use rust_decimal::Decimal;
@@ -47,8 +48,8 @@ impl Cell {
 /// Where a value came from: file, sheet, 0-based row and column.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Origin {
-    pub file: String,
-    pub sheet: String,
+    pub file: Arc<str>,
+    pub sheet: Arc<str>,
     pub row: usize,
     pub col: Option<usize>,
 }
@@ -99,8 +100,8 @@ impl Grid {
 
     pub fn origin(&self, row: usize, col: Option<usize>) -> Origin {
         Origin {
-            file: self.file.clone(),
-            sheet: self.sheet.clone(),
+            file: self.file.as_str().into(),
+            sheet: self.sheet.as_str().into(),
             row,
             col,
         }

@@ -5,8 +5,10 @@
 
 use std::path::Path;
 
-use super::grid::{Grid, is_workbook_ext, read_csv_bytes, read_workbook_bytes};
-use super::table::{Table, build_table, find_header};
+use super::grid::{
+    Grid, csv_sheet_name, is_workbook_ext, read_csv_bytes, read_workbook_bytes, stream_csv_bytes, stream_workbook_bytes,
+};
+use super::table::{Table, TableBuilder};
 use crate::error::{Error, Result};
 use crate::i18n::Text;
 use crate::model::Period;
@@ -20,6 +22,8 @@ use crate::workspace::Workspace;
 #[derive(Debug, Clone)]
 pub struct InputSet {
     pub period: Period,
+    /// The folder the files were read from (`inputs/YYYY-MM/`).
+    pub dir: std::path::PathBuf,
     pub tables: Vec<Table>,
 }
 
@@ -31,10 +35,7 @@ impl InputSet {
 
 /// Reads a file into grids by extension.
 pub fn read_file(path: &Path, display: &str) -> Result<Vec<Grid>> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
+    let ext = extension(path);
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if ext == "csv" || ext == "txt" {
         Ok(vec![read_csv_bytes(&bytes, display)?])
@@ -43,6 +44,80 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Grid>> {
     } else {
         Err(Error::UnsupportedFile { file: display.into() })
     }
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+/// What reading one sheet of an input file gave.
+enum SheetRead {
+    Table(Box<Table>),
+    /// No header row found on this sheet.
+    NoHeader { sheet: String },
+}
+
+/// Streams a file's rows straight into typed tables (one per sheet, or only
+/// `wanted`); the raw cells are never kept. Returns the sheet names too.
+fn read_tables(
+    path: &Path,
+    display: &str,
+    schema: &InputSchema,
+    wanted: Option<&str>,
+) -> Result<(Vec<SheetRead>, Vec<String>)> {
+    let ext = extension(path);
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let mut done = Vec::new();
+    let mut current: Option<TableBuilder<'_>> = None;
+    let finish = |b: TableBuilder<'_>, done: &mut Vec<SheetRead>| {
+        let sheet = b.sheet().to_string();
+        done.push(b.finish().map_or(SheetRead::NoHeader { sheet }, |t| SheetRead::Table(Box::new(t))));
+    };
+    let names = if ext == "csv" || ext == "txt" {
+        let sheet = csv_sheet_name(display);
+        let mut b = TableBuilder::new(schema, display, &sheet);
+        stream_csv_bytes(&bytes, display, |r, row| {
+            b.push(r, row);
+            Ok(())
+        })?;
+        finish(b, &mut done);
+        vec![sheet]
+    } else if is_workbook_ext(&ext) {
+        let names = stream_workbook_bytes(&bytes, display, |sheet, r, row| {
+            if wanted.is_some_and(|w| w != sheet) {
+                return Ok(());
+            }
+            if current.as_ref().is_none_or(|b| b.sheet() != sheet) {
+                if let Some(b) = current.take() {
+                    finish(b, &mut done);
+                }
+                current = Some(TableBuilder::new(schema, display, sheet));
+            }
+            if let Some(b) = current.as_mut() {
+                b.push(r, row);
+            }
+            Ok(())
+        })?;
+        if let Some(b) = current.take() {
+            finish(b, &mut done);
+        }
+        // Sheets without a row still count (they have no header).
+        for name in names.iter().filter(|n| wanted.is_none_or(|w| w == n.as_str())) {
+            let seen = done.iter().any(|d| match d {
+                SheetRead::Table(t) => &*t.sheet == name.as_str(),
+                SheetRead::NoHeader { sheet } => sheet == name,
+            });
+            if !seen {
+                done.push(SheetRead::NoHeader { sheet: name.clone() });
+            }
+        }
+        names
+    } else {
+        return Err(Error::UnsupportedFile { file: display.into() });
+    };
+    Ok((done, names))
 }
 
 fn structural(code: &str, file: &str, sheet: &str, message: Text, hint: Text) -> Finding {
@@ -101,35 +176,29 @@ pub fn load(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(InputSet
             });
             continue;
         };
-        let grids = read_file(&dir.join(name), name)?;
-        let grids: Vec<Grid> = match &sheet {
-            Some(wanted) => {
-                let available: Vec<String> = grids.iter().map(|g| g.sheet.clone()).collect();
-                let found: Vec<Grid> = grids.into_iter().filter(|g| &g.sheet == wanted).collect();
-                if found.is_empty() {
-                    return Err(Error::SheetMissing {
-                        file: name.clone(),
-                        sheet: wanted.clone(),
-                        available,
-                    });
-                }
-                found
-            }
-            None => grids,
-        };
+        let (sheets, available) = read_tables(&dir.join(name), name, schema, sheet.as_deref())?;
+        if let Some(wanted) = &sheet
+            && !available.contains(wanted)
+        {
+            return Err(Error::SheetMissing {
+                file: name.clone(),
+                sheet: wanted.clone(),
+                available,
+            });
+        }
         let mut matched = false;
-        let sheet_count = grids.len();
-        for grid in grids {
-            match find_header(schema, &grid) {
-                Some(header) => {
+        let sheet_count = sheets.len();
+        for read in sheets {
+            match read {
+                SheetRead::Table(t) => {
                     matched = true;
-                    tables.push(build_table(schema, grid, header));
+                    tables.push(*t);
                 }
-                None if sheet_count == 1 || sheet.is_some() => {
+                SheetRead::NoHeader { sheet: s } if sheet_count == 1 || sheet.is_some() => {
                     findings.push(structural(
                         "S011",
-                        &grid.file,
-                        &grid.sheet,
+                        name,
+                        &s,
                         Text::new(
                             format!("找不到{}的表头行", schema.label.zh),
                             format!("no {} header row found", schema.label.en),
@@ -141,7 +210,7 @@ pub fn load(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(InputSet
                     ));
                     matched = true;
                 }
-                None => {}
+                SheetRead::NoHeader { .. } => {}
             }
         }
         if !matched {
@@ -181,5 +250,5 @@ pub fn load(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(InputSet
             ));
         }
     }
-    Ok((InputSet { period, tables }, findings))
+    Ok((InputSet { period, dir, tables }, findings))
 }

@@ -1,13 +1,16 @@
-//! From a [`Grid`] to a typed [`Table`]: find the header row (even below
+//! From rows of cells to a typed [`Table`]: find the header row (even below
 //! merged title rows), map headers to fields by alias, convert each cell to
-//! its field's type. A cell that does not convert becomes [`Value::Bad`]
-//! (reported by the `type` rule), never an error that stops the file.
+//! its field's type. Rows arrive one at a time ([`TableBuilder`]); only the
+//! typed records are kept, never the raw sheet. A cell that does not
+//! convert becomes [`Value::Bad`] (reported by the `type` rule), never an
+//! error that stops the file.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::grid::{Cell, Grid, Origin};
+use super::grid::{Cell, Origin};
 use super::normalize::{half_width, header_key, parse_bool, parse_date, parse_number, trim};
 use crate::model::{Date, Period};
 use crate::rules::schema::{FieldType, InputSchema};
@@ -135,7 +138,9 @@ pub struct Record {
 pub struct Table {
     pub kind: String,
     pub schema: InputSchema,
-    pub grid: Grid,
+    /// File name as shown to the clerk, and the sheet.
+    pub file: Arc<str>,
+    pub sheet: Arc<str>,
     /// 0-based row of the header.
     pub header_row: usize,
     /// For each schema field, the grid column holding it.
@@ -150,7 +155,17 @@ impl Table {
 
     /// Where a record's field lives (column `None` when the column is missing).
     pub fn origin(&self, record: &Record, field: usize) -> Origin {
-        self.grid.origin(record.row, self.columns.get(field).copied().flatten())
+        self.row_origin(record.row, self.columns.get(field).copied().flatten())
+    }
+
+    /// Where a row (and optionally a column) of this sheet is.
+    pub fn row_origin(&self, row: usize, col: Option<usize>) -> Origin {
+        Origin {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            row,
+            col,
+        }
     }
 
     /// A record's value by field key.
@@ -187,11 +202,11 @@ pub fn header_score(schema: &InputSchema, row: &[Cell]) -> usize {
     seen.into_iter().filter(|s| *s).count()
 }
 
-/// Finds the header row: the row (among the first 30) naming most fields,
-/// with at least two. Title rows (merged cells) name none.
-pub fn find_header(schema: &InputSchema, grid: &Grid) -> Option<usize> {
+/// The header row: the row (among the first 30) naming most fields, with
+/// at least two. Title rows (merged cells) name none.
+fn best_header<'r>(schema: &InputSchema, rows: impl Iterator<Item = (usize, &'r [Cell])>) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None;
-    for (i, row) in grid.rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+    for (i, row) in rows.take_while(|(i, _)| *i < HEADER_SEARCH_ROWS) {
         let score = header_score(schema, row);
         if score >= 2 && best.is_none_or(|(_, s)| score > s) {
             best = Some((i, score));
@@ -200,12 +215,92 @@ pub fn find_header(schema: &InputSchema, grid: &Grid) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
-/// Maps a grid with a known header row onto the schema and converts rows.
+enum Header {
+    /// Still reading the first rows; they are held until the header is known.
+    Searching(Vec<(usize, Vec<Cell>)>),
+    Found { row: usize, columns: Vec<Option<usize>> },
+    Missing,
+}
+
+/// Builds a [`Table`] from rows streamed in order: holds the first 30 rows
+/// until the header is known, then converts each row as it arrives.
 /// Blank rows are skipped; the first of two columns naming the same field wins.
-pub fn build_table(schema: &InputSchema, grid: Grid, header_row: usize) -> Table {
-    let aliases = alias_map(schema);
-    let mut columns = vec![None; schema.fields.len()];
-    if let Some(header) = grid.rows.get(header_row) {
+pub struct TableBuilder<'s> {
+    schema: &'s InputSchema,
+    file: Arc<str>,
+    sheet: Arc<str>,
+    header: Header,
+    records: Vec<Record>,
+}
+
+impl<'s> TableBuilder<'s> {
+    pub fn new(schema: &'s InputSchema, file: &str, sheet: &str) -> Self {
+        TableBuilder {
+            schema,
+            file: Arc::from(file),
+            sheet: Arc::from(sheet),
+            header: Header::Searching(Vec::new()),
+            records: Vec::new(),
+        }
+    }
+
+    pub fn sheet(&self) -> &str {
+        &self.sheet
+    }
+
+    /// Takes the next row (0-based index `r`).
+    pub fn push(&mut self, r: usize, row: Vec<Cell>) {
+        match &mut self.header {
+            Header::Found { row: h, columns } => {
+                if r > *h && row.iter().any(|c| !c.is_empty()) {
+                    let values = self
+                        .schema
+                        .fields
+                        .iter()
+                        .zip(columns.iter())
+                        .map(|(f, col)| {
+                            col.and_then(|c| row.get(c))
+                                .map_or(Value::Empty, |cell| convert(cell, f.ty))
+                        })
+                        .collect();
+                    self.records.push(Record { row: r, values });
+                }
+            }
+            Header::Searching(held) if r < HEADER_SEARCH_ROWS => held.push((r, row)),
+            Header::Searching(_) => {
+                self.decide();
+                self.push(r, row);
+            }
+            Header::Missing => {}
+        }
+    }
+
+    /// Picks the header among the held rows and converts the rows below it.
+    fn decide(&mut self) {
+        if !matches!(self.header, Header::Searching(_)) {
+            return;
+        }
+        let Header::Searching(held) = std::mem::replace(&mut self.header, Header::Missing) else {
+            return;
+        };
+        let Some(h) = best_header(self.schema, held.iter().map(|(i, r)| (*i, r.as_slice()))) else {
+            return;
+        };
+        let header_cells = held
+            .iter()
+            .find(|(i, _)| *i == h)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default();
+        self.found(h, &header_cells);
+        for (r, row) in held {
+            self.push(r, row);
+        }
+    }
+
+    /// Sets the header row and maps its cells to fields.
+    fn found(&mut self, header_row: usize, header: &[Cell]) {
+        let aliases = alias_map(self.schema);
+        let mut columns = vec![None; self.schema.fields.len()];
         for (col, cell) in header.iter().enumerate() {
             if let Some(&i) = aliases.get(&header_key(&cell.display()))
                 && columns[i].is_none()
@@ -213,33 +308,27 @@ pub fn build_table(schema: &InputSchema, grid: Grid, header_row: usize) -> Table
                 columns[i] = Some(col);
             }
         }
+        self.header = Header::Found {
+            row: header_row,
+            columns,
+        };
     }
-    let records = grid
-        .rows
-        .iter()
-        .enumerate()
-        .skip(header_row + 1)
-        .filter(|(_, row)| row.iter().any(|c| !c.is_empty()))
-        .map(|(r, row)| Record {
-            row: r,
-            values: schema
-                .fields
-                .iter()
-                .zip(&columns)
-                .map(|(f, col)| {
-                    col.and_then(|c| row.get(c))
-                        .map_or(Value::Empty, |cell| convert(cell, f.ty))
-                })
-                .collect(),
+
+    /// The table, or `None` when no header row was found.
+    pub fn finish(mut self) -> Option<Table> {
+        self.decide();
+        let Header::Found { row, columns } = self.header else {
+            return None;
+        };
+        Some(Table {
+            kind: self.schema.kind.clone(),
+            schema: self.schema.clone(),
+            file: self.file,
+            sheet: self.sheet,
+            header_row: row,
+            columns,
+            records: self.records,
         })
-        .collect();
-    Table {
-        kind: schema.kind.clone(),
-        schema: schema.clone(),
-        grid,
-        header_row,
-        columns,
-        records,
     }
 }
 

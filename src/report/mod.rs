@@ -10,6 +10,7 @@ use crate::emit::xlsx::{column_width, err, header_format, text_width, workbook};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::ingest::grid::Cell;
+use crate::ingest::inputs::read_file;
 use crate::ingest::inputs::InputSet;
 use crate::rules::validation::Severity;
 use crate::validate::{Finding, Tally};
@@ -127,10 +128,13 @@ pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u
         by_sheet.entry((&f.file, &f.sheet)).or_default().push(f);
     }
     for ((file, sheet), list) in by_sheet {
-        let Some(table) = inputs
-            .tables
-            .iter()
-            .find(|t| t.grid.file == file && t.grid.sheet == sheet)
+        if !inputs.tables.iter().any(|t| &*t.file == file && &*t.sheet == sheet) {
+            continue;
+        }
+        // Tables keep typed values only; the sheet is re-read for its cells.
+        let Some(grid) = read_file(&inputs.dir.join(file), file)?
+            .into_iter()
+            .find(|g| g.sheet == sheet)
         else {
             continue;
         };
@@ -152,7 +156,7 @@ pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u
             entry.0 = entry.0.min(f.severity);
             entry.1.push(format!("[{}] {}", f.code, f.message.get(lang)));
         }
-        for (r, row) in table.grid.rows.iter().enumerate() {
+        for (r, row) in grid.rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 let text = match cell {
                     Cell::Empty => continue,
@@ -167,7 +171,7 @@ pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u
             } else {
                 &warn_fill
             };
-            let text = table.grid.cell(r, c).display();
+            let text = grid.cell(r, c).display();
             ws.write_with_format(r as u32, c as u16, text.as_str(), fill)
                 .map_err(&e)?;
             let note = Note::new(notes.join("\n")).set_author("paybatch");

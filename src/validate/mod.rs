@@ -103,8 +103,8 @@ fn finding(rule: &Rule, table: &Table, record: &Record, field: usize, vars: &[Va
     Finding {
         code: rule.code.clone(),
         severity: rule.severity,
-        file: origin.file,
-        sheet: origin.sheet,
+        file: origin.file.to_string(),
+        sheet: origin.sheet.to_string(),
         row: Some(origin.row),
         col: origin.col,
         field: def.key.clone(),
@@ -134,8 +134,8 @@ fn check_table(
                 out.push(Finding {
                     code: rule.code.clone(),
                     severity: rule.severity,
-                    file: table.grid.file.clone(),
-                    sheet: table.grid.sheet.clone(),
+                    file: table.file.to_string(),
+                    sheet: table.sheet.to_string(),
                     row: Some(table.header_row),
                     col: None,
                     field: def.key.clone(),
