@@ -71,7 +71,7 @@ pub fn si_items(results: &[EmployeeResult]) -> Vec<(String, String)> {
     for r in results {
         for l in &r.si {
             if !items.iter().any(|(k, _)| *k == l.key) {
-                items.push((l.key.clone(), l.label.zh.clone()));
+                items.push((l.key.to_string(), l.label.zh.clone()));
             }
         }
     }

@@ -6,12 +6,20 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::model::Period;
+use crate::i18n::Text;
+use crate::model::{Period, intern};
 use crate::rules::RuleSet;
 use crate::rules::dated::{Dated, in_force};
 use crate::rules::iit::{BasicDeduction, BonusPolicy, RateTable};
 use crate::rules::payroll::PayrollRules;
 use crate::rules::social::{BaseBounds, Item};
+
+/// An SI/HF item's key and label, interned: every result points at them.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemName {
+    pub key: &'static str,
+    pub label: &'static Text,
+}
 
 /// A city's items in force with their base bounds.
 #[derive(Debug, Clone)]
@@ -19,7 +27,7 @@ pub struct CityPeriod<'r> {
     pub city: &'r str,
     pub file: &'r str,
     /// Items in force, each with its scheme's bounds (None: no base in force).
-    pub items: Vec<(&'r Item, Option<&'r BaseBounds>)>,
+    pub items: Vec<(&'r Item, Option<&'r BaseBounds>, ItemName)>,
     pub minimum_wage: Option<Decimal>,
 }
 
@@ -55,7 +63,11 @@ impl<'r> PeriodRules<'r> {
                             .iter()
                             .rev()
                             .find(|b| b.scheme == i.scheme && b.in_force_on(day));
-                        (i, bounds)
+                        let name = ItemName {
+                            key: intern::str(&i.key),
+                            label: intern::text(&i.label),
+                        };
+                        (i, bounds, name)
                     })
                     .collect();
                 let cp = CityPeriod {

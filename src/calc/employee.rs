@@ -18,8 +18,8 @@ use crate::validate::Finding;
 /// One SI/HF item for one employee.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SiLine {
-    pub key: String,
-    pub label: Text,
+    pub key: &'static str,
+    pub label: &'static Text,
     pub base: Decimal,
     pub employer_rate: Decimal,
     pub employee_rate: Decimal,
@@ -142,6 +142,30 @@ fn finding(e: &EmployeeMonth, code: &str, severity: Severity, message: Text, hin
 /// Computes one employee-month. `prior` is the year so far (None in
 /// January or for a first month with this employer).
 pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, trace_on: bool) -> EmployeeResult {
+    compute_owned(e.clone(), pr, prior, trace_on)
+}
+
+/// [`compute`] for a month the caller no longer needs: its identity
+/// strings move into the result instead of being copied.
+pub fn compute_owned(e: EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, trace_on: bool) -> EmployeeResult {
+    let mut r = compute_figures(&e, pr, prior, trace_on);
+    r.employee_id = e.employee_id;
+    r.name = e.name;
+    r.id_type = e.id_type;
+    r.id_number = e.id_number;
+    r.department = e.department;
+    r.cost_center = e.cost_center;
+    r.city = e.city;
+    r.bank_name = e.bank_name;
+    r.bank_card = e.bank_card;
+    r.phone = e.phone;
+    r.email = e.email;
+    r
+}
+
+/// Every figure of one employee-month: the calculation kernel. The
+/// result's identity strings are left empty ([`compute_owned`] fills them).
+pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, trace_on: bool) -> EmployeeResult {
     let mut t = Trace::new(trace_on);
     let mut findings = Vec::new();
     let period = pr.period;
@@ -386,7 +410,7 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
             Text::new("在 rules/social/ 中新增该城市", "add the city under rules/social/"),
         )),
         Some(c) => {
-            for (item, bounds) in &c.items {
+            for (item, bounds, name) in &c.items {
                 let Some(bounds) = bounds else {
                     findings.push(finding(
                         e,
@@ -457,8 +481,8 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
                     });
                 }
                 si.push(SiLine {
-                    key: item.key.clone(),
-                    label: item.label.clone(),
+                    key: name.key,
+                    label: name.label,
                     base: applied,
                     employer_rate: er_rate,
                     employee_rate: ee_rate,
@@ -659,17 +683,6 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
     }
 
     EmployeeResult {
-        employee_id: e.employee_id.clone(),
-        name: e.name.clone(),
-        id_type: e.id_type.clone(),
-        id_number: e.id_number.clone(),
-        department: e.department.clone(),
-        cost_center: e.cost_center.clone(),
-        city: e.city.clone(),
-        bank_name: e.bank_name.clone(),
-        bank_card: e.bank_card.clone(),
-        phone: e.phone.clone(),
-        email: e.email.clone(),
         hire_date: e.hire_date,
         leave_date: e.leave_date,
         days_employed,
@@ -701,5 +714,6 @@ pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, tra
         ytd,
         findings,
         trace: t.lines,
+        ..EmployeeResult::default()
     }
 }

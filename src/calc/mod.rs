@@ -44,11 +44,22 @@ pub fn compute_period(
     prior: &HashMap<String, Ytd>,
     trace_for: Option<&str>,
 ) -> PeriodResult {
+    compute_months(rules, input::assemble(inputs), period, prior, trace_for)
+}
+
+/// Computes assembled employee-months in parallel; each month is dropped
+/// as soon as its result exists, so the two never both peak.
+pub fn compute_months(
+    rules: &RuleSet,
+    months: Vec<input::EmployeeMonth>,
+    period: Period,
+    prior: &HashMap<String, Ytd>,
+    trace_for: Option<&str>,
+) -> PeriodResult {
     let pr = PeriodRules::resolve(rules, period);
-    let months = input::assemble(inputs);
     let mut findings = Vec::new();
-    let on_payroll: Vec<&input::EmployeeMonth> = months
-        .iter()
+    let on_payroll: Vec<input::EmployeeMonth> = months
+        .into_iter()
         .filter(|e| {
             let employed = e.hire_date <= period.last_day() && e.leave_date.is_none_or(|l| l >= period.first_day());
             if !employed {
@@ -81,10 +92,11 @@ pub fn compute_period(
         })
         .collect();
     let employees: Vec<EmployeeResult> = on_payroll
-        .par_iter()
+        .into_par_iter()
         .map(|e| {
-            let ytd = prior.get(&e.employee_id).or(e.prior.as_ref());
-            employee::compute(e, &pr, ytd, trace_for == Some(e.employee_id.as_str()))
+            let ytd = prior.get(&e.employee_id).copied().or(e.prior);
+            let trace_on = trace_for == Some(e.employee_id.as_str());
+            employee::compute_owned(e, &pr, ytd.as_ref(), trace_on)
         })
         .collect();
     findings.extend(employees.iter().flat_map(|r| r.findings.iter().cloned()));

@@ -2,6 +2,7 @@
 
 pub mod date;
 pub mod ids;
+pub mod intern;
 pub mod money;
 
 pub use date::{Date, Period};
