@@ -179,11 +179,9 @@ pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior, ou
         Prior::Given(carried) => (carried, Vec::new()),
     };
     let started = std::time::Instant::now();
-    let months = calc::input::assemble(&inputs);
+    // The input tables are freed as they are folded into employee-months.
+    let months = calc::input::assemble(inputs);
     tracing::debug!(peak_rss_mb = peak_rss_mb(), "assembled employee-months");
-    // The input tables are not needed past this point; free them before the
-    // results are computed so the peaks do not add up.
-    drop(inputs);
     let result = calc::compute_months(rules, months, period, &carried.ytd, None);
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),

@@ -10,7 +10,7 @@ use super::iit::{self, BasicFlags, MonthIncome, Ytd};
 use super::input::EmployeeMonth;
 use super::trace::{Trace, TraceLine};
 use crate::i18n::Text;
-use crate::model::{Date, Period, Rounding};
+use crate::model::{Date, Period, Rounding, Str};
 use crate::rules::payroll::{ItemKind, ProrationMethod};
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
@@ -41,17 +41,17 @@ pub struct BonusResult {
 /// Every figure of one employee-month.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EmployeeResult {
-    pub employee_id: String,
-    pub name: String,
-    pub id_type: String,
-    pub id_number: String,
-    pub department: String,
-    pub cost_center: String,
-    pub city: String,
-    pub bank_name: String,
-    pub bank_card: String,
-    pub phone: String,
-    pub email: String,
+    pub employee_id: Str,
+    pub name: Str,
+    pub id_type: Str,
+    pub id_number: Str,
+    pub department: Str,
+    pub cost_center: Str,
+    pub city: Str,
+    pub bank_name: Str,
+    pub bank_card: Str,
+    pub phone: Str,
+    pub email: Str,
     pub hire_date: Date,
     pub leave_date: Option<Date>,
     pub days_employed: u32,
@@ -132,7 +132,7 @@ fn finding(e: &EmployeeMonth, code: &str, severity: Severity, message: Text, hin
         sheet: e.origin.sheet.to_string(),
         row: Some(e.origin.row),
         col: None,
-        field: e.employee_id.clone(),
+        field: e.employee_id.to_string(),
         value: String::new(),
         message,
         hint,

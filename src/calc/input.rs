@@ -10,7 +10,7 @@ use super::iit::Ytd;
 use crate::ingest::grid::Origin;
 use crate::ingest::inputs::InputSet;
 use crate::ingest::table::{Record, Table};
-use crate::model::{Date, Period};
+use crate::model::{Date, Period, Str};
 
 /// Special additional deduction items, in import-column order.
 pub const ADDITIONAL_ITEMS: [&str; 7] = [
@@ -36,7 +36,7 @@ pub struct Attendance {
 /// One variable-pay line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VarLine {
-    pub item: String,
+    pub item: Str,
     pub amount: Decimal,
     /// The period the amount belongs to, for retro pay (补发/补扣).
     pub belongs_to: Option<Period>,
@@ -46,17 +46,17 @@ pub struct VarLine {
 /// Everything the calculation needs for one employee-month.
 #[derive(Debug, Clone)]
 pub struct EmployeeMonth {
-    pub employee_id: String,
-    pub name: String,
-    pub id_type: String,
-    pub id_number: String,
-    pub phone: String,
-    pub email: String,
-    pub department: String,
-    pub cost_center: String,
-    pub city: String,
-    pub bank_name: String,
-    pub bank_card: String,
+    pub employee_id: Str,
+    pub name: Str,
+    pub id_type: Str,
+    pub id_number: Str,
+    pub phone: Str,
+    pub email: Str,
+    pub department: Str,
+    pub cost_center: Str,
+    pub city: Str,
+    pub bank_name: Str,
+    pub bank_card: Str,
     pub hire_date: Date,
     pub leave_date: Option<Date>,
     pub base_salary: Decimal,
@@ -70,7 +70,7 @@ pub struct EmployeeMonth {
     /// This month's special additional deductions, by [`ADDITIONAL_ITEMS`].
     pub additional: [Decimal; 7],
     /// Cumulative figures to the previous month (ledger or opening file).
-    pub prior: Option<Ytd>,
+    pub prior: Option<Box<Ytd>>,
     /// Where the roster row is.
     pub origin: Origin,
 }
@@ -79,14 +79,17 @@ fn num(table: &Table, r: &Record, key: &str) -> Decimal {
     table.value(r, key).as_number().unwrap_or_default()
 }
 
-fn text(table: &Table, r: &Record, key: &str) -> String {
-    table.value(r, key).display()
+fn text(table: &Table, r: &Record, key: &str) -> Str {
+    match table.value(r, key) {
+        crate::ingest::table::Value::Text(s) => Str::from(s.as_str()),
+        other => Str::from(other.display()),
+    }
 }
 
 /// Opening balances (期初累计) by employee ID.
-pub fn opening_balances(inputs: &InputSet) -> HashMap<String, Ytd> {
+fn opening_balances(tables: &[Table]) -> HashMap<Str, Ytd> {
     let mut out = HashMap::new();
-    for t in inputs.of_kind("opening") {
+    for t in tables {
         for r in &t.records {
             let ytd = Ytd {
                 months: u32::try_from(num(t, r, "months")).unwrap_or(0),
@@ -107,9 +110,11 @@ pub fn opening_balances(inputs: &InputSet) -> HashMap<String, Ytd> {
 
 /// Joins the input tables into employee-months, in roster order. Rows
 /// without an employee ID or hire date are skipped (validation reports them).
-pub fn assemble(inputs: &InputSet) -> Vec<EmployeeMonth> {
-    let mut attendance: HashMap<String, Attendance> = HashMap::new();
-    for t in inputs.of_kind("attendance") {
+/// Takes the inputs: each table is freed once folded in, so the input
+/// tables and the months never both hold their full size.
+pub fn assemble(mut inputs: InputSet) -> Vec<EmployeeMonth> {
+    let mut attendance: HashMap<Str, Attendance> = HashMap::new();
+    for t in &inputs.take_kind("attendance") {
         for r in &t.records {
             attendance.entry(text(t, r, "employee_id")).or_insert(Attendance {
                 unpaid_leave_days: num(t, r, "unpaid_leave_days"),
@@ -120,8 +125,8 @@ pub fn assemble(inputs: &InputSet) -> Vec<EmployeeMonth> {
             });
         }
     }
-    let mut lines: HashMap<String, Vec<VarLine>> = HashMap::new();
-    for t in inputs.of_kind("variable") {
+    let mut lines: HashMap<Str, Vec<VarLine>> = HashMap::new();
+    for t in &inputs.take_kind("variable") {
         for r in &t.records {
             lines.entry(text(t, r, "employee_id")).or_default().push(VarLine {
                 item: text(t, r, "item"),
@@ -131,8 +136,8 @@ pub fn assemble(inputs: &InputSet) -> Vec<EmployeeMonth> {
             });
         }
     }
-    let mut additional: HashMap<String, [Decimal; 7]> = HashMap::new();
-    for t in inputs.of_kind("deductions") {
+    let mut additional: HashMap<Str, [Decimal; 7]> = HashMap::new();
+    for t in &inputs.take_kind("deductions") {
         for r in &t.records {
             let entry = additional.entry(text(t, r, "employee_id")).or_default();
             for (slot, key) in entry.iter_mut().zip(ADDITIONAL_ITEMS) {
@@ -140,19 +145,21 @@ pub fn assemble(inputs: &InputSet) -> Vec<EmployeeMonth> {
             }
         }
     }
-    let mut leavers: HashMap<String, Date> = HashMap::new();
-    for t in inputs.of_kind("leavers") {
+    let mut leavers: HashMap<Str, Date> = HashMap::new();
+    for t in &inputs.take_kind("leavers") {
         for r in &t.records {
             if let Some(d) = t.value(r, "leave_date").as_date() {
                 leavers.insert(text(t, r, "employee_id"), d);
             }
         }
     }
-    let opening = opening_balances(inputs);
+    let opening = opening_balances(&inputs.take_kind("opening"));
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for t in inputs.of_kind("roster") {
-        for r in &t.records {
+    for mut t in inputs.take_kind("roster") {
+        let records = std::mem::take(&mut t.records);
+        let t = &t;
+        for r in &records {
             let id = text(t, r, "employee_id");
             let Some(hire_date) = t.value(r, "hire_date").as_date() else {
                 continue;
@@ -186,7 +193,7 @@ pub fn assemble(inputs: &InputSet) -> Vec<EmployeeMonth> {
                 attendance: attendance.get(&id).copied().unwrap_or_default(),
                 lines: lines.remove(&id).unwrap_or_default(),
                 additional: additional.get(&id).copied().unwrap_or_default(),
-                prior: opening.get(&id).copied(),
+                prior: opening.get(id.as_str()).copied().map(Box::new),
                 origin: t.row_origin(r.row, None),
                 employee_id: id,
             });
@@ -203,14 +210,14 @@ impl EmployeeMonth {
             employee_id: employee_id.into(),
             name: employee_id.into(),
             id_type: "居民身份证".into(),
-            id_number: String::new(),
-            phone: String::new(),
-            email: String::new(),
-            department: String::new(),
-            cost_center: String::new(),
+            id_number: Str::default(),
+            phone: Str::default(),
+            email: Str::default(),
+            department: Str::default(),
+            cost_center: Str::default(),
             city: city.into(),
-            bank_name: String::new(),
-            bank_card: String::new(),
+            bank_name: Str::default(),
+            bank_card: Str::default(),
             hire_date,
             leave_date: None,
             base_salary,

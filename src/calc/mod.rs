@@ -39,7 +39,7 @@ pub struct PeriodResult {
 /// `trace_for` turns on the explain trace for one employee ID.
 pub fn compute_period(
     rules: &RuleSet,
-    inputs: &InputSet,
+    inputs: InputSet,
     period: Period,
     prior: &HashMap<String, Ytd>,
     trace_for: Option<&str>,
@@ -70,7 +70,7 @@ pub fn compute_months(
                     sheet: e.origin.sheet.to_string(),
                     row: Some(e.origin.row),
                     col: None,
-                    field: e.employee_id.clone(),
+                    field: e.employee_id.to_string(),
                     value: String::new(),
                     message: Text::new(
                         format!(
@@ -94,7 +94,10 @@ pub fn compute_months(
     let employees: Vec<EmployeeResult> = on_payroll
         .into_par_iter()
         .map(|e| {
-            let ytd = prior.get(&e.employee_id).copied().or(e.prior);
+            let ytd = prior
+                .get(e.employee_id.as_str())
+                .copied()
+                .or(e.prior.as_deref().copied());
             let trace_on = trace_for == Some(e.employee_id.as_str());
             employee::compute_owned(e, &pr, ytd.as_ref(), trace_on)
         })

@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let rules = ws.rules()?;
     let (inputs, _) = check_period(&ws, &rules, args.period)?;
     let (prior, _) = ledger::prior_ytd(&ws, args.period)?;
-    let result = compute_period(&rules, &inputs, args.period, &prior, Some(&args.employee));
+    let result = compute_period(&rules, inputs, args.period, &prior, Some(&args.employee));
     let Some(r) = result.employees.iter().find(|r| r.employee_id == args.employee) else {
         return Err(crate::Error::Usage(if zh {
             format!("{} 没有工号为 {} 的在职员工", args.period, args.employee)

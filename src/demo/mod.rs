@@ -87,7 +87,7 @@ pub fn write_workspace(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn text(s: impl Into<String>) -> Cell {
+fn text(s: impl Into<crate::model::Str>) -> Cell {
     Cell::Text(s.into())
 }
 fn num(n: Decimal) -> Cell {

@@ -50,14 +50,14 @@ pub fn write(root: &Path, period: &str, results_csv: &[u8]) -> Result<(PathBuf, 
             1 => {
                 status = "失败";
                 reason = "账户已冻结";
-                plants.failed.clone_from(&p.employee_id);
+                plants.failed = p.employee_id.to_string();
             }
             2 => {
                 amount -= Decimal::ONE;
-                plants.amount_mismatch.clone_from(&p.employee_id);
+                plants.amount_mismatch = p.employee_id.to_string();
             }
             3 => {
-                plants.not_returned.clone_from(&p.employee_id);
+                plants.not_returned = p.employee_id.to_string();
                 continue;
             }
             _ => {}
@@ -93,7 +93,7 @@ pub fn write(root: &Path, period: &str, results_csv: &[u8]) -> Result<(PathBuf, 
     let mut bill = Vec::new();
     for (i, p) in people.iter().enumerate() {
         if i == 5 {
-            plants.bill_missing.clone_from(&p.employee_id);
+            plants.bill_missing = p.employee_id.to_string();
             continue;
         }
         for (key, label) in items {
@@ -106,11 +106,11 @@ pub fn write(root: &Path, period: &str, results_csv: &[u8]) -> Result<(PathBuf, 
             let mut base_billed = base;
             if i == 6 && key == "pension" {
                 base_billed += 10_000; // 100 yuan higher
-                plants.base_differs.clone_from(&p.employee_id);
+                plants.base_differs = p.employee_id.to_string();
             }
             if i == 7 && key == "medical" {
                 er += 100; // 1 yuan more
-                plants.amount_differs.clone_from(&p.employee_id);
+                plants.amount_differs = p.employee_id.to_string();
             }
             bill.push(vec![
                 t(ids[i].as_deref().unwrap_or("")),

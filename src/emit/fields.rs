@@ -108,7 +108,7 @@ pub fn field(name: &str, r: &EmployeeResult, ctx: &Context<'_>) -> Option<FieldV
         "previous_si_base" => {
             return Some(
                 ctx.previous_si_base
-                    .get(&r.employee_id)
+                    .get(r.employee_id.as_str())
                     .map_or(FieldValue::Empty, |d| FieldValue::Money(*d)),
             );
         }

@@ -12,13 +12,13 @@ use rust_decimal::Decimal;
 
 use super::normalize::{decimal_from_cell_float, trim};
 use crate::error::{Error, Result};
-use crate::model::Date;
+use crate::model::{Date, Str};
 
 /// One cell's value as the file holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Empty,
-    Text(String),
+    Text(Str),
     Number(Decimal),
     Date(Date),
     Bool(bool),
@@ -37,7 +37,7 @@ impl Cell {
     pub fn display(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => s.to_string(),
             Cell::Number(n) => n.normalize().to_string(),
             Cell::Date(d) => d.to_string(),
             Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
@@ -203,7 +203,7 @@ pub fn read_csv_bytes(bytes: &[u8], file: &str) -> Result<Grid> {
 fn cell_from_data(data: DataRef<'_>) -> Cell {
     match data {
         DataRef::Empty => Cell::Empty,
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.into()),
         DataRef::SharedString(s) => Cell::Text(s.into()),
         DataRef::Int(i) => Cell::Number(Decimal::from(i)),
         DataRef::Float(f) => decimal_from_cell_float(f).map_or(Cell::Empty, Cell::Number),
@@ -213,7 +213,7 @@ fn cell_from_data(data: DataRef<'_>) -> Cell {
             let (y, m, d, ..) = dt.to_ymd_hms_milli();
             Date::new(i32::from(y), u32::from(m), u32::from(d)).map_or(Cell::Empty, Cell::Date)
         }
-        DataRef::Error(e) => Cell::Text(format!("#{e:?}")),
+        DataRef::Error(e) => Cell::Text(format!("#{e:?}").into()),
     }
 }
 

@@ -31,6 +31,15 @@ impl InputSet {
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Table> + 'a {
         self.tables.iter().filter(move |t| t.kind == kind)
     }
+
+    /// Removes and returns the tables of a kind (their memory goes with them).
+    pub fn take_kind(&mut self, kind: &str) -> Vec<Table> {
+        let (taken, kept) = std::mem::take(&mut self.tables)
+            .into_iter()
+            .partition(|t| t.kind == kind);
+        self.tables = kept;
+        taken
+    }
 }
 
 /// Reads a file into grids by extension.
@@ -56,7 +65,9 @@ fn extension(path: &Path) -> String {
 enum SheetRead {
     Table(Box<Table>),
     /// No header row found on this sheet.
-    NoHeader { sheet: String },
+    NoHeader {
+        sheet: String,
+    },
 }
 
 /// Streams a file's rows straight into typed tables (one per sheet, or only
@@ -73,7 +84,10 @@ fn read_tables(
     let mut current: Option<TableBuilder<'_>> = None;
     let finish = |b: TableBuilder<'_>, done: &mut Vec<SheetRead>| {
         let sheet = b.sheet().to_string();
-        done.push(b.finish().map_or(SheetRead::NoHeader { sheet }, |t| SheetRead::Table(Box::new(t))));
+        done.push(
+            b.finish()
+                .map_or(SheetRead::NoHeader { sheet }, |t| SheetRead::Table(Box::new(t))),
+        );
     };
     let names = if ext == "csv" || ext == "txt" {
         let sheet = csv_sheet_name(display);

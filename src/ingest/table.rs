@@ -12,20 +12,21 @@ use rust_decimal::Decimal;
 
 use super::grid::{Cell, Origin};
 use super::normalize::{half_width, header_key, parse_bool, parse_date, parse_number, trim};
-use crate::model::{Date, Period};
+use crate::model::{Date, Period, Str};
 use crate::rules::schema::{FieldType, InputSchema};
+use compact_str::ToCompactString;
 
 /// A typed cell value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Empty,
-    Text(String),
+    Text(Str),
     Number(Decimal),
     Date(Date),
     Bool(bool),
     Period(Period),
     /// The cell did not convert to the column's type; holds what it showed.
-    Bad(String),
+    Bad(Str),
 }
 
 impl Value {
@@ -72,7 +73,8 @@ impl Value {
     pub fn display(&self) -> String {
         match self {
             Value::Empty => String::new(),
-            Value::Text(s) | Value::Bad(s) => s.clone(),
+            Value::Text(s) => s.to_string(),
+            Value::Bad(s) => s.to_string(),
             Value::Number(n) => n.normalize().to_string(),
             Value::Date(d) => d.to_string(),
             Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
@@ -86,16 +88,17 @@ pub fn convert(cell: &Cell, ty: FieldType) -> Value {
     if cell.is_empty() {
         return Value::Empty;
     }
-    let bad = || Value::Bad(cell.display());
+    let bad = || Value::Bad(cell.display().into());
     match (ty, cell) {
-        (FieldType::Text, c) => Value::Text(trim(&c.display()).to_string()),
-        (FieldType::Id, Cell::Number(n)) => Value::Text(n.normalize().to_string()),
+        (FieldType::Text, Cell::Text(s)) => Value::Text(trim(s).into()),
+        (FieldType::Text, c) => Value::Text(trim(&c.display()).into()),
+        (FieldType::Id, Cell::Number(n)) => Value::Text(n.normalize().to_compact_string()),
         (FieldType::Id, c) => Value::Text(
             half_width(trim(&c.display()))
                 .chars()
                 .filter(|c| !c.is_whitespace())
-                .collect::<String>()
-                .to_ascii_uppercase(),
+                .map(|c| c.to_ascii_uppercase())
+                .collect::<Str>(),
         ),
         (FieldType::Number, Cell::Number(n)) => Value::Number(*n),
         (FieldType::Number, Cell::Text(s)) => parse_number(s).map_or_else(bad, Value::Number),
@@ -218,7 +221,10 @@ fn best_header<'r>(schema: &InputSchema, rows: impl Iterator<Item = (usize, &'r 
 enum Header {
     /// Still reading the first rows; they are held until the header is known.
     Searching(Vec<(usize, Vec<Cell>)>),
-    Found { row: usize, columns: Vec<Option<usize>> },
+    Found {
+        row: usize,
+        columns: Vec<Option<usize>>,
+    },
     Missing,
 }
 

@@ -13,7 +13,8 @@ use crate::calc::employee::EmployeeResult;
 use crate::calc::iit::Ytd;
 use crate::calc::input::ADDITIONAL_ITEMS;
 use crate::error::{Error, Result};
-use crate::model::Money;
+use crate::model::{Money, Str};
+use compact_str::ToCompactString;
 
 pub const RESULTS_FILE: &str = "results.csv";
 
@@ -43,8 +44,8 @@ const YTD_COLUMNS: [&str; 8] = [
     "ytd_tax_withheld",
 ];
 
-fn m(v: Decimal) -> String {
-    Money::new(v).to_fixed2()
+fn m(v: Decimal) -> Str {
+    Money::new(v).to_fixed2_str()
 }
 
 fn csv_err(e: impl std::fmt::Display) -> Error {
@@ -55,8 +56,8 @@ fn csv_err(e: impl std::fmt::Display) -> Error {
 }
 
 /// The YTD columns of one employee, in `YTD_COLUMNS` then `ytd_<item>` order.
-fn ytd_fields(y: &Ytd) -> Vec<String> {
-    let mut out = vec![y.months.to_string()];
+fn ytd_fields(y: &Ytd) -> Vec<Str> {
+    let mut out = vec![y.months.to_compact_string()];
     out.extend(
         [
             y.income,
@@ -110,7 +111,7 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
     let mut w = csv::Writer::from_writer(out);
     w.write_record(&header).map_err(csv_err)?;
     for r in results {
-        let mut row: Vec<String> = vec![
+        let mut row: Vec<Str> = vec![
             r.employee_id.clone(),
             r.name.clone(),
             r.id_type.clone(),
@@ -120,9 +121,9 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
             r.city.clone(),
             r.bank_name.clone(),
             r.bank_card.clone(),
-            r.hire_date.to_string(),
-            r.leave_date.map(|d| d.to_string()).unwrap_or_default(),
-            r.days_employed.to_string(),
+            r.hire_date.to_compact_string(),
+            r.leave_date.map(|d| d.to_compact_string()).unwrap_or_default(),
+            r.days_employed.to_compact_string(),
         ];
         let a = &r.attendance;
         row.extend(
@@ -134,7 +135,7 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
                 a.ot_holiday_hours,
             ]
             .iter()
-            .map(|d| d.normalize().to_string()),
+            .map(|d| d.normalize().to_compact_string()),
         );
         row.extend(PAY_COLUMNS.iter().map(|c| m((c.get)(r))));
         for (key, _) in &items {
@@ -146,7 +147,7 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
         row.push(match &r.annual_bonus {
             Some(b) if b.separate => "separate".into(),
             Some(_) => "merged".into(),
-            None => String::new(),
+            None => Str::default(),
         });
         row.extend(r.additional.iter().map(|v| m(*v)));
         row.extend(ytd_fields(&r.ytd));
@@ -217,7 +218,7 @@ pub fn ytd_to_csv(prior: &HashMap<String, Ytd>) -> Result<Vec<u8>> {
     let mut ids: Vec<&String> = prior.keys().collect();
     ids.sort();
     for id in ids {
-        let mut row = vec![id.clone()];
+        let mut row = vec![Str::from(id.as_str())];
         row.extend(ytd_fields(&prior[id]));
         w.write_record(&row).map_err(csv_err)?;
     }
@@ -316,12 +317,13 @@ pub fn read_employees(bytes: &[u8]) -> Result<Vec<EmployeeResult>> {
     for rec in reader.records() {
         let rec = rec.map_err(csv_err)?;
         let get = |name: &str| {
-            header
-                .iter()
-                .position(|h| h == name)
-                .and_then(|i| rec.get(i))
-                .unwrap_or("")
-                .to_string()
+            Str::from(
+                header
+                    .iter()
+                    .position(|h| h == name)
+                    .and_then(|i| rec.get(i))
+                    .unwrap_or(""),
+            )
         };
         let dec = |name: &str| Decimal::from_str(&get(name)).unwrap_or_default();
         let mut r = EmployeeResult {

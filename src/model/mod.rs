@@ -6,4 +6,8 @@ pub mod intern;
 pub mod money;
 
 pub use date::{Date, Period};
+
+/// Short text held inline (names, IDs, card numbers: up to 24 bytes need no
+/// heap allocation); one per identity field of every employee.
+pub type Str = compact_str::CompactString;
 pub use money::{Money, Precision, RoundMode, Rounding};

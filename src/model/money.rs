@@ -204,9 +204,15 @@ impl Money {
 
     /// Formats with exactly two decimals ("1234.50"), after 四舍五入到分.
     pub fn to_fixed2(self) -> String {
+        self.to_fixed2_str().into()
+    }
+
+    /// [`Money::to_fixed2`] held inline (no heap allocation).
+    pub fn to_fixed2_str(self) -> super::Str {
+        use compact_str::ToCompactString;
         let mut v = Rounding::FEN_HALF_UP.apply(self.0);
         v.rescale(2);
-        v.to_string()
+        v.to_compact_string()
     }
 }
 

@@ -164,7 +164,10 @@ pub fn reconcile(ws: &Workspace, rules: &RuleSet, period: Period, opts: &Options
             && let Some(t) = rules.templates.iter().find(|t| t.name == layout.answers)
         {
             let all = crate::ledger::results::read_employees(&current)?;
-            let rows: Vec<_> = all.iter().filter(|r| check.repay.contains(&r.employee_id)).collect();
+            let rows: Vec<_> = all
+                .iter()
+                .filter(|r| check.repay.iter().any(|id| *id == r.employee_id))
+                .collect();
             let empty = std::collections::HashMap::new();
             let ctx = Context {
                 period,

@@ -10,8 +10,8 @@ use crate::emit::xlsx::{column_width, err, header_format, text_width, workbook};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::ingest::grid::Cell;
-use crate::ingest::inputs::read_file;
 use crate::ingest::inputs::InputSet;
+use crate::ingest::inputs::read_file;
 use crate::rules::validation::Severity;
 use crate::validate::{Finding, Tally};
 
