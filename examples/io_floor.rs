@@ -2,12 +2,14 @@
 //! input files with calamine/csv and to write the same output files (as
 //! produced by `paybatch run`) with rust_xlsxwriter, doing nothing else.
 //!
-//! Usage: io_floor <workspace> <period>   → prints "read_s write_s"
+//! Usage: io_floor <workspace> <period>
+//!   → prints "read_1thread write_1thread read_all_cores write_all_cores" (seconds)
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use calamine::{Data, Reader, open_workbook_auto};
+use rayon::prelude::*;
 use rust_xlsxwriter::Workbook;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -22,50 +24,79 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn read_inputs(dir: &Path) -> Duration {
-    let mut all = Vec::new();
-    files(dir, &mut all);
-    let started = Instant::now();
+fn read_one(p: &Path) -> usize {
     let mut cells = 0usize;
-    for p in all {
-        if p.extension().is_some_and(|e| e == "csv") {
-            let bytes = std::fs::read(&p).unwrap_or_default();
-            let mut r = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(bytes.as_slice());
-            for rec in r.records().flatten() {
-                cells += rec.len();
-            }
-        } else if let Ok(mut wb) = open_workbook_auto(&p) {
-            for name in wb.sheet_names() {
-                if let Ok(range) = wb.worksheet_range(&name) {
-                    cells += range.get_size().0 * range.get_size().1;
-                }
+    if p.extension().is_some_and(|e| e == "csv") {
+        let bytes = std::fs::read(p).unwrap_or_default();
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(bytes.as_slice());
+        for rec in r.records().flatten() {
+            cells += rec.len();
+        }
+    } else if let Ok(mut wb) = open_workbook_auto(p) {
+        for name in wb.sheet_names() {
+            if let Ok(range) = wb.worksheet_range(&name) {
+                cells += range.get_size().0 * range.get_size().1;
             }
         }
     }
+    cells
+}
+
+/// Reads every input file; `parallel` spreads the files over all cores.
+fn read_inputs(dir: &Path, parallel: bool) -> Duration {
+    let mut all = Vec::new();
+    files(dir, &mut all);
+    let started = Instant::now();
+    let cells: usize = if parallel {
+        all.par_iter().map(|p| read_one(p)).sum()
+    } else {
+        all.iter().map(|p| read_one(p)).sum()
+    };
     std::hint::black_box(cells);
     started.elapsed()
 }
 
-fn write_outputs(dir: &Path, scratch: &Path) -> Duration {
+/// An output file loaded for rewriting (loading is not timed).
+enum Loaded {
+    Sheets(Vec<(String, calamine::Range<Data>)>),
+    Bytes(Vec<u8>),
+}
+
+fn load_outputs(dir: &Path) -> Vec<Loaded> {
     let mut all = Vec::new();
     files(dir, &mut all);
-    let mut spent = Duration::ZERO;
-    for (i, p) in all.iter().enumerate() {
-        let target = scratch.join(format!("out{i}"));
-        if p.extension().is_some_and(|e| e == "xlsx") {
-            // Load the cells first (not timed), then time writing them.
-            let Ok(mut wb) = open_workbook_auto(p) else { continue };
-            let sheets: Vec<(String, calamine::Range<Data>)> = wb
-                .sheet_names()
-                .into_iter()
-                .filter_map(|n| wb.worksheet_range(&n).ok().map(|r| (n, r)))
-                .collect();
-            let started = Instant::now();
+    all.sort();
+    all.iter()
+        .map(|p| {
+            if p.extension().is_some_and(|e| e == "xlsx") {
+                let sheets = open_workbook_auto(p)
+                    .map(|mut wb| {
+                        wb.sheet_names()
+                            .into_iter()
+                            .filter_map(|n| wb.worksheet_range(&n).ok().map(|r| (n, r)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Loaded::Sheets(sheets)
+            } else {
+                Loaded::Bytes(std::fs::read(p).unwrap_or_default())
+            }
+        })
+        .collect()
+}
+
+/// Writes one output the way paybatch does: xlsx with rust_xlsxwriter in
+/// constant-memory mode, other files as bytes.
+fn write_one(loaded: &Loaded, target: &Path) {
+    match loaded {
+        Loaded::Sheets(sheets) => {
             let mut out = Workbook::new();
-            for (name, range) in &sheets {
-                let ws = out.add_worksheet();
+            for (name, range) in sheets {
+                let Ok(ws) = out.add_worksheet_with_constant_memory() else {
+                    return;
+                };
                 let _ = ws.set_name(name);
                 for (r, row) in range.rows().enumerate() {
                     for (c, cell) in row.iter().enumerate() {
@@ -80,16 +111,24 @@ fn write_outputs(dir: &Path, scratch: &Path) -> Duration {
                     }
                 }
             }
-            let _ = out.save(&target);
-            spent += started.elapsed();
-        } else {
-            let bytes = std::fs::read(p).unwrap_or_default();
-            let started = Instant::now();
-            let _ = std::fs::write(&target, &bytes);
-            spent += started.elapsed();
+            let _ = out.save(target);
+        }
+        Loaded::Bytes(bytes) => {
+            let _ = std::fs::write(target, bytes);
         }
     }
-    spent
+}
+
+/// Writes every output again; `parallel` spreads the files over all cores.
+fn write_outputs(loaded: &[Loaded], scratch: &Path, parallel: bool) -> Duration {
+    let started = Instant::now();
+    let job = |(i, l): (usize, &Loaded)| write_one(l, &scratch.join(format!("out{i}")));
+    if parallel {
+        loaded.par_iter().enumerate().for_each(job);
+    } else {
+        loaded.iter().enumerate().for_each(job);
+    }
+    started.elapsed()
 }
 
 fn main() {
@@ -99,7 +138,9 @@ fn main() {
         std::process::exit(2);
     };
     let ws = Path::new(ws);
-    let read = read_inputs(&ws.join("inputs").join(period));
+    let inputs = ws.join("inputs").join(period);
+    let read_seq = read_inputs(&inputs, false);
+    let read_par = read_inputs(&inputs, true);
     let state = std::fs::read_to_string(ws.join("ledger").join(period).join("state.json")).unwrap_or_default();
     let dir = state
         .split('"')
@@ -109,7 +150,15 @@ fn main() {
         .unwrap_or_default();
     let scratch = std::env::temp_dir().join(format!("io-floor-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&scratch);
-    let write = write_outputs(&dir, &scratch);
+    let loaded = load_outputs(&dir);
+    let write_seq = write_outputs(&loaded, &scratch, false);
+    let write_par = write_outputs(&loaded, &scratch, true);
     let _ = std::fs::remove_dir_all(&scratch);
-    println!("{:.3} {:.3}", read.as_secs_f64(), write.as_secs_f64());
+    println!(
+        "{:.3} {:.3} {:.3} {:.3}",
+        read_seq.as_secs_f64(),
+        write_seq.as_secs_f64(),
+        read_par.as_secs_f64(),
+        write_par.as_secs_f64()
+    );
 }

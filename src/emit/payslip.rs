@@ -41,48 +41,68 @@ pub fn payslips_workbook(results: &[EmployeeResult], ctx: &Context<'_>) -> Resul
     let head = header_format();
     let money = Format::new().set_num_format("#,##0.00");
     let bold = Format::new().set_bold();
-    let ws = wb.add_worksheet_with_constant_memory().map_err(&e)?;
-    ws.set_name("工资条").map_err(&e)?;
-    let mut row = 0u32;
-    for r in results {
-        ws.write_with_format(
-            row,
-            0,
-            format!(
-                "{} {}工资条  {} {}",
-                ctx.config.company.name,
-                ctx.fill("{period_cn}"),
-                r.employee_id,
-                r.name
-            ),
-            &bold,
-        )
-        .map_err(&e)?;
-        row += 1;
-        let ls = lines(r);
-        let fixed = [("证件号码", mask(&r.id_number)), ("银行卡号", mask(&r.bank_card))];
-        for (i, (label, _)) in fixed.iter().enumerate() {
-            ws.write_with_format(row, i as u16, *label, &head).map_err(&e)?;
+    // Four rows per employee; a sheet holds at most Excel's 1,048,576 rows,
+    // so large batches continue on 工资条 (2), (3), …
+    let per_sheet = EXCEL_MAX_ROWS / ROWS_PER_SLIP;
+    let chunks: Vec<&[EmployeeResult]> = if results.is_empty() {
+        vec![results]
+    } else {
+        results.chunks(per_sheet).collect()
+    };
+    for (n, chunk) in chunks.into_iter().enumerate() {
+        let ws = wb.add_worksheet_with_constant_memory().map_err(&e)?;
+        let name = if n == 0 {
+            "工资条".to_string()
+        } else {
+            format!("工资条 ({})", n + 1)
+        };
+        ws.set_name(name).map_err(&e)?;
+        let mut row = 0u32;
+        for r in chunk {
+            ws.write_with_format(
+                row,
+                0,
+                format!(
+                    "{} {}工资条  {} {}",
+                    ctx.config.company.name,
+                    ctx.fill("{period_cn}"),
+                    r.employee_id,
+                    r.name
+                ),
+                &bold,
+            )
+            .map_err(&e)?;
+            row += 1;
+            let ls = lines(r);
+            let fixed = [("证件号码", mask(&r.id_number)), ("银行卡号", mask(&r.bank_card))];
+            for (i, (label, _)) in fixed.iter().enumerate() {
+                ws.write_with_format(row, i as u16, *label, &head).map_err(&e)?;
+            }
+            for (i, (label, _)) in ls.iter().enumerate() {
+                ws.write_with_format(row, (i + fixed.len()) as u16, *label, &head)
+                    .map_err(&e)?;
+            }
+            row += 1;
+            for (i, (_, value)) in fixed.iter().enumerate() {
+                ws.write(row, i as u16, value.as_str()).map_err(&e)?;
+            }
+            for (i, (_, value)) in ls.iter().enumerate() {
+                ws.write_with_format(row, (i + fixed.len()) as u16, excel_number(*value), &money)
+                    .map_err(&e)?;
+            }
+            row += 2;
         }
-        for (i, (label, _)) in ls.iter().enumerate() {
-            ws.write_with_format(row, (i + fixed.len()) as u16, *label, &head)
-                .map_err(&e)?;
+        for c in 0..16u16 {
+            ws.set_column_width(c, column_width(14, 8, 40)).map_err(&e)?;
         }
-        row += 1;
-        for (i, (_, value)) in fixed.iter().enumerate() {
-            ws.write(row, i as u16, value.as_str()).map_err(&e)?;
-        }
-        for (i, (_, value)) in ls.iter().enumerate() {
-            ws.write_with_format(row, (i + fixed.len()) as u16, excel_number(*value), &money)
-                .map_err(&e)?;
-        }
-        row += 2;
-    }
-    for c in 0..16u16 {
-        ws.set_column_width(c, column_width(14, 8, 40)).map_err(&e)?;
     }
     Ok(wb)
 }
+
+/// Rows in one xlsx worksheet (Excel's limit).
+pub const EXCEL_MAX_ROWS: usize = 1_048_576;
+/// Rows one payslip takes: title, labels, values, a blank line.
+const ROWS_PER_SLIP: usize = 4;
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

@@ -82,6 +82,10 @@ fn money_columns(layout: &RegisterLayout, results: &[EmployeeResult]) -> Vec<(St
     cols
 }
 
+/// Employees on one register sheet; the rest of Excel's 1,048,576 rows is
+/// left for titles, subtotals and totals.
+const SHEET_EMPLOYEES: usize = 1_000_000;
+
 /// Renders the register for a period: one sheet, or one per pay group.
 pub fn register_xlsx(
     layout: &RegisterLayout,
@@ -100,15 +104,29 @@ pub fn register_xlsx(
         sheets.insert("", Vec::new());
     }
     for (group, members) in sheets {
-        let ws = wb.add_worksheet_with_constant_memory().map_err(&e)?;
-        let name = if layout.sheet_by.is_empty() {
-            "工资表".to_string()
+        // Excel holds 1,048,576 rows a sheet: beyond a million employees a
+        // group continues on a sheet named "<group> (2)", each with its totals.
+        let parts: Vec<&[&EmployeeResult]> = if members.is_empty() {
+            vec![&members[..]]
         } else {
-            let clean: String = group.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(28).collect();
-            if clean.is_empty() { "(空)".to_string() } else { clean }
+            members.chunks(SHEET_EMPLOYEES).collect()
         };
-        ws.set_name(&name).map_err(&e)?;
-        write_sheet(ws, layout, &cols, company, period, &members)?;
+        for (part, chunk) in parts.into_iter().enumerate() {
+            let ws = wb.add_worksheet_with_constant_memory().map_err(&e)?;
+            let name = if layout.sheet_by.is_empty() {
+                "工资表".to_string()
+            } else {
+                let clean: String = group.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(28).collect();
+                if clean.is_empty() { "(空)".to_string() } else { clean }
+            };
+            let name = if part == 0 {
+                name
+            } else {
+                format!("{name} ({})", part + 1)
+            };
+            ws.set_name(&name).map_err(&e)?;
+            write_sheet(ws, layout, &cols, company, period, chunk)?;
+        }
     }
     Ok(wb)
 }
