@@ -251,10 +251,10 @@ pub fn emit_all(
                 return Ok((Vec::new(), findings));
             }
             let started = std::time::Instant::now();
-            let (rendered, problems) = template::render(t, &rows, ctx, out)?;
+            let (rendered, problems) = template::render_all(t, &rows, ctx, out)?;
             tracing::debug!(template = %t.name, seconds = started.elapsed().as_secs_f64(), "rendered");
             findings.extend(problems);
-            Ok((rendered.written.into_iter().collect(), findings))
+            Ok((rendered.into_iter().filter_map(|r| r.written).collect(), findings))
         }));
     }
     jobs.push(Box::new(|| {

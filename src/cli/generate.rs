@@ -16,7 +16,7 @@ use crate::model::Period;
 ///
 /// Examples:
 ///   paybatch gen --employees 100000 --period 2026-01 --out /tmp/big
-///   paybatch gen --employees 2000 --period 2026-01 --out ws --format xlsx --error-percent 2
+///   paybatch gen --employees 2000 --period 2026-01 --out ws --input-format xlsx --error-percent 2
 #[derive(Debug, Args)]
 pub struct GenArgs {
     /// Number of employees

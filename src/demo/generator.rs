@@ -18,6 +18,8 @@ use crate::model::{Date, Period};
 pub enum GenFormat {
     Csv,
     Xlsx,
+    /// Text columns in a Parquet file (a warehouse export).
+    Parquet,
 }
 
 /// What to generate.
@@ -51,10 +53,56 @@ const DEPTS: &[(&str, &str)] = &[
     ("运营部", "CC500"),
 ];
 
-/// A row sink: CSV text or a constant-memory xlsx sheet.
+/// A row sink: CSV text, a constant-memory xlsx sheet, or Parquet columns
+/// (gathered, written on finish).
 enum Sink {
     Csv(std::io::BufWriter<std::fs::File>, std::path::PathBuf),
-    Xlsx(Box<Workbook>, u32, std::path::PathBuf),
+    Xlsx(Box<XlsxSink>),
+    Parquet(Vec<Vec<String>>, std::path::PathBuf),
+}
+
+/// A constant-memory workbook that continues on Sheet2, Sheet3, … (header
+/// repeated) when a sheet reaches Excel's row limit.
+struct XlsxSink {
+    wb: Workbook,
+    /// Next row on the current sheet.
+    row: u32,
+    sheets: usize,
+    header: Vec<String>,
+    path: std::path::PathBuf,
+}
+
+impl XlsxSink {
+    fn new_sheet(&mut self) -> Result<()> {
+        self.sheets += 1;
+        let name = format!("Sheet{}", self.sheets);
+        self.wb
+            .add_worksheet_with_constant_memory()
+            .and_then(|ws| ws.set_name(name).map(|_| ()))
+            .map_err(crate::emit::xlsx::err("gen"))?;
+        self.row = 0;
+        let header = self.header.clone();
+        self.write(&header)
+    }
+
+    fn write(&mut self, cells: &[String]) -> Result<()> {
+        let e = crate::emit::xlsx::err("gen");
+        let ws = self.wb.worksheet_from_index(self.sheets - 1).map_err(&e)?;
+        for (c, v) in cells.iter().enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            // Numbers as numbers, as HR exports have them (long digit
+            // strings such as card numbers stay text).
+            let numeric = v.len() < 15 && (!v.starts_with('0') || v == "0" || v.contains('.'));
+            match v.parse::<f64>() {
+                Ok(n) if numeric => ws.write_number(self.row, c as u16, n).map_err(&e)?,
+                _ => ws.write_string(self.row, c as u16, v).map_err(&e)?,
+            };
+        }
+        self.row += 1;
+        Ok(())
+    }
 }
 
 impl Sink {
@@ -66,13 +114,18 @@ impl Sink {
                 Sink::Csv(std::io::BufWriter::with_capacity(1 << 20, file), path)
             }
             GenFormat::Xlsx => {
-                let path = dir.join(format!("{stem}.xlsx"));
-                let mut wb = crate::emit::xlsx::workbook();
-                wb.add_worksheet_with_constant_memory()
-                    .and_then(|ws| ws.set_name("Sheet1").map(|_| ()))
-                    .map_err(crate::emit::xlsx::err(stem))?;
-                Sink::Xlsx(Box::new(wb), 0, path)
+                let mut sink = XlsxSink {
+                    wb: crate::emit::xlsx::workbook(),
+                    row: 0,
+                    sheets: 0,
+                    header: header.iter().map(|h| (*h).to_string()).collect(),
+                    path: dir.join(format!("{stem}.xlsx")),
+                };
+                // The header goes on every sheet, written by new_sheet.
+                sink.new_sheet()?;
+                return Ok(Sink::Xlsx(Box::new(sink)));
             }
+            GenFormat::Parquet => Sink::Parquet(Vec::new(), dir.join(format!("{stem}.parquet"))),
         };
         sink.row(&header.iter().map(|h| (*h).to_string()).collect::<Vec<_>>())?;
         Ok(sink)
@@ -94,23 +147,17 @@ impl Sink {
                     .join(",");
                 writeln!(w, "{line}").map_err(|e| Error::io(path.as_path(), e))
             }
-            Sink::Xlsx(wb, row, path) => {
-                let e = crate::emit::xlsx::err("gen");
-                let ws = wb.worksheet_from_index(0).map_err(&e)?;
-                for (c, v) in cells.iter().enumerate() {
-                    if v.is_empty() {
-                        continue;
-                    }
-                    // Numbers as numbers, as HR exports have them (long digit
-                    // strings such as card numbers stay text).
-                    let numeric = v.len() < 15 && (!v.starts_with('0') || v == "0" || v.contains('.'));
-                    match v.parse::<f64>() {
-                        Ok(n) if numeric => ws.write_number(*row, c as u16, n).map_err(&e)?,
-                        _ => ws.write_string(*row, c as u16, v).map_err(&e)?,
-                    };
+            Sink::Xlsx(x) => {
+                if x.row as usize >= crate::emit::xlsx::EXCEL_MAX_ROWS {
+                    x.new_sheet()?;
                 }
-                let _ = path;
-                *row += 1;
+                x.write(cells)
+            }
+            Sink::Parquet(columns, _) => {
+                columns.resize_with(columns.len().max(cells.len()), Vec::new);
+                for (column, v) in columns.iter_mut().zip(cells) {
+                    column.push(v.clone());
+                }
                 Ok(())
             }
         }
@@ -119,7 +166,26 @@ impl Sink {
     fn finish(self) -> Result<()> {
         match self {
             Sink::Csv(mut w, path) => w.flush().map_err(|e| Error::io(path.as_path(), e)),
-            Sink::Xlsx(mut wb, _, path) => wb.save(&path).map_err(crate::emit::xlsx::err("gen")),
+            Sink::Xlsx(mut x) => x.wb.save(&x.path).map_err(crate::emit::xlsx::err("gen")),
+            Sink::Parquet(columns, path) => {
+                use polars::prelude::{Column, DataFrame, ParquetWriter};
+                let failed = |e: polars::prelude::PolarsError| Error::Workbook {
+                    file: path.display().to_string(),
+                    reason: e.to_string(),
+                };
+                let height = columns.first().map_or(0, |c| c.len().saturating_sub(1));
+                let columns: Vec<Column> = columns
+                    .into_iter()
+                    .map(|c| {
+                        let name = c.first().cloned().unwrap_or_default();
+                        Column::new(name.into(), c.into_iter().skip(1).collect::<Vec<String>>())
+                    })
+                    .collect();
+                let mut df = DataFrame::new(height, columns).map_err(failed)?;
+                let file = std::fs::File::create(&path).map_err(|e| Error::io(path.as_path(), e))?;
+                ParquetWriter::new(file).finish(&mut df).map_err(failed)?;
+                Ok(())
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::fields::Context;
-use super::xlsx::{column_width, err, excel_number, header_format, workbook};
+use super::xlsx::{EXCEL_MAX_ROWS, column_width, err, excel_number, header_format, workbook};
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
 use crate::model::ids::mask;
@@ -36,6 +36,11 @@ pub fn lines(r: &EmployeeResult) -> Vec<(&'static str, Decimal)> {
 
 /// The payslip workbook.
 pub fn payslips_workbook(results: &[EmployeeResult], ctx: &Context<'_>) -> Result<Workbook> {
+    payslips_workbook_split(results, ctx, EXCEL_MAX_ROWS / ROWS_PER_SLIP)
+}
+
+/// The payslip workbook with at most `per_sheet` payslips on a sheet.
+pub fn payslips_workbook_split(results: &[EmployeeResult], ctx: &Context<'_>, per_sheet: usize) -> Result<Workbook> {
     let e = err("payslips.xlsx");
     let mut wb = workbook();
     let head = header_format();
@@ -43,7 +48,7 @@ pub fn payslips_workbook(results: &[EmployeeResult], ctx: &Context<'_>) -> Resul
     let bold = Format::new().set_bold();
     // Four rows per employee; a sheet holds at most Excel's 1,048,576 rows,
     // so large batches continue on 工资条 (2), (3), …
-    let per_sheet = EXCEL_MAX_ROWS / ROWS_PER_SLIP;
+    let per_sheet = per_sheet.max(1);
     let chunks: Vec<&[EmployeeResult]> = if results.is_empty() {
         vec![results]
     } else {
@@ -99,8 +104,6 @@ pub fn payslips_workbook(results: &[EmployeeResult], ctx: &Context<'_>) -> Resul
     Ok(wb)
 }
 
-/// Rows in one xlsx worksheet (Excel's limit).
-pub const EXCEL_MAX_ROWS: usize = 1_048_576;
 /// Rows one payslip takes: title, labels, values, a blank line.
 const ROWS_PER_SLIP: usize = 4;
 

@@ -93,6 +93,17 @@ pub fn register_xlsx(
     period: Period,
     results: &[EmployeeResult],
 ) -> Result<Workbook> {
+    register_xlsx_split(layout, company, period, results, SHEET_EMPLOYEES)
+}
+
+/// The register with at most `per_sheet` employees on a sheet.
+pub fn register_xlsx_split(
+    layout: &RegisterLayout,
+    company: &str,
+    period: Period,
+    results: &[EmployeeResult],
+    per_sheet: usize,
+) -> Result<Workbook> {
     let e = err("register.xlsx");
     let mut wb = workbook();
     let cols = money_columns(layout, results);
@@ -109,7 +120,7 @@ pub fn register_xlsx(
         let parts: Vec<&[&EmployeeResult]> = if members.is_empty() {
             vec![&members[..]]
         } else {
-            members.chunks(SHEET_EMPLOYEES).collect()
+            members.chunks(per_sheet.max(1)).collect()
         };
         for (part, chunk) in parts.into_iter().enumerate() {
             let ws = wb.add_worksheet_with_constant_memory().map_err(&e)?;

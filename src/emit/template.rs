@@ -12,7 +12,7 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use super::fields::{Context, FieldValue, field};
 use super::sink::{GbkWriter, OutDir, Written};
-use super::xlsx::{column_width, err, excel_number, header_format, save_xlsx, text_width, workbook};
+use super::xlsx::{EXCEL_MAX_ROWS, column_width, err, excel_number, header_format, save_xlsx, text_width, workbook};
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
 use crate::i18n::Text;
@@ -160,7 +160,47 @@ pub fn render(
     ctx: &Context<'_>,
     out: &OutDir,
 ) -> Result<(Rendered, Vec<Finding>)> {
-    let file = format!("uploads/{}/{}", t.group, ctx.fill(&t.file_name));
+    render_part(t, rows, ctx, out, None)
+}
+
+/// Renders every file of a template: one, or numbered parts of at most
+/// `max_rows` rows each.
+pub fn render_all(
+    t: &Template,
+    rows: &[&EmployeeResult],
+    ctx: &Context<'_>,
+    out: &OutDir,
+) -> Result<(Vec<Rendered>, Vec<Finding>)> {
+    let parts: Vec<&[&EmployeeResult]> = match t.max_rows {
+        Some(n) if n > 0 && rows.len() > n => rows.chunks(n).collect(),
+        _ => vec![rows],
+    };
+    let numbered = parts.len() > 1;
+    let mut rendered = Vec::with_capacity(parts.len());
+    let mut findings = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        let (r, problems) = render_part(t, part, ctx, out, numbered.then_some(i + 1))?;
+        rendered.push(r);
+        findings.extend(problems);
+    }
+    Ok((rendered, findings))
+}
+
+/// One file of a template; `part` numbers it (`代发定长_2026-01_001.txt`).
+pub fn render_part(
+    t: &Template,
+    rows: &[&EmployeeResult],
+    ctx: &Context<'_>,
+    out: &OutDir,
+    part: Option<usize>,
+) -> Result<(Rendered, Vec<Finding>)> {
+    let name = ctx.fill(&t.file_name);
+    let name = match (part, name.rsplit_once('.')) {
+        (Some(n), Some((stem, ext))) => format!("{stem}_{n:03}.{ext}"),
+        (Some(n), None) => format!("{name}_{n:03}"),
+        (None, _) => name,
+    };
+    let file = format!("uploads/{}/{name}", t.group);
     let total = t.total_of.as_ref().map(|f| {
         rows.iter()
             .filter_map(|r| field(f, r, ctx).and_then(|v| v.money()))
@@ -169,6 +209,29 @@ pub fn render(
     let agg = (rows.len(), total.unwrap_or_default());
     let mut findings = Vec::new();
     let written = match t.format {
+        FileFormat::Xlsx if rows.len() + usize::from(t.header_row) > EXCEL_MAX_ROWS => {
+            findings.push(finding(
+                "E004",
+                Severity::Error,
+                &file,
+                "",
+                Text::new(
+                    format!(
+                        "{} 行超过 Excel 单个工作表 {EXCEL_MAX_ROWS} 行的上限, 未生成",
+                        rows.len()
+                    ),
+                    format!(
+                        "{} rows exceed Excel's {EXCEL_MAX_ROWS} rows a sheet; not written",
+                        rows.len()
+                    ),
+                ),
+                Text::new(
+                    "改用该机构的 CSV/TXT 模板, 或按城市/发薪组拆分模板",
+                    "use the portal's CSV/TXT layout, or split the template by city or pay group",
+                ),
+            ));
+            None
+        }
         FileFormat::Xlsx => {
             let mut wb = render_xlsx(t, rows, ctx, &file)?;
             Some(save_xlsx(&mut wb, out, &file)?)

@@ -9,6 +9,9 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatB
 use super::sink::{OutDir, Written};
 use crate::error::{Error, Result};
 
+/// Rows in one xlsx worksheet (Excel's limit).
+pub const EXCEL_MAX_ROWS: usize = 1_048_576;
+
 /// A workbook whose metadata carries no wall-clock time.
 pub fn workbook() -> Workbook {
     let mut wb = Workbook::new();

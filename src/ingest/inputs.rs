@@ -8,6 +8,7 @@ use std::path::Path;
 use super::grid::{
     Grid, csv_sheet_name, is_workbook_ext, read_csv_bytes, read_workbook_bytes, stream_csv_bytes, stream_workbook_bytes,
 };
+use super::parquet::stream_parquet;
 use super::table::{Table, TableBuilder};
 use crate::error::{Error, Result};
 use crate::i18n::Text;
@@ -45,11 +46,22 @@ impl InputSet {
 /// Reads a file into grids by extension.
 pub fn read_file(path: &Path, display: &str) -> Result<Vec<Grid>> {
     let ext = extension(path);
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let read = || std::fs::read(path).map_err(|e| Error::io(path, e));
     if ext == "csv" || ext == "txt" {
-        Ok(vec![read_csv_bytes(&bytes, display)?])
+        Ok(vec![read_csv_bytes(&read()?, display)?])
+    } else if ext == "parquet" {
+        let mut grid = Grid {
+            file: display.into(),
+            sheet: csv_sheet_name(display),
+            rows: Vec::new(),
+        };
+        stream_parquet(path, display, |_, row| {
+            grid.rows.push(row);
+            Ok(())
+        })?;
+        Ok(vec![grid])
     } else if is_workbook_ext(&ext) {
-        Ok(read_workbook_bytes(bytes, display)?.sheets)
+        Ok(read_workbook_bytes(read()?, display)?.sheets)
     } else {
         Err(Error::UnsupportedFile { file: display.into() })
     }
@@ -79,7 +91,6 @@ fn read_tables(
     wanted: Option<&str>,
 ) -> Result<(Vec<SheetRead>, Vec<String>)> {
     let ext = extension(path);
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let mut done = Vec::new();
     let mut current: Option<TableBuilder<'_>> = None;
     let finish = |b: TableBuilder<'_>, done: &mut Vec<SheetRead>| {
@@ -89,17 +100,23 @@ fn read_tables(
                 .map_or(SheetRead::NoHeader { sheet }, |t| SheetRead::Table(Box::new(t))),
         );
     };
-    let names = if ext == "csv" || ext == "txt" {
+    let read = || std::fs::read(path).map_err(|e| Error::io(path, e));
+    let names = if ext == "csv" || ext == "txt" || ext == "parquet" {
         let sheet = csv_sheet_name(display);
         let mut b = TableBuilder::new(schema, display, &sheet);
-        stream_csv_bytes(&bytes, display, |r, row| {
+        let push = |r, row| {
             b.push(r, row);
             Ok(())
-        })?;
+        };
+        if ext == "parquet" {
+            stream_parquet(path, display, push)?;
+        } else {
+            stream_csv_bytes(&read()?, display, push)?;
+        }
         finish(b, &mut done);
         vec![sheet]
     } else if is_workbook_ext(&ext) {
-        let names = stream_workbook_bytes(&bytes, display, |sheet, r, row| {
+        let names = stream_workbook_bytes(&read()?, display, |sheet, r, row| {
             if wanted.is_some_and(|w| w != sheet) {
                 return Ok(());
             }

@@ -5,4 +5,5 @@
 pub mod grid;
 pub mod inputs;
 pub mod normalize;
+pub mod parquet;
 pub mod table;

@@ -140,6 +140,11 @@ pub struct Template {
     /// Write the file even with no rows.
     #[serde(default)]
     pub write_empty: bool,
+    /// Most rows one file may hold (a bank's batch limit, a count field's
+    /// width); more rows go to numbered files `name_001.ext`, `name_002.ext`,
+    /// each with its own header and trailer.
+    #[serde(default)]
+    pub max_rows: Option<usize>,
     #[serde(default)]
     pub header_line: Option<Line>,
     #[serde(default)]

@@ -397,3 +397,103 @@ fn register_layout_is_configured_by_its_rule_file() {
         stderr(&out)
     );
 }
+
+#[test]
+fn payslips_and_register_continue_on_new_sheets_past_the_row_limit() {
+    let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let p = Period::new(2026, 3).unwrap_or_else(|| panic!());
+    let pr = PeriodRules::resolve(&rules, p);
+    let hired = Date::new(2020, 1, 1).unwrap_or(Date::EPOCH);
+    let results: Vec<_> = (0..5)
+        .map(|i| {
+            compute(
+                &EmployeeMonth::new(&format!("E{i}"), "北京", hired, dec!(10000)),
+                &pr,
+                None,
+                false,
+            )
+        })
+        .collect();
+    let config = paybatch::workspace::Config::default();
+    let empty = HashMap::new();
+    let ctx = Context {
+        period: p,
+        config: &config,
+        previous_si_base: &empty,
+    };
+    let read = |mut wb: rust_xlsxwriter::Workbook| {
+        let bytes = wb.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"))
+    };
+    // Two payslips a sheet: 5 employees take three sheets, 4 rows each.
+    let wb = paybatch::emit::payslip::payslips_workbook_split(&results, &ctx, 2).unwrap_or_else(|e| panic!("{e}"));
+    let mut wb = read(wb);
+    assert_eq!(wb.sheet_names(), ["工资条", "工资条 (2)", "工资条 (3)"]);
+    let last = wb.worksheet_range("工资条 (3)").unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        last.rows().any(|r| r[0].to_string().contains("E4")),
+        "the fifth payslip is on the third sheet"
+    );
+    // Three employees a register sheet: 工资表 and 工资表 (2), each with a total.
+    let wb = paybatch::emit::register::register_xlsx_split(&rules.register, "测试公司", p, &results, 3)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut wb = read(wb);
+    assert_eq!(wb.sheet_names(), ["工资表", "工资表 (2)"]);
+    let second = wb.worksheet_range("工资表 (2)").unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<String> = second
+        .rows()
+        .filter(|r| r[0].to_string().starts_with('E'))
+        .map(|r| r[0].to_string())
+        .collect();
+    assert_eq!(ids, ["E3", "E4"]);
+}
+
+#[test]
+fn a_bank_batch_over_max_rows_is_split_into_numbered_files_each_with_its_trailer() {
+    let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let p = Period::new(2026, 3).unwrap_or_else(|| panic!());
+    let pr = PeriodRules::resolve(&rules, p);
+    let hired = Date::new(2020, 1, 1).unwrap_or(Date::EPOCH);
+    let results: Vec<_> = (0..5)
+        .map(|i| {
+            let mut e = EmployeeMonth::new(&format!("E{i}"), "北京", hired, dec!(10000));
+            e.bank_card = "6222020200112233446".into();
+            compute(&e, &pr, None, false)
+        })
+        .collect();
+    let config = paybatch::workspace::Config::default();
+    let empty = HashMap::new();
+    let ctx = Context {
+        period: p,
+        config: &config,
+        previous_si_base: &empty,
+    };
+    let mut t = rules
+        .templates
+        .iter()
+        .find(|t| t.name == "bank_fixed_gbk")
+        .cloned()
+        .unwrap_or_else(|| panic!());
+    t.max_rows = Some(2);
+    let rows: Vec<_> = results.iter().collect();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (files, findings) = paybatch::emit::template::render_all(&t, &rows, &ctx, &OutDir::new(dir.path()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(findings.is_empty(), "{findings:?}");
+    let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "uploads/bank/代发定长_2026-03_001.txt",
+            "uploads/bank/代发定长_2026-03_002.txt",
+            "uploads/bank/代发定长_2026-03_003.txt"
+        ]
+    );
+    let net = paybatch::model::Money::new(results[0].net).to_fen().unwrap_or_default();
+    for (f, count) in files.iter().zip([2, 2, 1]) {
+        let text = std::fs::read(dir.path().join(&f.path)).unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        let trailer = text.lines().last().unwrap_or_default();
+        assert_eq!(trailer, format!("T{count:06}{:015}", net * count), "{}", f.path);
+    }
+}
