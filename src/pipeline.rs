@@ -40,7 +40,8 @@ pub struct Output {
     pub bytes: u64,
 }
 
-/// Everything a computation produced, nothing written yet.
+/// Everything a computation produced; its outputs sit in the staging folder,
+/// not yet published.
 #[derive(Debug)]
 pub struct Computed {
     pub period: Period,

@@ -398,35 +398,44 @@ fn register_layout_is_configured_by_its_rule_file() {
     );
 }
 
+/// Five Beijing employees on 10,000 a month, with bank cards, for `p`.
+fn five_employees(rules: &RuleSet, p: Period) -> Vec<paybatch::calc::employee::EmployeeResult> {
+    let pr = PeriodRules::resolve(rules, p);
+    let hired = Date::new(2020, 1, 1).unwrap_or(Date::EPOCH);
+    (0..5)
+        .map(|i| {
+            let mut e = EmployeeMonth::new(&format!("E{i}"), "北京", hired, dec!(10000));
+            e.bank_card = "6222020200112233446".into();
+            compute(&e, &pr, None, false)
+        })
+        .collect()
+}
+
+/// Runs `f` with an output context for `p` on the default configuration.
+fn with_context<T>(p: Period, f: impl FnOnce(&Context<'_>) -> T) -> T {
+    let config = paybatch::workspace::Config::default();
+    let empty = HashMap::new();
+    f(&Context {
+        period: p,
+        config: &config,
+        previous_si_base: &empty,
+    })
+}
+
 #[test]
 fn payslips_and_register_continue_on_new_sheets_past_the_row_limit() {
     let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
     let p = Period::new(2026, 3).unwrap_or_else(|| panic!());
-    let pr = PeriodRules::resolve(&rules, p);
-    let hired = Date::new(2020, 1, 1).unwrap_or(Date::EPOCH);
-    let results: Vec<_> = (0..5)
-        .map(|i| {
-            compute(
-                &EmployeeMonth::new(&format!("E{i}"), "北京", hired, dec!(10000)),
-                &pr,
-                None,
-                false,
-            )
-        })
-        .collect();
-    let config = paybatch::workspace::Config::default();
-    let empty = HashMap::new();
-    let ctx = Context {
-        period: p,
-        config: &config,
-        previous_si_base: &empty,
-    };
+    let results = five_employees(&rules, p);
     let read = |mut wb: rust_xlsxwriter::Workbook| {
         let bytes = wb.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
         calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"))
     };
     // Two payslips a sheet: 5 employees take three sheets, 4 rows each.
-    let wb = paybatch::emit::payslip::payslips_workbook_split(&results, &ctx, 2).unwrap_or_else(|e| panic!("{e}"));
+    let wb = with_context(p, |ctx| {
+        paybatch::emit::payslip::payslips_workbook_split(&results, ctx, 2)
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
     let mut wb = read(wb);
     assert_eq!(wb.sheet_names(), ["工资条", "工资条 (2)", "工资条 (3)"]);
     let last = wb.worksheet_range("工资条 (3)").unwrap_or_else(|e| panic!("{e}"));
@@ -452,22 +461,7 @@ fn payslips_and_register_continue_on_new_sheets_past_the_row_limit() {
 fn a_bank_batch_over_max_rows_is_split_into_numbered_files_each_with_its_trailer() {
     let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
     let p = Period::new(2026, 3).unwrap_or_else(|| panic!());
-    let pr = PeriodRules::resolve(&rules, p);
-    let hired = Date::new(2020, 1, 1).unwrap_or(Date::EPOCH);
-    let results: Vec<_> = (0..5)
-        .map(|i| {
-            let mut e = EmployeeMonth::new(&format!("E{i}"), "北京", hired, dec!(10000));
-            e.bank_card = "6222020200112233446".into();
-            compute(&e, &pr, None, false)
-        })
-        .collect();
-    let config = paybatch::workspace::Config::default();
-    let empty = HashMap::new();
-    let ctx = Context {
-        period: p,
-        config: &config,
-        previous_si_base: &empty,
-    };
+    let results = five_employees(&rules, p);
     let mut t = rules
         .templates
         .iter()
@@ -477,8 +471,10 @@ fn a_bank_batch_over_max_rows_is_split_into_numbered_files_each_with_its_trailer
     t.max_rows = Some(2);
     let rows: Vec<_> = results.iter().collect();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (files, findings) = paybatch::emit::template::render_all(&t, &rows, &ctx, &OutDir::new(dir.path()))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (files, findings) = with_context(p, |ctx| {
+        paybatch::emit::template::render_all(&t, &rows, ctx, &OutDir::new(dir.path()))
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
     assert!(findings.is_empty(), "{findings:?}");
     let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(
