@@ -93,6 +93,8 @@ fn write_one(loaded: &Loaded, target: &Path) {
     match loaded {
         Loaded::Sheets(sheets) => {
             let mut out = Workbook::new();
+            // The same zip level paybatch writes with.
+            out.set_zip_compression_level(paybatch::emit::xlsx::ZIP_LEVEL);
             for (name, range) in sheets {
                 let Ok(ws) = out.add_worksheet_with_constant_memory() else {
                     return;

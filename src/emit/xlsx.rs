@@ -12,9 +12,15 @@ use crate::error::{Error, Result};
 /// Rows in one xlsx worksheet (Excel's limit).
 pub const EXCEL_MAX_ROWS: usize = 1_048_576;
 
+/// Deflate level of the xlsx zip container. Level 1 writes a payroll-sized
+/// workbook several times faster than the default 6 (compression was a
+/// quarter of a large run's CPU) for files roughly a quarter larger.
+pub const ZIP_LEVEL: u8 = 1;
+
 /// A workbook whose metadata carries no wall-clock time.
 pub fn workbook() -> Workbook {
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(ZIP_LEVEL);
     let mut props = DocProperties::new().set_author("paybatch");
     if let Ok(epoch) = ExcelDateTime::from_ymd(2000, 1, 1) {
         props = props.set_creation_datetime(&epoch);
