@@ -299,7 +299,11 @@ pub fn ensure_open(ws: &Workspace, period: Period) -> Result<()> {
 /// `ledger/<P>/draft-<hash>/`, then the state pointer switched to it.
 pub fn run_period(ws: &Workspace, rules: &RuleSet, period: Period, opts: RunOptions) -> Result<RunOutcome> {
     ensure_open(ws, period)?;
-    let staging = state::Staging::new(ws, period)?;
+    let staging = if opts.dry_run {
+        state::Staging::scratch()?
+    } else {
+        state::Staging::new(ws, period)?
+    };
     let computed = compute(ws, rules, period, Prior::Ledger, &staging.out())?;
     let mut outcome = RunOutcome {
         computed,

@@ -95,9 +95,8 @@ pub fn audit(ws: &Workspace, period: Period) -> Result<AuditReport> {
         ytd: read_ytd(&dir.join("ytd.csv"))?,
         previous_si_base: read_column(&previous, "si_pension_base")?,
     };
-    // Recompute into a scratch folder beside the package; it is removed
-    // when the audit ends.
-    let scratch = state::Staging::new(ws, period)?;
+    // Recompute into a scratch folder; it is removed when the audit ends.
+    let scratch = state::Staging::scratch()?;
     let computed = compute(&sealed_ws, &rules, period, Prior::Given(carried), &scratch.out())?;
     if computed.result.is_none() {
         problems.push(problem(

@@ -134,6 +134,21 @@ impl Staging {
         })
     }
 
+    /// A staging folder that will never be published (a dry run, an audit's
+    /// recomputation): in the system's temp folder, so a concurrent run's
+    /// clean-up of `ledger/<P>/.partial-*` cannot remove it.
+    pub fn scratch() -> Result<Staging> {
+        let dir = tempfile::Builder::new()
+            .prefix("paybatch-")
+            .tempdir()
+            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        Ok(Staging {
+            parent: dir.path().to_path_buf(),
+            dir: Some(dir),
+            created: Vec::new(),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.as_ref().map_or(&self.parent, |d| d.path())
     }
