@@ -239,8 +239,18 @@ pub struct Workbook {
 
 /// Reads every visible worksheet of an xlsx/xlsm/xls/ods workbook.
 pub fn read_workbook_bytes(bytes: Vec<u8>, file: &str) -> Result<Workbook> {
+    Ok(Workbook {
+        file: file.into(),
+        sheets: collect_grids(file, |on_row| stream_workbook_bytes(&bytes, file, on_row))?,
+    })
+}
+
+/// Gathers streamed rows into one grid per sheet (rows at their index, so
+/// `rows[0]` is row 1); `stream` feeds the rows and returns the sheet names.
+/// Sheets without a single row still get their (empty) grid.
+pub fn collect_grids(file: &str, stream: impl FnOnce(&mut OnRow<'_>) -> Result<Vec<String>>) -> Result<Vec<Grid>> {
     let mut sheets: Vec<Grid> = Vec::new();
-    stream_workbook_bytes(&bytes, file, |sheet, r, row| {
+    let names = stream(&mut |sheet, r, row| {
         if sheets.last().is_none_or(|g| g.sheet != sheet) {
             sheets.push(Grid {
                 file: file.into(),
@@ -253,26 +263,18 @@ pub fn read_workbook_bytes(bytes: Vec<u8>, file: &str) -> Result<Workbook> {
             grid.rows.push(row);
         }
         Ok(())
-    })
-    .map(|names| {
-        // Sheets without a single row still exist.
-        let mut all = Vec::with_capacity(names.len());
-        let mut read = sheets.into_iter().peekable();
-        for name in names {
-            match read.next_if(|g| g.sheet == name) {
-                Some(g) => all.push(g),
-                None => all.push(Grid {
-                    file: file.into(),
-                    sheet: name,
-                    rows: Vec::new(),
-                }),
-            }
-        }
-        Workbook {
-            file: file.into(),
-            sheets: all,
-        }
-    })
+    })?;
+    let mut read = sheets.into_iter().peekable();
+    Ok(names
+        .into_iter()
+        .map(|name| {
+            read.next_if(|g| g.sheet == name).unwrap_or_else(|| Grid {
+                file: file.into(),
+                sheet: name,
+                rows: Vec::new(),
+            })
+        })
+        .collect())
 }
 
 /// A row callback: sheet name, 0-based row index, the row's cells.

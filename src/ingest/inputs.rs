@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::grid::{
-    Grid, csv_sheet_name, is_workbook_ext, read_csv_bytes, read_workbook_bytes, stream_csv_bytes, stream_workbook_bytes,
+    Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_bytes, stream_workbook_bytes,
 };
 use super::parquet::stream_parquet;
 use super::table::{Table, TableBuilder};
@@ -43,25 +43,28 @@ impl InputSet {
     }
 }
 
-/// Reads a file into grids by extension.
+/// Reads a file into grids (one per sheet) by extension.
 pub fn read_file(path: &Path, display: &str) -> Result<Vec<Grid>> {
+    collect_grids(display, |on_row| stream_file(path, display, on_row))
+}
+
+/// Streams a file's rows by extension: CSV/TXT (one sheet named after the
+/// file), Parquet (likewise; row 1 holds the column names), or a workbook
+/// (every visible sheet). Returns the sheet names.
+fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec<String>> {
     let ext = extension(path);
     let read = || std::fs::read(path).map_err(|e| Error::io(path, e));
-    if ext == "csv" || ext == "txt" {
-        Ok(vec![read_csv_bytes(&read()?, display)?])
-    } else if ext == "parquet" {
-        let mut grid = Grid {
-            file: display.into(),
-            sheet: csv_sheet_name(display),
-            rows: Vec::new(),
-        };
-        stream_parquet(path, display, |_, row| {
-            grid.rows.push(row);
-            Ok(())
-        })?;
-        Ok(vec![grid])
+    if ext == "csv" || ext == "txt" || ext == "parquet" {
+        let sheet = csv_sheet_name(display);
+        let one_sheet = |r, row| on_row(&sheet, r, row);
+        if ext == "parquet" {
+            stream_parquet(path, display, one_sheet)?;
+        } else {
+            stream_csv_bytes(&read()?, display, one_sheet)?;
+        }
+        Ok(vec![sheet])
     } else if is_workbook_ext(&ext) {
-        Ok(read_workbook_bytes(read()?, display)?.sheets)
+        stream_workbook_bytes(&read()?, display, on_row)
     } else {
         Err(Error::UnsupportedFile { file: display.into() })
     }
@@ -90,7 +93,6 @@ fn read_tables(
     schema: &InputSchema,
     wanted: Option<&str>,
 ) -> Result<(Vec<SheetRead>, Vec<String>)> {
-    let ext = extension(path);
     let mut done = Vec::new();
     let mut current: Option<TableBuilder<'_>> = None;
     let finish = |b: TableBuilder<'_>, done: &mut Vec<SheetRead>| {
@@ -100,54 +102,34 @@ fn read_tables(
                 .map_or(SheetRead::NoHeader { sheet }, |t| SheetRead::Table(Box::new(t))),
         );
     };
-    let read = || std::fs::read(path).map_err(|e| Error::io(path, e));
-    let names = if ext == "csv" || ext == "txt" || ext == "parquet" {
-        let sheet = csv_sheet_name(display);
-        let mut b = TableBuilder::new(schema, display, &sheet);
-        let push = |r, row| {
+    let names = stream_file(path, display, &mut |sheet, r, row| {
+        if wanted.is_some_and(|w| w != sheet) {
+            return Ok(());
+        }
+        if current.as_ref().is_none_or(|b| b.sheet() != sheet) {
+            if let Some(b) = current.take() {
+                finish(b, &mut done);
+            }
+            current = Some(TableBuilder::new(schema, display, sheet));
+        }
+        if let Some(b) = current.as_mut() {
             b.push(r, row);
-            Ok(())
-        };
-        if ext == "parquet" {
-            stream_parquet(path, display, push)?;
-        } else {
-            stream_csv_bytes(&read()?, display, push)?;
         }
+        Ok(())
+    })?;
+    if let Some(b) = current.take() {
         finish(b, &mut done);
-        vec![sheet]
-    } else if is_workbook_ext(&ext) {
-        let names = stream_workbook_bytes(&read()?, display, |sheet, r, row| {
-            if wanted.is_some_and(|w| w != sheet) {
-                return Ok(());
-            }
-            if current.as_ref().is_none_or(|b| b.sheet() != sheet) {
-                if let Some(b) = current.take() {
-                    finish(b, &mut done);
-                }
-                current = Some(TableBuilder::new(schema, display, sheet));
-            }
-            if let Some(b) = current.as_mut() {
-                b.push(r, row);
-            }
-            Ok(())
-        })?;
-        if let Some(b) = current.take() {
-            finish(b, &mut done);
+    }
+    // Sheets without a row still count (they have no header).
+    for name in names.iter().filter(|n| wanted.is_none_or(|w| w == n.as_str())) {
+        let seen = done.iter().any(|d| match d {
+            SheetRead::Table(t) => &*t.sheet == name.as_str(),
+            SheetRead::NoHeader { sheet } => sheet == name,
+        });
+        if !seen {
+            done.push(SheetRead::NoHeader { sheet: name.clone() });
         }
-        // Sheets without a row still count (they have no header).
-        for name in names.iter().filter(|n| wanted.is_none_or(|w| w == n.as_str())) {
-            let seen = done.iter().any(|d| match d {
-                SheetRead::Table(t) => &*t.sheet == name.as_str(),
-                SheetRead::NoHeader { sheet } => sheet == name,
-            });
-            if !seen {
-                done.push(SheetRead::NoHeader { sheet: name.clone() });
-            }
-        }
-        names
-    } else {
-        return Err(Error::UnsupportedFile { file: display.into() });
-    };
+    }
     Ok((done, names))
 }
 
