@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::fields::Context;
-use super::xlsx::{EXCEL_MAX_ROWS, column_width, err, excel_number, header_format, workbook};
+use super::xlsx::{EXCEL_MAX_ROWS, column_width, err, excel_number, header_format, parts, workbook};
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
 use crate::model::ids::mask;
@@ -48,13 +48,7 @@ pub fn payslips_workbook_split(results: &[EmployeeResult], ctx: &Context<'_>, pe
     let bold = Format::new().set_bold();
     // Four rows per employee; a sheet holds at most Excel's 1,048,576 rows,
     // so large batches continue on 工资条 (2), (3), …
-    let per_sheet = per_sheet.max(1);
-    let chunks: Vec<&[EmployeeResult]> = if results.is_empty() {
-        vec![results]
-    } else {
-        results.chunks(per_sheet).collect()
-    };
-    for (n, chunk) in chunks.into_iter().enumerate() {
+    for (n, chunk) in parts(results, per_sheet).into_iter().enumerate() {
         let ws = wb.add_worksheet_with_constant_memory().map_err(&e)?;
         let name = if n == 0 {
             "工资条".to_string()

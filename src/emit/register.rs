@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
-use super::xlsx::{column_width, err, excel_number, header_format, money_format, text_width, workbook};
+use super::xlsx::{column_width, err, excel_number, header_format, money_format, parts, text_width, workbook};
 use crate::calc::columns::{MoneyColumn, PAY_COLUMNS, TAIL_COLUMNS, si_items, si_values};
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
@@ -117,12 +117,7 @@ pub fn register_xlsx_split(
     for (group, members) in sheets {
         // Excel holds 1,048,576 rows a sheet: beyond a million employees a
         // group continues on a sheet named "<group> (2)", each with its totals.
-        let parts: Vec<&[&EmployeeResult]> = if members.is_empty() {
-            vec![&members[..]]
-        } else {
-            members.chunks(per_sheet.max(1)).collect()
-        };
-        for (part, chunk) in parts.into_iter().enumerate() {
+        for (part, chunk) in parts(&members, per_sheet).into_iter().enumerate() {
             let ws = wb.add_worksheet_with_constant_memory().map_err(&e)?;
             let name = if layout.sheet_by.is_empty() {
                 "工资表".to_string()

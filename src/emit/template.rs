@@ -12,7 +12,9 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use super::fields::{Context, FieldValue, field};
 use super::sink::{GbkWriter, OutDir, Written};
-use super::xlsx::{EXCEL_MAX_ROWS, column_width, err, excel_number, header_format, save_xlsx, text_width, workbook};
+use super::xlsx::{
+    EXCEL_MAX_ROWS, column_width, err, excel_number, header_format, parts, save_xlsx, text_width, workbook,
+};
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
 use crate::i18n::Text;
@@ -171,10 +173,7 @@ pub fn render_all(
     ctx: &Context<'_>,
     out: &OutDir,
 ) -> Result<(Vec<Rendered>, Vec<Finding>)> {
-    let parts: Vec<&[&EmployeeResult]> = match t.max_rows {
-        Some(n) if n > 0 && rows.len() > n => rows.chunks(n).collect(),
-        _ => vec![rows],
-    };
+    let parts = parts(rows, t.max_rows.filter(|n| *n > 0).unwrap_or(usize::MAX));
     let numbered = parts.len() > 1;
     let mut rendered = Vec::with_capacity(parts.len());
     let mut findings = Vec::new();

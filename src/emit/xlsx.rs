@@ -17,6 +17,16 @@ pub const EXCEL_MAX_ROWS: usize = 1_048_576;
 /// quarter of a large run's CPU) for files roughly a quarter larger.
 pub const ZIP_LEVEL: u8 = 1;
 
+/// `items` in runs of at most `n` (for sheets or files past a row limit).
+/// An empty slice is one empty run, so an empty batch still gets its sheet.
+pub fn parts<T>(items: &[T], n: usize) -> Vec<&[T]> {
+    if items.is_empty() {
+        vec![items]
+    } else {
+        items.chunks(n.max(1)).collect()
+    }
+}
+
 /// A workbook whose metadata carries no wall-clock time.
 pub fn workbook() -> Workbook {
     let mut wb = Workbook::new();
