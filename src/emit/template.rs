@@ -556,13 +556,7 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
         .and_then(|f| t.columns.iter().position(|c| c.field.as_deref() == Some(f.as_str())));
     let mut out = Vec::new();
     let file = r.path.as_str();
-    let cannot_read = |e: &dyn std::fmt::Display| {
-        vec![check_failed(
-            file,
-            format!("无法重新读取: {e}"),
-            format!("cannot re-read: {e}"),
-        )]
-    };
+    let cannot_read = |e: &dyn std::fmt::Display| vec![cannot_reread(file, e)];
     let mut seen = ReRead {
         t,
         total_col,
@@ -593,13 +587,19 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
                     })
                     .collect();
                 first = false;
-                let texts: Vec<Option<String>> = fields.iter().map(|f| decode(f, t.encoding)).collect();
-                for (f, text) in fields.iter().zip(&texts) {
+                for f in &fields {
+                    let utf8 = std::str::from_utf8(f).is_ok();
                     all_ascii &= f.is_ascii();
-                    all_utf8 &= std::str::from_utf8(f).is_ok();
-                    undecodable |= text.is_none();
+                    all_utf8 &= utf8;
+                    undecodable |= match t.encoding {
+                        Encoding::Gbk => encoding_rs::GBK
+                            .decode_without_bom_handling_and_without_replacement(f)
+                            .is_none(),
+                        Encoding::Utf8 | Encoding::Utf8Bom => !utf8,
+                    };
                 }
-                seen.row(texts.len(), |i| texts[i].clone().unwrap_or_default());
+                // Only the header and the amount column are decoded to text.
+                seen.row(fields.len(), |i| decode(fields[i], t.encoding).unwrap_or_default());
             }
             if undecodable {
                 out.push(check_failed(
@@ -674,19 +674,17 @@ fn decode(bytes: &[u8], enc: Encoding) -> Option<String> {
     }
 }
 
+fn cannot_reread(file: &str, e: &dyn std::fmt::Display) -> Finding {
+    check_failed(file, format!("无法重新读取: {e}"), format!("cannot re-read: {e}"))
+}
+
 fn check_fixed(t: &Template, r: &Rendered, path: &Path) -> Vec<Finding> {
     use std::io::BufRead;
     let file = r.path.as_str();
     let mut out = Vec::new();
     let f = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) => {
-            return vec![check_failed(
-                file,
-                format!("无法重新读取: {e}"),
-                format!("cannot re-read: {e}"),
-            )];
-        }
+        Err(e) => return vec![cannot_reread(file, &e)],
     };
     let crlf = t.line_ending == LineEnding::Crlf;
     let head = usize::from(t.header_line.is_some());
