@@ -37,6 +37,12 @@ pub struct PeriodRules<'r> {
     pub period: Period,
     /// Mon–Fri days in the period.
     pub weekdays: u32,
+    /// `weekdays` as a divisor (at least 1).
+    pub weekdays_divisor: Decimal,
+    /// Hours a monthly wage divides into for overtime (21.75 × 8).
+    pub hourly_divisor: Decimal,
+    /// Share of a sick day's wage that is deducted (1 − paid share).
+    pub sick_unpaid_share: Decimal,
     pub annual: Option<&'r RateTable>,
     pub monthly: Option<&'r RateTable>,
     pub basic: Option<&'r BasicDeduction>,
@@ -82,6 +88,9 @@ impl<'r> PeriodRules<'r> {
         PeriodRules {
             period,
             weekdays: period.weekdays(),
+            weekdays_divisor: Decimal::from(period.weekdays().max(1)),
+            hourly_divisor: rules.payroll.hourly_divisor(),
+            sick_unpaid_share: Decimal::ONE - rules.payroll.sick_pay.paid_share,
             annual: in_force(&rules.iit.rates.annual, period),
             monthly: in_force(&rules.iit.rates.monthly, period),
             basic: in_force(&rules.iit.deductions.basic, period),

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::context::PeriodRules;
+use super::fixed;
 use super::iit::{self, BasicFlags, MonthIncome, Ytd};
 use super::input::EmployeeMonth;
 use super::trace::{Trace, TraceLine};
@@ -185,20 +186,30 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         None => (0, 0),
     };
     let month_days = Decimal::from(period.days());
-    let month_weekdays = Decimal::from(pr.weekdays.max(1));
-    let daily = |method: ProrationMethod| match method {
-        ProrationMethod::CalendarDays => base / month_days,
-        ProrationMethod::PayDays => base / pay.pay_days.monthly,
-        ProrationMethod::WorkingDays => base / month_weekdays,
+    // Days a daily wage divides the month into, per method.
+    let per_day = |method: ProrationMethod| match method {
+        ProrationMethod::CalendarDays => month_days,
+        ProrationMethod::PayDays => pay.pay_days.monthly,
+        ProrationMethod::WorkingDays => pr.weekdays_divisor,
+    };
+    // `base × count ÷ days`, multiplied first so the one division is the
+    // last step before rounding (a midpoint stays a midpoint); zero counts
+    // cost nothing.
+    let prorate = |count: Decimal, days: Decimal| {
+        if count.is_zero() {
+            Decimal::ZERO
+        } else {
+            base * count / days
+        }
     };
     let method = pay.proration.method;
     let base_raw = if full_month {
         base
     } else {
         match method {
-            ProrationMethod::CalendarDays => base * Decimal::from(days_employed) / month_days,
-            ProrationMethod::PayDays => (daily(method) * Decimal::from(weekdays_employed)).min(base),
-            ProrationMethod::WorkingDays => base * Decimal::from(weekdays_employed) / month_weekdays,
+            ProrationMethod::PayDays => prorate(Decimal::from(weekdays_employed), per_day(method)).min(base),
+            ProrationMethod::CalendarDays => prorate(Decimal::from(days_employed), per_day(method)),
+            ProrationMethod::WorkingDays => prorate(Decimal::from(weekdays_employed), per_day(method)),
         }
     };
     let base_pay = fen(base_raw);
@@ -220,8 +231,8 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
 
     // ── attendance deductions ───────────────────────────────────────────
     let att = e.attendance;
-    let unpaid_daily = daily(pay.proration.unpaid_leave_per_day);
-    let unpaid_raw = unpaid_daily * att.unpaid_leave_days;
+    let leave_days = per_day(pay.proration.unpaid_leave_per_day);
+    let unpaid_raw = prorate(att.unpaid_leave_days, leave_days);
     let unpaid = fen(unpaid_raw).min(base_pay);
     t.add(|| {
         TraceLine::new(
@@ -229,18 +240,19 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
             Text::new("事假扣款", "Unpaid leave deduction"),
             unpaid,
         )
-        .formula("日工资 × 事假天数 (不超过折算后基本工资)")
-        .input("daily_wage", unpaid_daily)
+        .formula("基本工资 × 事假天数 ÷ 计薪天数 (不超过折算后基本工资)")
+        .input("daily_wage", base / leave_days)
         .input("unpaid_leave_days", att.unpaid_leave_days)
         .rule(format!("{pay_file}#proration.unpaid_leave_per_day"))
         .rounded(unpaid_raw, Rounding::FEN_HALF_UP)
     });
     let city = pr.cities.get(e.city.as_str());
     let min_wage = city.and_then(|c| c.minimum_wage);
-    let sick_raw = unpaid_daily * att.sick_leave_days * (Decimal::ONE - pay.sick_pay.paid_share);
-    let sick_room = min_wage.map_or(sick_raw, |mw| {
-        (base_pay - unpaid - pay.sick_pay.floor_share * mw).max(Decimal::ZERO)
-    });
+    let sick_raw = prorate(att.sick_leave_days * pr.sick_unpaid_share, leave_days);
+    let sick_room = match min_wage {
+        Some(mw) if !sick_raw.is_zero() => (base_pay - unpaid - pay.sick_pay.floor_share * mw).max(Decimal::ZERO),
+        _ => sick_raw,
+    };
     let sick = fen(sick_raw.min(sick_room));
     t.add(|| {
         TraceLine::new(
@@ -248,8 +260,8 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
             Text::new("病假扣款", "Sick leave deduction"),
             sick,
         )
-        .formula("日工资 × 病假天数 × (1 − 病假工资比例), 且当月工资不低于最低工资 × 下限比例")
-        .input("daily_wage", unpaid_daily)
+        .formula("基本工资 × 病假天数 × (1 − 病假工资比例) ÷ 计薪天数, 且当月工资不低于最低工资 × 下限比例")
+        .input("daily_wage", base / leave_days)
         .input("sick_leave_days", att.sick_leave_days)
         .input("paid_share", pay.sick_pay.paid_share)
         .input("minimum_wage", min_wage.map_or("-".to_string(), |m| m.to_string()))
@@ -259,19 +271,19 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
     });
 
     // ── overtime ────────────────────────────────────────────────────────
-    let hourly = base / pay.hourly_divisor();
     let ot = &pay.overtime;
-    let ot_raw = hourly
-        * (att.ot_workday_hours * ot.workday + att.ot_restday_hours * ot.restday + att.ot_holiday_hours * ot.holiday);
+    let ot_hours =
+        att.ot_workday_hours * ot.workday + att.ot_restday_hours * ot.restday + att.ot_holiday_hours * ot.holiday;
+    let ot_raw = prorate(ot_hours, pr.hourly_divisor);
     let overtime = fen(ot_raw);
     t.add(|| {
         TraceLine::new("overtime", Text::new("加班工资", "Overtime pay"), overtime)
             .formula(format!(
-                "基本工资 ÷ {} × (工作日小时 × {} + 休息日小时 × {} + 节假日小时 × {})",
-                pay.hourly_divisor().normalize(),
+                "基本工资 × (工作日小时 × {} + 休息日小时 × {} + 节假日小时 × {}) ÷ {}",
                 ot.workday,
                 ot.restday,
-                ot.holiday
+                ot.holiday,
+                pr.hourly_divisor.normalize(),
             ))
             .input("base_salary", base)
             .input("ot_workday_hours", att.ot_workday_hours)
@@ -304,30 +316,26 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
             tl
         });
     }
-    let fixed_vars = [
-        ("base_salary", base),
-        ("days_in_month", Decimal::from(period.days())),
-        ("weekdays", Decimal::from(pr.weekdays)),
-        ("days_employed", Decimal::from(days_employed)),
-        ("unpaid_leave_days", att.unpaid_leave_days),
-        ("sick_leave_days", att.sick_leave_days),
-        ("ot_workday_hours", att.ot_workday_hours),
-        ("ot_restday_hours", att.ot_restday_hours),
-        ("ot_holiday_hours", att.ot_holiday_hours),
-    ];
     for formula in &pay.formulas {
         let snapshot = kinds;
         let lookup = |name: &str| {
-            fixed_vars
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| *v)
-                .or_else(|| {
-                    ItemKind::ALL
+            Some(match name {
+                "base_salary" => base,
+                "days_in_month" => month_days,
+                "weekdays" => Decimal::from(pr.weekdays),
+                "days_employed" => Decimal::from(days_employed),
+                "unpaid_leave_days" => att.unpaid_leave_days,
+                "sick_leave_days" => att.sick_leave_days,
+                "ot_workday_hours" => att.ot_workday_hours,
+                "ot_restday_hours" => att.ot_restday_hours,
+                "ot_holiday_hours" => att.ot_holiday_hours,
+                _ => {
+                    return ItemKind::ALL
                         .iter()
                         .find(|k| k.key() == name)
-                        .map(|k| snapshot[*k as usize])
-                })
+                        .map(|k| snapshot[*k as usize]);
+                }
+            })
         };
         match formula.expr.eval_with(&lookup) {
             Ok(raw) => {
@@ -381,7 +389,9 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
     let damage = kind(ItemKind::DamageDeduction);
     let post_tax = kind(ItemKind::PostTaxDeduction);
 
-    let gross = base_pay - unpaid - sick + overtime + allowance + commission + bonus + retro - pre_tax;
+    let gross = fixed::total([
+        base_pay, -unpaid, -sick, overtime, allowance, commission, bonus, retro, -pre_tax,
+    ]);
     t.add(|| {
         TraceLine::new("gross", Text::new("应发工资", "Gross pay"), gross)
             .formula("基本工资 − 事假扣款 − 病假扣款 + 加班工资 + 津贴 + 提成 + 奖金 + 补发 − 税前扣款")
@@ -397,7 +407,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
     });
 
     // ── social insurance and housing fund ───────────────────────────────
-    let mut si = Vec::new();
+    let mut si = Vec::with_capacity(city.map_or(0, |c| c.items.len()));
     match city {
         None => findings.push(finding(
             e,
@@ -429,7 +439,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                     crate::rules::social::DeclaredBase::Hf => e.hf_base.or(e.si_base),
                 }
                 .unwrap_or(base);
-                let applied = declared.max(bounds.floor).min(bounds.cap);
+                let applied = fixed::bound(declared, bounds.floor, bounds.cap);
                 let (er_rate, ee_rate) = match item.employee_chooses_rate {
                     Some(choice) => {
                         let r = e.hf_rate.unwrap_or(choice.default).max(choice.min).min(choice.max);
@@ -437,10 +447,8 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                     }
                     None => (item.employer_rate, item.employee_rate),
                 };
-                let er_raw = applied * er_rate + item.employer_fixed;
-                let ee_raw = applied * ee_rate + item.employee_fixed;
-                let employer = item.rounding.apply(er_raw);
-                let employee = item.rounding.apply(ee_raw);
+                let employer = fixed::contribution(applied, er_rate, item.employer_fixed, item.rounding);
+                let employee = fixed::contribution(applied, ee_rate, item.employee_fixed, item.rounding);
                 let rule = || format!("{}#item.{} (valid_from {})", c.file, item.key, item.valid_from);
                 t.add(|| {
                     TraceLine::new(
@@ -457,9 +465,9 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                         c.file, bounds.scheme, bounds.valid_from
                     ))
                 });
-                for (side, rate, fixed, raw, value) in [
-                    ("employee", ee_rate, item.employee_fixed, ee_raw, employee),
-                    ("employer", er_rate, item.employer_fixed, er_raw, employer),
+                for (side, rate, fixed, value) in [
+                    ("employee", ee_rate, item.employee_fixed, employee),
+                    ("employer", er_rate, item.employer_fixed, employer),
                 ] {
                     t.add(|| {
                         let (zh, en) = if side == "employee" {
@@ -477,7 +485,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                         .input("rate", rate)
                         .input("fixed", fixed)
                         .rule(rule())
-                        .rounded(raw, item.rounding)
+                        .rounded(applied * rate + fixed, item.rounding)
                     });
                 }
                 si.push(SiLine {
@@ -492,12 +500,12 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
             }
         }
     }
-    let si_employee: Decimal = si.iter().map(|l| l.employee).sum();
-    let si_employer: Decimal = si.iter().map(|l| l.employer).sum();
+    let si_employee = fixed::total(si.iter().map(|l| l.employee));
+    let si_employer = fixed::total(si.iter().map(|l| l.employer));
 
     // ── IIT: cumulative withholding and the annual bonus ────────────────
     let prior = prior.copied().unwrap_or_default();
-    let additional: Decimal = e.additional.iter().copied().sum();
+    let additional = fixed::total(e.additional);
     let flags = BasicFlags {
         first_job_this_year: e.first_job_this_year,
         prior_year_le_60k: e.prior_year_le_60k,
@@ -606,9 +614,9 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
     }
     // A separately taxed bonus has its own tax (`bonus_tax`); a merged
     // bonus's tax is inside `iit_tax`.
-    let total_pay = gross + annual_bonus_amount;
-    let net = total_pay - si_employee - iit_tax - bonus_tax - post_tax - damage;
-    let employer_cost = total_pay + si_employer;
+    let total_pay = fixed::total([gross, annual_bonus_amount]);
+    let net = fixed::total([total_pay, -si_employee, -iit_tax, -bonus_tax, -post_tax, -damage]);
+    let employer_cost = fixed::total([total_pay, si_employer]);
     t.add(|| {
         TraceLine::new("net", Text::new("实发工资", "Net pay"), net)
             .formula("应发合计 − 社保公积金个人部分 − 个税 − 年终奖个税 − 税后扣款 − 赔偿扣款")
@@ -659,7 +667,12 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
             Text::new("核对基本工资", "check the base salary"),
         ));
     }
-    let damage_cap = fen(gross * pay.deductions.damage_cap_share);
+    // Only a deduction is checked against its cap (a zero one never exceeds it).
+    let damage_cap = if damage > Decimal::ZERO {
+        fen(gross * pay.deductions.damage_cap_share)
+    } else {
+        Decimal::ZERO
+    };
     if damage > damage_cap {
         findings.push(finding(
             e,

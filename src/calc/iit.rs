@@ -5,6 +5,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::fixed::{self, Fen, Scaled};
 use crate::model::Rounding;
 use crate::rules::iit::{BasicDeduction, BonusPolicy, RateTable};
 
@@ -77,15 +78,21 @@ pub fn withhold(
     prior: &Ytd,
     month: &MonthIncome,
 ) -> Withholding {
-    let months = prior.months + 1;
+    let basic = cumulative_basic(basic_rule, flags, prior.months + 1, month.month);
+    withhold_fen(table, basic, prior, month).unwrap_or_else(|| withhold_exact(table, basic, prior, month))
+}
+
+/// [`withhold`] in `Decimal`: the reference, and the path for figures
+/// that are not whole fen.
+fn withhold_exact(table: &RateTable, basic: Decimal, prior: &Ytd, month: &MonthIncome) -> Withholding {
     let mut ytd = *prior;
-    ytd.months = months;
+    ytd.months = prior.months + 1;
     ytd.income += month.income;
     ytd.tax_free += month.tax_free;
     ytd.special += month.special;
     ytd.additional += month.additional;
     ytd.other += month.other;
-    ytd.basic = cumulative_basic(basic_rule, flags, months, month.month);
+    ytd.basic = basic;
     let taxable = (ytd.income - ytd.tax_free - ytd.basic - ytd.special - ytd.additional - ytd.other).max(Decimal::ZERO);
     let (rate, quick) = table
         .bracket(taxable)
@@ -101,6 +108,69 @@ pub fn withhold(
         cumulative_tax,
         this_month,
     }
+}
+
+/// [`withhold_exact`] in whole fen; None when a figure is not whole fen
+/// (or would overflow), and the caller falls back. Same figures.
+fn withhold_fen(table: &RateTable, basic: Decimal, prior: &Ytd, month: &MonthIncome) -> Option<Withholding> {
+    let add = |a: Fen, b: Fen| a.checked_add(b);
+    let [income, tax_free, special, additional, other, withheld] = Fen::all([
+        prior.income,
+        prior.tax_free,
+        prior.special,
+        prior.additional,
+        prior.other,
+        prior.tax_withheld,
+    ])?;
+    let [m_income, m_tax_free, m_special, m_additional, m_other, basic] = Fen::all([
+        month.income,
+        month.tax_free,
+        month.special,
+        month.additional,
+        month.other,
+        basic,
+    ])?;
+    let (income, tax_free, special) = (
+        add(income, m_income)?,
+        add(tax_free, m_tax_free)?,
+        add(special, m_special)?,
+    );
+    let (additional, other) = (add(additional, m_additional)?, add(other, m_other)?);
+    let taxable = [tax_free, basic, special, additional, other]
+        .into_iter()
+        .try_fold(income, Fen::checked_sub)?
+        .max(Fen::ZERO);
+    let mut bracket = table.brackets.last();
+    for b in &table.brackets {
+        if b.upto.map_or(Some(true), |u| Fen::of(u).map(|u| taxable <= u))? {
+            bracket = Some(b);
+            break;
+        }
+    }
+    let (rate, quick) = bracket.map_or((Decimal::ZERO, Decimal::ZERO), |b| (b.rate, b.quick_deduction));
+    let quick_fen = Fen::of(-quick)?;
+    let cumulative_tax =
+        fixed::mul_add_round(taxable, Scaled::of(rate)?, quick_fen, Rounding::FEN_HALF_UP)?.max(Fen::ZERO);
+    let this_month = cumulative_tax.checked_sub(withheld)?.max(Fen::ZERO);
+    let ytd = Ytd {
+        months: prior.months + 1,
+        income: income.dec(),
+        tax_free: tax_free.dec(),
+        basic: basic.dec(),
+        special: special.dec(),
+        additional: additional.dec(),
+        other: other.dec(),
+        tax_withheld: add(withheld, this_month)?.dec(),
+        additional_items: prior.additional_items,
+    };
+    Some(Withholding {
+        ytd,
+        taxable: taxable.dec(),
+        rate,
+        quick_deduction: quick,
+        cumulative_tax: cumulative_tax.dec(),
+        this_month: this_month.dec(),
+    })
 }
 
 /// Tax on an annual bonus taxed separately: bracket on bonus ÷ 12 in the
@@ -146,6 +216,34 @@ mod tests {
             special,
             additional,
             ..MonthIncome::default()
+        }
+    }
+
+    proptest::proptest! {
+        /// The whole-fen path gives the same withholding as the decimal
+        /// reference, month after month, for any fen amounts.
+        #[test]
+        fn fen_path_equals_decimal_reference(
+            months in proptest::collection::vec((0i64..20_000_000, 0i64..500_000, 0i64..800_000, 0i64..600_000), 1..13),
+        ) {
+            let r = rules();
+            let (table, basic) = (&r.iit.rates.annual[0], &r.iit.deductions.basic[0]);
+            let mut ytd = Ytd::default();
+            for (i, (wage, free, special, additional)) in months.into_iter().enumerate() {
+                let m = MonthIncome {
+                    month: i as u32 + 1,
+                    income: Decimal::new(wage, 2),
+                    tax_free: Decimal::new(free, 2),
+                    special: Decimal::new(special, 2),
+                    additional: Decimal::new(additional, 2),
+                    other: Decimal::ZERO,
+                };
+                let b = cumulative_basic(basic, BasicFlags::default(), ytd.months + 1, m.month);
+                let fast = withhold_fen(table, b, &ytd, &m);
+                let exact = withhold_exact(table, b, &ytd, &m);
+                proptest::prop_assert_eq!(fast, Some(exact));
+                ytd = exact.ytd;
+            }
         }
     }
 

@@ -77,6 +77,7 @@ impl Trace {
     }
 
     /// Adds a line built lazily.
+    #[inline(always)]
     pub fn add(&mut self, line: impl FnOnce() -> TraceLine) {
         if self.on {
             self.lines.push(line());

@@ -112,7 +112,11 @@ impl Rounding {
     }
 
     /// Applies this rounding to a raw decimal.
+    #[inline]
     pub fn apply(self, value: Decimal) -> Decimal {
+        if value.scale() <= self.to.decimal_places() {
+            return value;
+        }
         value.round_dp_with_strategy(self.to.decimal_places(), self.mode.strategy())
     }
 
