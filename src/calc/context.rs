@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
+use super::fixed::{FenItem, Scaled};
 use crate::i18n::Text;
 use crate::model::{Period, intern};
 use crate::rules::RuleSet;
@@ -21,13 +22,25 @@ pub struct ItemName {
     pub label: &'static Text,
 }
 
+/// One item in force in a city, with its scheme's bounds.
+#[derive(Debug, Clone)]
+pub struct CityItem<'r> {
+    pub item: &'r Item,
+    /// None: no base in force for the item's scheme.
+    pub bounds: Option<&'r BaseBounds>,
+    pub name: ItemName,
+    /// Bounds and fixed parts in whole fen, when they all are.
+    pub fen: Option<FenItem>,
+    /// The two rates as integers (None: chosen per employee, or not exact).
+    pub rates: Option<(Scaled, Scaled)>,
+}
+
 /// A city's items in force with their base bounds.
 #[derive(Debug, Clone)]
 pub struct CityPeriod<'r> {
     pub city: &'r str,
     pub file: &'r str,
-    /// Items in force, each with its scheme's bounds (None: no base in force).
-    pub items: Vec<(&'r Item, Option<&'r BaseBounds>, ItemName)>,
+    pub items: Vec<CityItem<'r>>,
     pub minimum_wage: Option<Decimal>,
 }
 
@@ -73,7 +86,18 @@ impl<'r> PeriodRules<'r> {
                             key: intern::str(&i.key),
                             label: intern::text(&i.label),
                         };
-                        (i, bounds, name)
+                        let fen = bounds.and_then(|b| FenItem::of(b.floor, b.cap, i.employer_fixed, i.employee_fixed));
+                        let rates = match i.employee_chooses_rate {
+                            Some(_) => None,
+                            None => Scaled::of(i.employer_rate).zip(Scaled::of(i.employee_rate)),
+                        };
+                        CityItem {
+                            item: i,
+                            bounds,
+                            name,
+                            fen,
+                            rates,
+                        }
                     })
                     .collect();
                 let cp = CityPeriod {

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::context::PeriodRules;
-use super::fixed;
+use super::fixed::{self, Fen, Scaled};
 use super::iit::{self, BasicFlags, MonthIncome, Ytd};
 use super::input::EmployeeMonth;
 use super::trace::{Trace, TraceLine};
@@ -274,8 +274,11 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
     let ot = &pay.overtime;
     let ot_hours =
         att.ot_workday_hours * ot.workday + att.ot_restday_hours * ot.restday + att.ot_holiday_hours * ot.holiday;
-    let ot_raw = prorate(ot_hours, pr.hourly_divisor);
-    let overtime = fen(ot_raw);
+    let overtime = if ot_hours.is_zero() {
+        Decimal::ZERO
+    } else {
+        fixed::share(base, ot_hours, pr.hourly_divisor)
+    };
     t.add(|| {
         TraceLine::new("overtime", Text::new("加班工资", "Overtime pay"), overtime)
             .formula(format!(
@@ -290,7 +293,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
             .input("ot_restday_hours", att.ot_restday_hours)
             .input("ot_holiday_hours", att.ot_holiday_hours)
             .rule(format!("{pay_file}#overtime"))
-            .rounded(ot_raw, Rounding::FEN_HALF_UP)
+            .rounded(prorate(ot_hours, pr.hourly_divisor), Rounding::FEN_HALF_UP)
     });
 
     // ── variable pay and formulas ───────────────────────────────────────
@@ -420,8 +423,9 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
             Text::new("在 rules/social/ 中新增该城市", "add the city under rules/social/"),
         )),
         Some(c) => {
-            for (item, bounds, name) in &c.items {
-                let Some(bounds) = bounds else {
+            for ci in &c.items {
+                let item = ci.item;
+                let Some(bounds) = ci.bounds else {
                     findings.push(finding(
                         e,
                         "C003",
@@ -439,7 +443,6 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                     crate::rules::social::DeclaredBase::Hf => e.hf_base.or(e.si_base),
                 }
                 .unwrap_or(base);
-                let applied = fixed::bound(declared, bounds.floor, bounds.cap);
                 let (er_rate, ee_rate) = match item.employee_chooses_rate {
                     Some(choice) => {
                         let r = e.hf_rate.unwrap_or(choice.default).max(choice.min).min(choice.max);
@@ -447,8 +450,22 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                     }
                     None => (item.employer_rate, item.employee_rate),
                 };
-                let employer = fixed::contribution(applied, er_rate, item.employer_fixed, item.rounding);
-                let employee = fixed::contribution(applied, ee_rate, item.employee_fixed, item.rounding);
+                let whole_fen = || {
+                    let rates = ci.rates.or_else(|| Scaled::of(er_rate).zip(Scaled::of(ee_rate)))?;
+                    ci.fen?
+                        .contributions(Fen::of(declared)?, rates.0, rates.1, item.rounding)
+                };
+                let (applied, employer, employee) = match whole_fen() {
+                    Some((applied, employer, employee)) => (applied.dec(), employer.dec(), employee.dec()),
+                    None => {
+                        let applied = declared.max(bounds.floor).min(bounds.cap);
+                        (
+                            applied,
+                            item.rounding.apply(applied * er_rate + item.employer_fixed),
+                            item.rounding.apply(applied * ee_rate + item.employee_fixed),
+                        )
+                    }
+                };
                 let rule = || format!("{}#item.{} (valid_from {})", c.file, item.key, item.valid_from);
                 t.add(|| {
                     TraceLine::new(
@@ -465,10 +482,12 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                         c.file, bounds.scheme, bounds.valid_from
                     ))
                 });
-                for (side, rate, fixed, value) in [
+                let sides = [
                     ("employee", ee_rate, item.employee_fixed, employee),
                     ("employer", er_rate, item.employer_fixed, employer),
-                ] {
+                ];
+                let tracing = t.is_on();
+                for (side, rate, fixed, value) in sides.into_iter().filter(|_| tracing) {
                     t.add(|| {
                         let (zh, en) = if side == "employee" {
                             ("个人", "employee")
@@ -489,8 +508,8 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                     });
                 }
                 si.push(SiLine {
-                    key: name.key,
-                    label: name.label,
+                    key: ci.name.key,
+                    label: ci.name.label,
                     base: applied,
                     employer_rate: er_rate,
                     employee_rate: ee_rate,
@@ -610,7 +629,9 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         )),
     }
     for (slot, add) in ytd.additional_items.iter_mut().zip(e.additional) {
-        *slot += add;
+        if !add.is_zero() {
+            *slot += add;
+        }
     }
     // A separately taxed bonus has its own tax (`bonus_tax`); a merged
     // bonus's tax is inside `iit_tax`.

@@ -20,7 +20,17 @@ pub enum Expr {
     Neg(Box<Expr>),
     Not(Box<Expr>),
     Bin(Op, Box<Expr>, Box<Expr>),
-    Call(String, Vec<Expr>),
+    Call(Func, Vec<Expr>),
+}
+
+/// A built-in function, resolved when the formula is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    Min,
+    Max,
+    Abs,
+    If,
+    Round,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,8 +229,8 @@ impl Parser {
                             }
                         }
                     }
-                    check_arity(&name, args.len()).map_err(|m| self.err(m))?;
-                    Ok(Expr::Call(name, args))
+                    let func = check_arity(&name, args.len()).map_err(|m| self.err(m))?;
+                    Ok(Expr::Call(func, args))
                 } else {
                     Ok(Expr::Var(name))
                 }
@@ -247,16 +257,17 @@ fn tok_text(t: &Tok) -> String {
     }
 }
 
-fn check_arity(name: &str, n: usize) -> Result<(), String> {
-    let ok = match name {
-        "min" | "max" => n >= 2,
-        "abs" => n == 1,
-        "if" => n == 3,
-        "round" => n == 2,
+fn check_arity(name: &str, n: usize) -> Result<Func, String> {
+    let (func, ok) = match name {
+        "min" => (Func::Min, n >= 2),
+        "max" => (Func::Max, n >= 2),
+        "abs" => (Func::Abs, n == 1),
+        "if" => (Func::If, n == 3),
+        "round" => (Func::Round, n == 2),
         _ => return Err(format!("unknown function `{name}`; use min, max, abs, if, round")),
     };
     if ok {
-        Ok(())
+        Ok(func)
     } else {
         Err(format!("wrong number of arguments to `{name}`"))
     }
@@ -341,16 +352,16 @@ impl Expr {
                     Op::And | Op::Or => flag(truth(y)),
                 }
             }
-            Expr::Call(name, args) => match name.as_str() {
-                "if" => {
+            Expr::Call(func, args) => match func {
+                Func::If => {
                     if truth(args[0].eval_with(vars)?) {
                         args[1].eval_with(vars)?
                     } else {
                         args[2].eval_with(vars)?
                     }
                 }
-                "abs" => args[0].eval_with(vars)?.abs(),
-                "round" => {
+                Func::Abs => args[0].eval_with(vars)?.abs(),
+                Func::Round => {
                     let x = args[0].eval_with(vars)?;
                     let places = args[1].eval_with(vars)?;
                     let rounding = match places.normalize().to_string().as_str() {
@@ -361,17 +372,16 @@ impl Expr {
                     };
                     rounding.apply(x)
                 }
-                "min" | "max" => {
+                Func::Min | Func::Max => {
                     let mut best = args[0].eval_with(vars)?;
                     for a in &args[1..] {
                         let v = a.eval_with(vars)?;
-                        if (name == "min" && v < best) || (name == "max" && v > best) {
+                        if (*func == Func::Min && v < best) || (*func == Func::Max && v > best) {
                             best = v;
                         }
                     }
                     best
                 }
-                other => return Err(fail(format!("unknown function `{other}`"))),
             },
         })
     }

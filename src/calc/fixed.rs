@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 
 use crate::model::{Precision, RoundMode, Rounding};
 
-const POW10: [i128; 19] = {
-    let mut p = [1i128; 19];
+const POW10: [i64; 19] = {
+    let mut p = [1i64; 19];
     let mut i = 1;
     while i < 19 {
         p[i] = p[i - 1] * 10;
@@ -87,6 +87,7 @@ pub struct Scaled {
 
 impl Scaled {
     /// `d` exactly, when its mantissa fits `i64` and its scale is at most 12.
+    #[inline]
     pub fn of(d: Decimal) -> Option<Scaled> {
         let scale = d.scale();
         if scale > 12 {
@@ -140,39 +141,86 @@ fn div_round<T: Int>(n: T, d: T, mode: RoundMode) -> T {
     if up { q + away } else { q }
 }
 
+/// `n / d` (d > 0) rounded by `mode`, in i64 when both fit: i128 division
+/// is a slow library call.
+#[inline]
+fn div_round_wide(n: i128, d: i128, mode: RoundMode) -> i128 {
+    match (i64::try_from(n), i64::try_from(d)) {
+        (Ok(n), Ok(d)) => i128::from(div_round(n, d, mode)),
+        _ => div_round(n, d, mode),
+    }
+}
+
+/// `amount × count ÷ per`, rounded half-up to the fen: a prorated wage
+/// (base × days ÷ month days, base × hours ÷ 174). Exactly the figure
+/// `Decimal` gives, on the integer path when every part fits.
+#[inline]
+pub fn share(amount: Decimal, count: Decimal, per: Decimal) -> Decimal {
+    let fast = || {
+        let (amount, count, per) = (Fen::of(amount)?, Scaled::of(count)?, Scaled::of(per)?);
+        if per.num <= 0 {
+            return None;
+        }
+        let n = i128::from(amount.0) * i128::from(count.num) * i128::from(POW10[per.scale as usize]);
+        let d = i128::from(per.num) * i128::from(POW10[count.scale as usize]);
+        i64::try_from(div_round_wide(n, d, RoundMode::HalfUp)).ok().map(Fen)
+    };
+    fast().map_or_else(|| Rounding::FEN_HALF_UP.apply(amount * count / per), Fen::dec)
+}
+
 /// `round(fen × factor + fixed)` under `rounding`: an SI/HF contribution or
 /// a tax before its floor. None when an intermediate does not fit.
 #[inline]
 pub fn mul_add_round(fen: Fen, factor: Scaled, fixed: Fen, rounding: Rounding) -> Option<Fen> {
-    let unit = POW10[factor.scale as usize];
-    let raw = i128::from(fen.0) * i128::from(factor.num) + i128::from(fixed.0) * unit;
-    let step = match rounding.to {
+    let step: i128 = match rounding.to {
         Precision::Fen => 1,
         Precision::Jiao => 10,
         Precision::Yuan => 100,
     };
-    // i64 division when it fits: i128 division is a slow library call.
-    let rounded = match (i64::try_from(raw), i64::try_from(unit * step)) {
-        (Ok(n), Ok(d)) => i128::from(div_round(n, d, rounding.mode)),
-        _ => div_round(raw, unit * step, rounding.mode),
-    } * step;
+    let unit = i128::from(POW10[factor.scale as usize]);
+    let raw = i128::from(fen.0) * i128::from(factor.num) + i128::from(fixed.0) * unit;
+    let rounded = div_round_wide(raw, unit * step, rounding.mode) * step;
     i64::try_from(rounded).ok().map(Fen)
 }
 
-/// `round(amount × rate + fixed)` under `rounding`: exact on either path.
-#[inline]
-pub fn contribution(amount: Decimal, rate: Decimal, fixed: Decimal, rounding: Rounding) -> Decimal {
-    let fast = || mul_add_round(Fen::of(amount)?, Scaled::of(rate)?, Fen::of(fixed)?, rounding);
-    fast().map_or_else(|| rounding.apply(amount * rate + fixed), Fen::dec)
+/// An SI/HF item's base bounds and fixed parts in whole fen, resolved once
+/// per period so each employee pays only for the arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FenItem {
+    pub floor: Fen,
+    pub cap: Fen,
+    pub employer_fixed: Fen,
+    pub employee_fixed: Fen,
 }
 
-/// `value` raised to `floor`, then lowered to `cap` (a cap below the floor
-/// wins, as with `max` then `min`).
-#[inline]
-pub fn bound(value: Decimal, floor: Decimal, cap: Decimal) -> Decimal {
-    match Fen::all([value, floor, cap]) {
-        Some([v, f, c]) => v.max(f).min(c).dec(),
-        None => value.max(floor).min(cap),
+impl FenItem {
+    /// The item in whole fen, when every figure is.
+    pub fn of(floor: Decimal, cap: Decimal, employer_fixed: Decimal, employee_fixed: Decimal) -> Option<FenItem> {
+        let [floor, cap, employer_fixed, employee_fixed] = Fen::all([floor, cap, employer_fixed, employee_fixed])?;
+        Some(FenItem {
+            floor,
+            cap,
+            employer_fixed,
+            employee_fixed,
+        })
+    }
+
+    /// The applied base (declared, raised to the floor, lowered to the cap)
+    /// and the employer and employee contributions under `rounding`.
+    #[inline]
+    pub fn contributions(
+        &self,
+        declared: Fen,
+        employer_rate: Scaled,
+        employee_rate: Scaled,
+        rounding: Rounding,
+    ) -> Option<(Fen, Fen, Fen)> {
+        let applied = declared.max(self.floor).min(self.cap);
+        Some((
+            applied,
+            mul_add_round(applied, employer_rate, self.employer_fixed, rounding)?,
+            mul_add_round(applied, employee_rate, self.employee_fixed, rounding)?,
+        ))
     }
 }
 
@@ -264,6 +312,19 @@ mod tests {
             let want = rounding.apply(b * r + f);
             let got = Scaled::of(r).and_then(|s| mul_add_round(Fen(base), s, Fen(fixed), rounding));
             prop_assert_eq!(got.map(Fen::dec), Some(want));
+        }
+
+        /// Proration on the integer path is the figure `Decimal` gives.
+        #[test]
+        fn share_equals_decimal(
+            amount in 0i64..10_000_000_000,
+            count in 0i64..100_000,
+            count_scale in 0u32..3,
+            per in prop_oneof![Just(17_400i64), Just(2_175), Just(28), Just(29), Just(30), Just(31), Just(22), 1i64..10_000],
+            per_scale in 0u32..3,
+        ) {
+            let (a, c, p) = (Decimal::new(amount, 2), Decimal::new(count, count_scale), Decimal::new(per, per_scale));
+            prop_assert_eq!(share(a, c, p), Rounding::FEN_HALF_UP.apply(a * c / p));
         }
 
         #[test]

@@ -76,6 +76,12 @@ impl Trace {
         Trace { on, lines: Vec::new() }
     }
 
+    /// Whether lines are being recorded.
+    #[inline(always)]
+    pub fn is_on(&self) -> bool {
+        self.on
+    }
+
     /// Adds a line built lazily.
     #[inline(always)]
     pub fn add(&mut self, line: impl FnOnce() -> TraceLine) {
