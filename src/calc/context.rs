@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use super::fixed::{FenItem, Scaled};
+use super::iit::TaxTable;
 use crate::i18n::Text;
 use crate::model::{Period, intern};
 use crate::rules::RuleSet;
 use crate::rules::dated::{Dated, in_force};
-use crate::rules::iit::{BasicDeduction, BonusPolicy, RateTable};
+use crate::rules::iit::{BonusPolicy, RateTable};
 use crate::rules::payroll::PayrollRules;
 use crate::rules::social::{BaseBounds, Item};
 
@@ -56,9 +57,9 @@ pub struct PeriodRules<'r> {
     pub hourly_divisor: Decimal,
     /// Share of a sick day's wage that is deducted (1 − paid share).
     pub sick_unpaid_share: Decimal,
-    pub annual: Option<&'r RateTable>,
+    /// The annual table with the basic deduction (None: either is missing).
+    pub annual: Option<TaxTable<'r>>,
     pub monthly: Option<&'r RateTable>,
-    pub basic: Option<&'r BasicDeduction>,
     pub bonus_separate_allowed: bool,
     pub bonus_policy: BonusPolicy,
     pub payroll: &'r PayrollRules,
@@ -115,9 +116,10 @@ impl<'r> PeriodRules<'r> {
             weekdays_divisor: Decimal::from(period.weekdays().max(1)),
             hourly_divisor: rules.payroll.hourly_divisor(),
             sick_unpaid_share: Decimal::ONE - rules.payroll.sick_pay.paid_share,
-            annual: in_force(&rules.iit.rates.annual, period),
+            annual: in_force(&rules.iit.rates.annual, period)
+                .zip(in_force(&rules.iit.deductions.basic, period))
+                .map(|(table, basic)| TaxTable::new(table, basic)),
             monthly: in_force(&rules.iit.rates.monthly, period),
-            basic: in_force(&rules.iit.deductions.basic, period),
             bonus_separate_allowed: in_force(&rules.iit.bonus.separate_taxation, period).is_some(),
             bonus_policy: rules.iit.bonus.policy.default,
             payroll: &rules.payroll,

@@ -538,14 +538,13 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         other: Decimal::ZERO,
     };
     let (mut iit_tax, mut ytd, mut bonus_result, mut bonus_tax) = (Decimal::ZERO, prior, None, Decimal::ZERO);
-    match (pr.annual, pr.basic) {
-        (Some(table), Some(basic)) => {
-            let w = iit::withhold(table, basic, flags, &prior, &month_income);
+    match &pr.annual {
+        Some(tax) => {
+            let w = iit::withhold(tax, flags, &prior, &month_income);
             let mut chosen = w;
             if annual_bonus_amount > Decimal::ZERO {
                 let merged = iit::withhold(
-                    table,
-                    basic,
+                    tax,
                     flags,
                     &prior,
                     &MonthIncome {
@@ -617,7 +616,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                 .rounded(c.taxable * c.rate - c.quick_deduction, Rounding::FEN_HALF_UP)
             });
         }
-        _ => findings.push(finding(
+        None => findings.push(finding(
             e,
             "C004",
             Severity::Error,

@@ -323,26 +323,47 @@ impl Expr {
 
     /// Evaluates with a variable lookup (no map needed on hot paths).
     pub fn eval_with(&self, vars: &dyn Fn(&str) -> Option<Decimal>) -> Result<Decimal, ExprError> {
-        let fail = |m: String| ExprError { column: 0, message: m };
-        Ok(match self {
+        let mut error = None;
+        let value = self.value(vars, &mut error);
+        match error {
+            Some(e) => Err(e),
+            None => Ok(value),
+        }
+    }
+
+    /// The value, or zero with the first error left in `error`: a plain
+    /// return keeps the hot path cheap, and an error is never lost.
+    fn value(&self, vars: &dyn Fn(&str) -> Option<Decimal>, error: &mut Option<ExprError>) -> Decimal {
+        let fail = |error: &mut Option<ExprError>, message: String| {
+            error.get_or_insert(ExprError { column: 0, message });
+            Decimal::ZERO
+        };
+        match self {
             Expr::Num(n) => *n,
-            Expr::Var(v) => vars(v).ok_or_else(|| fail(format!("unknown variable `{v}`")))?,
-            Expr::Neg(e) => -e.eval_with(vars)?,
-            Expr::Not(e) => flag(!truth(e.eval_with(vars)?)),
+            Expr::Var(v) => match vars(v) {
+                Some(x) => x,
+                None => fail(error, format!("unknown variable `{v}`")),
+            },
+            Expr::Neg(e) => -e.value(vars, error),
+            Expr::Not(e) => flag(!truth(e.value(vars, error))),
             Expr::Bin(op, a, b) => {
-                let x = a.eval_with(vars)?;
+                let x = a.value(vars, error);
                 // Short-circuit logic.
                 match op {
-                    Op::And if !truth(x) => return Ok(Decimal::ZERO),
-                    Op::Or if truth(x) => return Ok(Decimal::ONE),
+                    Op::And if !truth(x) => return Decimal::ZERO,
+                    Op::Or if truth(x) => return Decimal::ONE,
                     _ => {}
                 }
-                let y = b.eval_with(vars)?;
+                let y = b.value(vars, error);
+                let checked = |r: Option<Decimal>, error: &mut Option<ExprError>, what: &str| match r {
+                    Some(v) => v,
+                    None => fail(error, what.into()),
+                };
                 match op {
-                    Op::Add => x.checked_add(y).ok_or_else(|| fail("overflow".into()))?,
-                    Op::Sub => x.checked_sub(y).ok_or_else(|| fail("overflow".into()))?,
-                    Op::Mul => x.checked_mul(y).ok_or_else(|| fail("overflow".into()))?,
-                    Op::Div => x.checked_div(y).ok_or_else(|| fail("division by zero".into()))?,
+                    Op::Add => checked(x.checked_add(y), error, "overflow"),
+                    Op::Sub => checked(x.checked_sub(y), error, "overflow"),
+                    Op::Mul => checked(x.checked_mul(y), error, "overflow"),
+                    Op::Div => checked(x.checked_div(y), error, "division by zero"),
                     Op::Eq => flag(x == y),
                     Op::Ne => flag(x != y),
                     Op::Lt => flag(x < y),
@@ -352,38 +373,44 @@ impl Expr {
                     Op::And | Op::Or => flag(truth(y)),
                 }
             }
-            Expr::Call(func, args) => match func {
-                Func::If => {
-                    if truth(args[0].eval_with(vars)?) {
-                        args[1].eval_with(vars)?
-                    } else {
-                        args[2].eval_with(vars)?
-                    }
-                }
-                Func::Abs => args[0].eval_with(vars)?.abs(),
-                Func::Round => {
-                    let x = args[0].eval_with(vars)?;
-                    let places = args[1].eval_with(vars)?;
-                    let rounding = match places.normalize().to_string().as_str() {
-                        "0" => Rounding::new(Precision::Yuan, RoundMode::HalfUp),
-                        "1" => Rounding::new(Precision::Jiao, RoundMode::HalfUp),
-                        "2" => Rounding::new(Precision::Fen, RoundMode::HalfUp),
-                        other => return Err(fail(format!("round(x, {other}): places must be 0, 1 or 2"))),
-                    };
-                    rounding.apply(x)
-                }
-                Func::Min | Func::Max => {
-                    let mut best = args[0].eval_with(vars)?;
-                    for a in &args[1..] {
-                        let v = a.eval_with(vars)?;
-                        if (*func == Func::Min && v < best) || (*func == Func::Max && v > best) {
-                            best = v;
+            Expr::Call(func, args) => {
+                let arg = |i: usize, error: &mut Option<ExprError>| match args.get(i) {
+                    Some(a) => a.value(vars, error),
+                    None => fail(error, format!("missing argument {}", i + 1)),
+                };
+                match func {
+                    Func::If => {
+                        if truth(arg(0, error)) {
+                            arg(1, error)
+                        } else {
+                            arg(2, error)
                         }
                     }
-                    best
+                    Func::Abs => arg(0, error).abs(),
+                    Func::Round => {
+                        let x = arg(0, error);
+                        let places = arg(1, error);
+                        let to = match places.normalize().to_string().as_str() {
+                            "0" => Precision::Yuan,
+                            "1" => Precision::Jiao,
+                            "2" => Precision::Fen,
+                            other => return fail(error, format!("round(x, {other}): places must be 0, 1 or 2")),
+                        };
+                        Rounding::new(to, RoundMode::HalfUp).apply(x)
+                    }
+                    Func::Min | Func::Max => {
+                        let mut best = arg(0, error);
+                        for a in args.iter().skip(1) {
+                            let v = a.value(vars, error);
+                            if (*func == Func::Min && v < best) || (*func == Func::Max && v > best) {
+                                best = v;
+                            }
+                        }
+                        best
+                    }
                 }
-            },
-        })
+            }
+        }
     }
 }
 

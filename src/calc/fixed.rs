@@ -96,6 +96,11 @@ impl Scaled {
         let num = i64::try_from(d.mantissa()).ok()?;
         Some(Scaled { num, scale })
     }
+
+    /// Back to a decimal.
+    pub fn dec(self) -> Decimal {
+        Decimal::new(self.num, self.scale)
+    }
 }
 
 /// Integers [`div_round`] works on.

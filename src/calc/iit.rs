@@ -61,25 +61,80 @@ pub struct Withholding {
 
 /// 累计减除费用 for the month.
 pub fn cumulative_basic(rule: &BasicDeduction, flags: BasicFlags, months: u32, month: u32) -> Decimal {
+    match basic_months(flags, months, month) {
+        None => rule.prior_year_low_income_annual,
+        Some(n) => rule.monthly * Decimal::from(n),
+    }
+}
+
+/// How many months of the monthly deduction count; None: the whole
+/// year's at once (prior year ≤ 60k).
+fn basic_months(flags: BasicFlags, months: u32, month: u32) -> Option<u32> {
     if flags.prior_year_le_60k {
-        rule.prior_year_low_income_annual
+        None
     } else if flags.first_job_this_year {
-        rule.monthly * Decimal::from(month)
+        Some(month)
     } else {
-        rule.monthly * Decimal::from(months)
+        Some(months)
+    }
+}
+
+/// A rate table and the deduction standard as the kernel uses them: the
+/// brackets and standards also in whole fen when they are (resolved once
+/// per period).
+#[derive(Debug, Clone)]
+pub struct TaxTable<'r> {
+    pub table: &'r RateTable,
+    pub basic: &'r BasicDeduction,
+    fen: Option<FenTable>,
+}
+
+#[derive(Debug, Clone)]
+struct FenTable {
+    /// Per bracket: upper bound (None: top), rate, quick deduction.
+    brackets: Vec<(Option<Fen>, Scaled, Fen)>,
+    monthly: Fen,
+    low_income_annual: Fen,
+}
+
+impl<'r> TaxTable<'r> {
+    pub fn new(table: &'r RateTable, basic: &'r BasicDeduction) -> Self {
+        let fen = || {
+            let brackets = table
+                .brackets
+                .iter()
+                .map(|b| {
+                    let upto = match b.upto {
+                        Some(u) => Some(Fen::of(u)?),
+                        None => None,
+                    };
+                    Some((upto, Scaled::of(b.rate)?, Fen::of(b.quick_deduction)?))
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(FenTable {
+                brackets,
+                monthly: Fen::of(basic.monthly)?,
+                low_income_annual: Fen::of(basic.prior_year_low_income_annual)?,
+            })
+        };
+        TaxTable {
+            table,
+            basic,
+            fen: fen(),
+        }
     }
 }
 
 /// One month of cumulative withholding on top of `prior` (the year so far).
-pub fn withhold(
-    table: &RateTable,
-    basic_rule: &BasicDeduction,
-    flags: BasicFlags,
-    prior: &Ytd,
-    month: &MonthIncome,
-) -> Withholding {
-    let basic = cumulative_basic(basic_rule, flags, prior.months + 1, month.month);
-    withhold_fen(table, basic, prior, month).unwrap_or_else(|| withhold_exact(table, basic, prior, month))
+pub fn withhold(tax: &TaxTable<'_>, flags: BasicFlags, prior: &Ytd, month: &MonthIncome) -> Withholding {
+    let months = basic_months(flags, prior.months + 1, month.month);
+    tax.fen
+        .as_ref()
+        .and_then(|fen| withhold_fen(fen, months, prior, month))
+        .unwrap_or_else(|| {
+            let basic = cumulative_basic(tax.basic, flags, prior.months + 1, month.month);
+            withhold_exact(tax.table, basic, prior, month)
+        })
 }
 
 /// [`withhold`] in `Decimal`: the reference, and the path for figures
@@ -112,8 +167,12 @@ fn withhold_exact(table: &RateTable, basic: Decimal, prior: &Ytd, month: &MonthI
 
 /// [`withhold_exact`] in whole fen; None when a figure is not whole fen
 /// (or would overflow), and the caller falls back. Same figures.
-fn withhold_fen(table: &RateTable, basic: Decimal, prior: &Ytd, month: &MonthIncome) -> Option<Withholding> {
+fn withhold_fen(table: &FenTable, basic_months: Option<u32>, prior: &Ytd, month: &MonthIncome) -> Option<Withholding> {
     let add = |a: Fen, b: Fen| a.checked_add(b);
+    let basic = match basic_months {
+        None => table.low_income_annual,
+        Some(n) => Fen(table.monthly.0.checked_mul(i64::from(n))?),
+    };
     let [income, tax_free, special, additional, other, withheld] = Fen::all([
         prior.income,
         prior.tax_free,
@@ -122,13 +181,12 @@ fn withhold_fen(table: &RateTable, basic: Decimal, prior: &Ytd, month: &MonthInc
         prior.other,
         prior.tax_withheld,
     ])?;
-    let [m_income, m_tax_free, m_special, m_additional, m_other, basic] = Fen::all([
+    let [m_income, m_tax_free, m_special, m_additional, m_other] = Fen::all([
         month.income,
         month.tax_free,
         month.special,
         month.additional,
         month.other,
-        basic,
     ])?;
     let (income, tax_free, special) = (
         add(income, m_income)?,
@@ -140,17 +198,19 @@ fn withhold_fen(table: &RateTable, basic: Decimal, prior: &Ytd, month: &MonthInc
         .into_iter()
         .try_fold(income, Fen::checked_sub)?
         .max(Fen::ZERO);
-    let mut bracket = table.brackets.last();
-    for b in &table.brackets {
-        if b.upto.map_or(Some(true), |u| Fen::of(u).map(|u| taxable <= u))? {
-            bracket = Some(b);
-            break;
-        }
-    }
-    let (rate, quick) = bracket.map_or((Decimal::ZERO, Decimal::ZERO), |b| (b.rate, b.quick_deduction));
-    let quick_fen = Fen::of(-quick)?;
-    let cumulative_tax =
-        fixed::mul_add_round(taxable, Scaled::of(rate)?, quick_fen, Rounding::FEN_HALF_UP)?.max(Fen::ZERO);
+    let bracket = table
+        .brackets
+        .iter()
+        .position(|(upto, _, _)| upto.is_none_or(|u| taxable <= u))
+        .or_else(|| table.brackets.len().checked_sub(1));
+    let (rate, quick) = match bracket {
+        Some(i) => (Some(table.brackets[i].1), table.brackets[i].2),
+        None => (None, Fen::ZERO),
+    };
+    let cumulative_tax = match rate {
+        Some(rate) => fixed::mul_add_round(taxable, rate, Fen(-quick.0), Rounding::FEN_HALF_UP)?.max(Fen::ZERO),
+        None => Fen::ZERO,
+    };
     let this_month = cumulative_tax.checked_sub(withheld)?.max(Fen::ZERO);
     let ytd = Ytd {
         months: prior.months + 1,
@@ -166,8 +226,8 @@ fn withhold_fen(table: &RateTable, basic: Decimal, prior: &Ytd, month: &MonthInc
     Some(Withholding {
         ytd,
         taxable: taxable.dec(),
-        rate,
-        quick_deduction: quick,
+        rate: rate.map_or(Decimal::ZERO, Scaled::dec),
+        quick_deduction: quick.dec(),
         cumulative_tax: cumulative_tax.dec(),
         this_month: this_month.dec(),
     })
@@ -239,7 +299,9 @@ mod tests {
                     other: Decimal::ZERO,
                 };
                 let b = cumulative_basic(basic, BasicFlags::default(), ytd.months + 1, m.month);
-                let fast = withhold_fen(table, b, &ytd, &m);
+                let tax = TaxTable::new(table, basic);
+                let months = basic_months(BasicFlags::default(), ytd.months + 1, m.month);
+                let fast = tax.fen.as_ref().and_then(|f| withhold_fen(f, months, &ytd, &m));
                 let exact = withhold_exact(table, b, &ytd, &m);
                 proptest::prop_assert_eq!(fast, Some(exact));
                 ytd = exact.ytd;
@@ -255,8 +317,7 @@ mod tests {
         let mut ytd = Ytd::default();
         for (i, want) in expected.iter().enumerate() {
             let w = withhold(
-                table,
-                basic,
+                &TaxTable::new(table, basic),
                 BasicFlags::default(),
                 &ytd,
                 &month(i as u32 + 1, dec!(30000), dec!(4500), dec!(2000)),
@@ -293,8 +354,7 @@ mod tests {
         let r = rules();
         let (table, basic) = (&r.iit.rates.annual[0], &r.iit.deductions.basic[0]);
         let jan = withhold(
-            table,
-            basic,
+            &TaxTable::new(table, basic),
             BasicFlags::default(),
             &Ytd::default(),
             &month(1, dec!(20000), dec!(0), dec!(0)),
@@ -302,8 +362,7 @@ mod tests {
         assert_eq!(jan.this_month, dec!(450));
         // February pays little: cumulative tax falls below what was withheld.
         let feb = withhold(
-            table,
-            basic,
+            &TaxTable::new(table, basic),
             BasicFlags::default(),
             &jan.ytd,
             &month(2, dec!(0), dec!(0), dec!(0)),
