@@ -63,7 +63,8 @@ pub struct PeriodRules<'r> {
     pub bonus_separate_allowed: bool,
     pub bonus_policy: BonusPolicy,
     pub payroll: &'r PayrollRules,
-    pub cities: HashMap<&'r str, CityPeriod<'r>>,
+    /// Looked up once per employee: a fast fixed-seed hash, not SipHash.
+    pub cities: HashMap<&'r str, CityPeriod<'r>, foldhash::fast::FixedState>,
 }
 
 impl<'r> PeriodRules<'r> {
