@@ -72,7 +72,7 @@ pub struct EmployeeResult {
     /// 应发工资: taxable wage income of the month (annual bonus excluded).
     pub gross: Decimal,
     pub tax_free: Decimal,
-    pub annual_bonus: Option<BonusResult>,
+    pub annual_bonus: Option<Box<BonusResult>>,
     /// 应发合计 = gross + annual bonus.
     pub total_pay: Decimal,
     pub si: Vec<SiLine>,
@@ -588,7 +588,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                     .input("separate_allowed", separate_ok)
                     .rule("rules/iit/bonus.toml#policy.default; rules/iit/rates.toml#monthly")
                 });
-                bonus_result = Some(br);
+                bonus_result = Some(Box::new(br));
             }
             iit_tax = chosen.this_month;
             ytd = chosen.ytd;

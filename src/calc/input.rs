@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::iit::Ytd;
 use crate::ingest::grid::Origin;
 use crate::ingest::inputs::InputSet;
-use crate::ingest::table::{Record, Table};
+use crate::ingest::table::{Record, Table, Value};
 use crate::model::{Date, Period, Str};
 
 /// Special additional deduction items, in import-column order.
@@ -79,6 +79,16 @@ fn num(table: &Table, r: &Record, key: &str) -> Decimal {
     table.value(r, key).as_number().unwrap_or_default()
 }
 
+/// A field's text, moved out of a record the caller is done with.
+fn take_text(table: &Table, r: &mut Record, key: &str) -> Str {
+    let slot = table.field(key).and_then(|i| r.values.get_mut(i));
+    match slot.map(|v| std::mem::replace(v, Value::Empty)) {
+        Some(Value::Text(s)) => s,
+        Some(other) => Str::from(other.display()),
+        None => Str::default(),
+    }
+}
+
 fn text(table: &Table, r: &Record, key: &str) -> Str {
     match table.value(r, key) {
         crate::ingest::table::Value::Text(s) => Str::from(s.as_str()),
@@ -111,8 +121,10 @@ fn opening_balances(tables: &[Table]) -> HashMap<Str, Ytd> {
 /// Joins the input tables into employee-months, in roster order. Rows
 /// without an employee ID or hire date are skipped (validation reports them).
 /// Takes the inputs: each table is freed once folded in, so the input
-/// tables and the months never both hold their full size.
-pub fn assemble(mut inputs: InputSet) -> Vec<EmployeeMonth> {
+/// tables and the months never both hold their full size. Each month is
+/// boxed so that it is freed the moment its result exists (one big buffer
+/// of months would live until the last result).
+pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
     let mut attendance: HashMap<Str, Attendance> = HashMap::new();
     for t in &inputs.take_kind("attendance") {
         for r in &t.records {
@@ -159,44 +171,59 @@ pub fn assemble(mut inputs: InputSet) -> Vec<EmployeeMonth> {
     for mut t in inputs.take_kind("roster") {
         let records = std::mem::take(&mut t.records);
         let t = &t;
-        for r in &records {
-            let id = text(t, r, "employee_id");
-            let Some(hire_date) = t.value(r, "hire_date").as_date() else {
+        // Each roster record is consumed as its month is built, so the
+        // roster table shrinks while the months grow.
+        for mut r in records {
+            let id = take_text(t, &mut r, "employee_id");
+            let Some(hire_date) = t.value(&r, "hire_date").as_date() else {
                 continue;
             };
             if id.is_empty() || !seen.insert(id.clone()) {
                 continue;
             }
-            let opt = |key: &str| t.value(r, key).as_number();
-            out.push(EmployeeMonth {
-                name: text(t, r, "name"),
+            let opt = |key: &str| t.value(&r, key).as_number();
+            let (base_salary, si_base, hf_base, hf_rate) = (
+                num(t, &r, "base_salary"),
+                opt("si_base"),
+                opt("hf_base"),
+                opt("hf_rate"),
+            );
+            let flag = |key: &str| t.value(&r, key).as_bool().unwrap_or(false);
+            let (first_job_this_year, prior_year_le_60k) = (flag("first_job_this_year"), flag("prior_year_le_60k"));
+            let leave_date = t
+                .value(&r, "leave_date")
+                .as_date()
+                .or_else(|| leavers.get(&id).copied());
+            let mut take = |key: &str| take_text(t, &mut r, key);
+            out.push(Box::new(EmployeeMonth {
+                name: take("name"),
                 id_type: {
-                    let v = text(t, r, "id_type");
+                    let v = take("id_type");
                     if v.is_empty() { "居民身份证".into() } else { v }
                 },
-                id_number: text(t, r, "id_number"),
-                phone: text(t, r, "phone"),
-                email: text(t, r, "email"),
-                department: text(t, r, "department"),
-                cost_center: text(t, r, "cost_center"),
-                city: text(t, r, "city"),
-                bank_name: text(t, r, "bank_name"),
-                bank_card: text(t, r, "bank_card"),
+                id_number: take("id_number"),
+                phone: take("phone"),
+                email: take("email"),
+                department: take("department"),
+                cost_center: take("cost_center"),
+                city: take("city"),
+                bank_name: take("bank_name"),
+                bank_card: take("bank_card"),
                 hire_date,
-                leave_date: t.value(r, "leave_date").as_date().or_else(|| leavers.get(&id).copied()),
-                base_salary: num(t, r, "base_salary"),
-                si_base: opt("si_base"),
-                hf_base: opt("hf_base"),
-                hf_rate: opt("hf_rate"),
-                first_job_this_year: t.value(r, "first_job_this_year").as_bool().unwrap_or(false),
-                prior_year_le_60k: t.value(r, "prior_year_le_60k").as_bool().unwrap_or(false),
+                leave_date,
+                base_salary,
+                si_base,
+                hf_base,
+                hf_rate,
+                first_job_this_year,
+                prior_year_le_60k,
                 attendance: attendance.get(&id).copied().unwrap_or_default(),
                 lines: lines.remove(&id).unwrap_or_default(),
                 additional: additional.get(&id).copied().unwrap_or_default(),
                 prior: opening.get(id.as_str()).copied().map(Box::new),
                 origin: t.row_origin(r.row, None),
                 employee_id: id,
-            });
+            }));
         }
     }
     out

@@ -26,7 +26,7 @@ pub enum Value {
     Bool(bool),
     Period(Period),
     /// The cell did not convert to the column's type; holds what it showed.
-    Bad(Str),
+    Bad(Box<str>),
 }
 
 impl Value {
