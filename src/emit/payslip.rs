@@ -14,9 +14,9 @@ use crate::model::ids::mask;
 use crate::model::{Date, Money};
 
 /// The payslip lines: label and amount (deductions as positive amounts).
-pub fn lines(r: &EmployeeResult) -> Vec<(&'static str, Decimal)> {
+pub fn lines(r: &EmployeeResult) -> [(&'static str, Decimal); PAYSLIP_LINES] {
     let bonus = r.annual_bonus.as_ref().map_or(Decimal::ZERO, |b| b.amount);
-    vec![
+    [
         ("基本工资", r.base_pay),
         ("津贴补贴", r.allowance),
         ("加班工资", r.overtime),
@@ -39,6 +39,13 @@ pub fn payslips_workbook(results: &[EmployeeResult], ctx: &Context<'_>) -> Resul
     payslips_workbook_split(results, ctx, EXCEL_MAX_ROWS / ROWS_PER_SLIP)
 }
 
+/// Money lines on a payslip.
+pub const PAYSLIP_LINES: usize = 14;
+
+/// Columns of a payslip: two fixed text columns (ID and bank card), then
+/// one per money line.
+const PAYSLIP_COLUMNS: u16 = 2 + PAYSLIP_LINES as u16;
+
 /// The payslip workbook with at most `per_sheet` payslips on a sheet.
 pub fn payslips_workbook_split(results: &[EmployeeResult], ctx: &Context<'_>, per_sheet: usize) -> Result<Workbook> {
     let e = err("payslips.xlsx");
@@ -56,6 +63,12 @@ pub fn payslips_workbook_split(results: &[EmployeeResult], ctx: &Context<'_>, pe
             format!("工资条 ({})", n + 1)
         };
         ws.set_name(name).map_err(&e)?;
+        // Money cells take their format from the column (the fixed text
+        // columns come first): rust_xlsxwriter hashes a cell's `Format` on
+        // every write, a column's once.
+        for c in 2..PAYSLIP_COLUMNS {
+            ws.set_column_format(c, &money).map_err(&e)?;
+        }
         let mut row = 0u32;
         for r in chunk {
             ws.write_with_format(
@@ -86,12 +99,12 @@ pub fn payslips_workbook_split(results: &[EmployeeResult], ctx: &Context<'_>, pe
                 ws.write(row, i as u16, value.as_str()).map_err(&e)?;
             }
             for (i, (_, value)) in ls.iter().enumerate() {
-                ws.write_with_format(row, (i + fixed.len()) as u16, excel_number(*value), &money)
+                ws.write(row, (i + fixed.len()) as u16, excel_number(*value))
                     .map_err(&e)?;
             }
             row += 2;
         }
-        for c in 0..16u16 {
+        for c in 0..PAYSLIP_COLUMNS {
             ws.set_column_width(c, column_width(14, 8, 40)).map_err(&e)?;
         }
     }

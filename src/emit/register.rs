@@ -178,6 +178,11 @@ fn write_sheet(
     }
     let mut row = header_row;
     let first_money = text_cols.len() as u16;
+    // Money cells take their format from the column: rust_xlsxwriter hashes
+    // a cell's `Format` on every write, a column's once.
+    for i in 0..cols.len() {
+        ws.set_column_format(first_money + i as u16, &money).map_err(&e)?;
+    }
     let write_sums =
         |ws: &mut rust_xlsxwriter::Worksheet, row: u32, label: &str, rs: &[&EmployeeResult]| -> Result<()> {
             ws.write_with_format(row, 0, label, &bold).map_err(&e)?;
@@ -200,7 +205,7 @@ fn write_sheet(
             }
             ws.write(row, 5, r.days_employed).map_err(&e)?;
             for (i, (_, get)) in cols.iter().enumerate() {
-                ws.write_with_format(row, first_money + i as u16, excel_number(get(r)), &money)
+                ws.write(row, first_money + i as u16, excel_number(get(r)))
                     .map_err(&e)?;
             }
         }
