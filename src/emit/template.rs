@@ -467,18 +467,32 @@ fn render_xlsx(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>, file: 
         }
         row = 1;
     }
+    // Columns whose first row is money take the money format from the
+    // column: rust_xlsxwriter hashes a cell's `Format` on every write, a
+    // column's once. Other money cells keep their own format.
+    let agg = (rows.len(), Decimal::ZERO);
+    let money_columns: Vec<bool> = t
+        .columns
+        .iter()
+        .map(|c| {
+            rows.first()
+                .is_some_and(|r| matches!(value_of(c, Some(r), ctx, agg), FieldValue::Money(_)))
+        })
+        .collect();
+    for (i, _) in money_columns.iter().enumerate().filter(|(_, m)| **m) {
+        ws.set_column_format(i as u16, &money).map_err(&e)?;
+    }
     for r in rows {
         for (i, c) in t.columns.iter().enumerate() {
             let col = i as u16;
-            match value_of(c, Some(r), ctx, (rows.len(), Decimal::ZERO)) {
+            match value_of(c, Some(r), ctx, agg) {
                 FieldValue::Money(m) => {
-                    ws.write_with_format(
-                        row,
-                        col,
-                        excel_number(Money::new(m).round(crate::model::Rounding::FEN_HALF_UP).get()),
-                        &money,
-                    )
-                    .map_err(&e)?;
+                    let number = excel_number(Money::new(m).round(crate::model::Rounding::FEN_HALF_UP).get());
+                    if money_columns[i] {
+                        ws.write(row, col, number).map_err(&e)?;
+                    } else {
+                        ws.write_with_format(row, col, number, &money).map_err(&e)?;
+                    }
                 }
                 FieldValue::Empty => {}
                 other => {
