@@ -129,6 +129,56 @@ fn journal_balances_and_register_totals_match() {
     assert!(last.contains(&"33370".to_string()), "{last:?}");
 }
 
+/// A file inside an xlsx (a zip), as text.
+fn xlsx_part(path: &Path, part: &str) -> String {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut zip = zip::ZipArchive::new(file).unwrap_or_else(|e| panic!("{e}"));
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name(part).unwrap_or_else(|e| panic!("{part}: {e}")),
+        &mut text,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    text
+}
+
+/// The number format a cell shows, from the sheet and the style table.
+fn cell_number_format(path: &Path, cell: &str) -> Option<String> {
+    let sheet = xlsx_part(path, "xl/worksheets/sheet1.xml");
+    let styles = xlsx_part(path, "xl/styles.xml");
+    let at = sheet.find(&format!("<c r=\"{cell}\""))?;
+    let tag = &sheet[at..at + sheet[at..].find('>')?];
+    let style: usize = tag.split("s=\"").nth(1)?.split('"').next()?.parse().ok()?;
+    let xfs = styles.split("<cellXfs").nth(1)?;
+    let xf = xfs.split("<xf ").nth(style + 1)?;
+    let id = xf.split("numFmtId=\"").nth(1)?.split('"').next()?;
+    let fmt = styles.split(&format!("numFmtId=\"{id}\" formatCode=\"")).nth(1)?;
+    Some(fmt.split('"').next()?.to_string())
+}
+
+#[test]
+fn money_cells_show_two_decimals_from_their_column_format() {
+    let dir = small_fixture();
+    let out = outputs(dir.path(), "2026-01");
+    // Register: first employee row (3), first money column (G, 基本工资标准).
+    assert_eq!(
+        cell_number_format(&out.join("register.xlsx"), "G3").as_deref(),
+        Some("#,##0.00")
+    );
+    // Payslips: the money row of the first payslip (3), first money line (C).
+    assert_eq!(
+        cell_number_format(&out.join("payslips/payslips.xlsx"), "C3").as_deref(),
+        Some("#,##0.00")
+    );
+    // Upload template: the ICBC bank file's amount (I) on the first data row.
+    assert_eq!(
+        cell_number_format(&out.join("uploads/bank/工行代发_2026-01.xlsx"), "I2").as_deref(),
+        Some("0.00")
+    );
+    // A text cell keeps the default style.
+    assert_eq!(cell_number_format(&out.join("register.xlsx"), "A3"), None);
+}
+
 #[test]
 fn zero_net_is_left_out_of_bank_files_and_listed() {
     let dir = tempdir();
