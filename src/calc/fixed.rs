@@ -2,7 +2,7 @@
 //! as an integer over a power of ten, with the same named roundings as
 //! [`Rounding`]. Exact, like `Decimal`, but a few times cheaper, so the
 //! per-employee figures that every row needs (SI/HF items, sums, the
-//! cumulative IIT) use it. A value that does not fit (more than two
+//! cumulative IIT, overtime) use it. A value that does not fit (more than two
 //! decimal places, or too large) is `None`, and the caller stays on
 //! `Decimal`: the fast path changes speed, never figures.
 
