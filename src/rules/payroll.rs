@@ -166,6 +166,20 @@ fn line_of(text: &str, needle: &str) -> usize {
 /// Parses the payroll rule file; a bad formula names the file and line.
 pub fn parse(file: &str, text: &str) -> Result<PayrollRules> {
     let raw: RawFile = toml::from_str(text).map_err(|e| Error::toml(file, text, &e))?;
+    // Every daily and hourly wage divides by these: zero or less would be a
+    // division by zero for each employee, so it is refused here, once.
+    for (key, value) in [
+        ("monthly", raw.pay_days.monthly),
+        ("hours_per_day", raw.pay_days.hours_per_day),
+    ] {
+        if value <= Decimal::ZERO {
+            return Err(Error::Config {
+                file: file.into(),
+                line: line_of(text, &format!("{key} =")),
+                message: format!("pay_days.{key} must be greater than 0 (is {value})"),
+            });
+        }
+    }
     let formulas = raw
         .formulas
         .into_iter()
@@ -197,4 +211,24 @@ pub fn parse(file: &str, text: &str) -> Result<PayrollRules> {
         formulas,
         file: file.into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_pay_days_is_a_config_error_with_its_line() {
+        let text = include_str!("../../rules/payroll/components.toml");
+        let bad = text.replacen("monthly = 21.75", "monthly = 0", 1);
+        match parse("rules/payroll/components.toml", &bad) {
+            Err(Error::Config { file, line, message }) => {
+                assert_eq!(file, "rules/payroll/components.toml");
+                assert_eq!(line, line_of(text, "monthly = 21.75"));
+                assert_eq!(message, "pay_days.monthly must be greater than 0 (is 0)");
+            }
+            other => panic!("expected a config error, got {:?}", other.map(|_| ())),
+        }
+        assert!(parse("rules/payroll/components.toml", text).is_ok());
+    }
 }
