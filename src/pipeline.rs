@@ -230,45 +230,66 @@ pub fn emit_all(
     // same whatever the thread count.
     type Job<'a> = Box<dyn Fn() -> Result<(Vec<Written>, Vec<Finding>)> + Send + Sync + 'a>;
     let ctx = &ctx;
-    let mut jobs: Vec<Job<'_>> = vec![
-        Box::new(|| {
-            let mut file = out.create(results::RESULTS_FILE)?;
-            file = results::write_csv(results, file)?;
-            Ok((vec![file.finish()?], Vec::new()))
-        }),
-        Box::new(|| {
-            let mut wb = register::register_xlsx(&rules.register, &ws.config.company.name, period, results)?;
-            Ok((vec![save_xlsx(&mut wb, out, "register.xlsx")?], Vec::new()))
-        }),
-        Box::new(|| {
-            let (mut wb, findings) = journal::render(&rules.journal, results, ctx)?;
-            Ok((vec![save_xlsx(&mut wb, out, "journal.xlsx")?], findings))
-        }),
+    let mut jobs: Vec<(&str, Job<'_>)> = vec![
+        (
+            "results",
+            Box::new(|| {
+                let mut file = out.create(results::RESULTS_FILE)?;
+                file = results::write_csv(results, file)?;
+                Ok((vec![file.finish()?], Vec::new()))
+            }),
+        ),
+        (
+            "register",
+            Box::new(|| {
+                let mut wb = register::register_xlsx(&rules.register, &ws.config.company.name, period, results)?;
+                Ok((vec![save_xlsx(&mut wb, out, "register.xlsx")?], Vec::new()))
+            }),
+        ),
+        (
+            "journal",
+            Box::new(|| {
+                let (mut wb, findings) = journal::render(&rules.journal, results, ctx)?;
+                Ok((vec![save_xlsx(&mut wb, out, "journal.xlsx")?], findings))
+            }),
+        ),
     ];
     for t in &rules.templates {
-        jobs.push(Box::new(move || {
-            let (rows, mut findings) = template::select_rows(t, results, ctx);
-            if rows.is_empty() && !t.write_empty {
-                return Ok((Vec::new(), findings));
-            }
-            let started = std::time::Instant::now();
-            let (rendered, problems) = template::render_all(t, &rows, ctx, out)?;
-            tracing::debug!(template = %t.name, seconds = started.elapsed().as_secs_f64(), "rendered");
-            findings.extend(problems);
-            Ok((rendered.into_iter().filter_map(|r| r.written).collect(), findings))
-        }));
+        jobs.push((
+            &t.name,
+            Box::new(move || {
+                let (rows, mut findings) = template::select_rows(t, results, ctx);
+                if rows.is_empty() && !t.write_empty {
+                    return Ok((Vec::new(), findings));
+                }
+                let (rendered, problems) = template::render_all(t, &rows, ctx, out)?;
+                findings.extend(problems);
+                Ok((rendered.into_iter().filter_map(|r| r.written).collect(), findings))
+            }),
+        ));
     }
-    jobs.push(Box::new(|| {
-        let mut wb = payslip::payslips_workbook(results, ctx)?;
-        let mut files = vec![save_xlsx(&mut wb, out, "payslips/payslips.xlsx")?];
-        for r in results.iter().filter(|_| ws.config.payslips.eml) {
-            if let Some(mail) = payslip::eml(r, ctx) {
-                files.push(out.write(&format!("payslips/eml/{}.eml", r.employee_id), &mail)?);
+    jobs.push((
+        "payslips",
+        Box::new(|| {
+            let mut wb = payslip::payslips_workbook(results, ctx)?;
+            let mut files = vec![save_xlsx(&mut wb, out, "payslips/payslips.xlsx")?];
+            for r in results.iter().filter(|_| ws.config.payslips.eml) {
+                if let Some(mail) = payslip::eml(r, ctx) {
+                    files.push(out.write(&format!("payslips/eml/{}.eml", r.employee_id), &mail)?);
+                }
             }
-        }
-        Ok((files, Vec::new()))
-    }));
-    let done: Vec<Result<(Vec<Written>, Vec<Finding>)>> = jobs.par_iter().map(|job| job()).collect();
+            Ok((files, Vec::new()))
+        }),
+    ));
+    let done: Vec<Result<(Vec<Written>, Vec<Finding>)>> = jobs
+        .par_iter()
+        .map(|(name, job)| {
+            let started = std::time::Instant::now();
+            let done = job();
+            tracing::debug!(output = name, seconds = started.elapsed().as_secs_f64(), "rendered");
+            done
+        })
+        .collect();
     let mut files = Vec::new();
     let mut findings = Vec::new();
     for d in done {

@@ -298,7 +298,9 @@ pub fn render_part(
         rows: rows.len(),
         total,
     };
+    let started = std::time::Instant::now();
     findings.extend(self_check(t, &rendered));
+    tracing::debug!(file = %rendered.path, seconds = started.elapsed().as_secs_f64(), "self-checked");
     Ok((rendered, findings))
 }
 

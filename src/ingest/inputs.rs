@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::grid::{
     Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_bytes, stream_workbook_bytes,
 };
@@ -170,10 +172,22 @@ pub fn load(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(InputSet
         .collect();
     names.sort();
 
+    // Files are read side by side; their tables and findings are then
+    // taken in name order, so the result does not depend on timing.
+    let read: Vec<Result<_>> = names
+        .par_iter()
+        .map(|name| {
+            let Some((schema, sheet)) = classify(rules, ws, name) else {
+                return Ok(None);
+            };
+            let (sheets, available) = read_tables(&dir.join(name), name, schema, sheet.as_deref())?;
+            Ok(Some((schema, sheet, sheets, available)))
+        })
+        .collect();
     let mut tables = Vec::new();
     let mut findings = Vec::new();
-    for name in &names {
-        let Some((schema, sheet)) = classify(rules, ws, name) else {
+    for (name, read) in names.iter().zip(read) {
+        let Some((schema, sheet, sheets, available)) = read? else {
             findings.push(Finding {
                 severity: Severity::Warning,
                 ..structural(
@@ -189,7 +203,6 @@ pub fn load(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(InputSet
             });
             continue;
         };
-        let (sheets, available) = read_tables(&dir.join(name), name, schema, sheet.as_deref())?;
         if let Some(wanted) = &sheet
             && !available.contains(wanted)
         {

@@ -40,6 +40,12 @@ pub fn header_key(s: &str) -> String {
 /// separators, currency marks, a trailing 元, a percent sign (÷100),
 /// accounting negatives in parentheses.
 pub fn parse_number(raw: &str) -> Option<Decimal> {
+    // Most cells are plain ASCII numbers ("8000", "-12.5"): parsed as they
+    // are, with no clean-up copies. Anything else takes the long way.
+    let plain = raw.trim_ascii();
+    if is_plain_number(plain) {
+        return Decimal::from_str(plain).ok();
+    }
     let s = half_width(trim(raw));
     let mut s: String = s
         .chars()
@@ -76,9 +82,28 @@ pub fn parse_number(raw: &str) -> Option<Decimal> {
     Some(value)
 }
 
+/// Digits with at most one '.' and an optional leading '-'.
+fn is_plain_number(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s).as_bytes();
+    !digits.is_empty()
+        && digits.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+        && digits.iter().filter(|b| **b == b'.').count() <= 1
+        && digits.iter().any(u8::is_ascii_digit)
+}
+
 /// Parses a date: 2026-03-01, 2026/3/1, 2026.3.1, 2026年3月1日, 20260301,
 /// or an Excel serial written as text.
 pub fn parse_date(raw: &str) -> Option<Date> {
+    // The common case, 2026-03-01, without clean-up copies.
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *raw.trim_ascii().as_bytes() {
+        let num = |ds: &[u8]| {
+            ds.iter()
+                .try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+        };
+        if let (Some(y), Some(m), Some(d)) = (num(&[y0, y1, y2, y3]), num(&[m0, m1]), num(&[d0, d1])) {
+            return Date::new(i32::try_from(y).ok()?, m, d);
+        }
+    }
     let s = half_width(trim(raw));
     let s = s.trim_end_matches('日').trim_end_matches('号');
     // Drop a time part: "2026-03-01 00:00:00".
@@ -114,6 +139,18 @@ pub fn decimal_from_cell_float(f: f64) -> Option<Decimal> {
     if !f.is_finite() {
         return None;
     }
+    // Whole fen below 10^12 (money, days, serial dates): the two-decimal
+    // text is then the only short text that reads back as `f` (the float's
+    // spacing is far below 0.01), so it is the shortest one.
+    // The float arithmetic only tests that guess; the value comes from
+    // the integer, never from the float.
+    #[allow(clippy::float_arithmetic, clippy::cast_possible_truncation)]
+    if f != 0.0 && f.abs() < 1e12 {
+        let fen = (f * 100.0).round();
+        if fen / 100.0 == f {
+            return Some(Decimal::new(fen as i64, 2).normalize());
+        }
+    }
     let text = f.to_string();
     Decimal::from_str(&text)
         .ok()
@@ -133,6 +170,10 @@ mod tests {
         assert_eq!(parse_number("7%"), Some(dec!(0.07)));
         assert_eq!(parse_number("(120.5)"), Some(dec!(-120.5)));
         assert_eq!(parse_number("abc"), None);
+        assert_eq!(parse_number("-12.50"), Some(dec!(-12.50)));
+        assert_eq!(parse_number("1.2.3"), None);
+        assert_eq!(parse_number("-"), None);
+        assert_eq!(parse_number("."), None);
         assert_eq!(parse_number(""), None);
     }
 
@@ -147,10 +188,36 @@ mod tests {
         assert_eq!(parse_date("46082"), d);
         assert_eq!(parse_date("2026-03-01 00:00:00"), d);
         assert_eq!(parse_date("2026-02-30"), None);
+        assert_eq!(parse_date(" 2026-03-01 "), d);
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("2026-0a-01"), None);
     }
 
     #[test]
     fn floats_from_cells_are_shortest_decimal() {
+        for f in [
+            0.1,
+            0.3,
+            1.0,
+            -2.5,
+            12345.67,
+            8000.0,
+            0.07,
+            46082.0,
+            1e11 + 0.01,
+            0.125,
+            1e15,
+            3.3333,
+        ] {
+            let text = Decimal::from_str(&f.to_string()).ok();
+            assert_eq!(decimal_from_cell_float(f), text, "{f}");
+            assert_eq!(
+                decimal_from_cell_float(f).map(|d| d.scale()),
+                text.map(|d| d.scale()),
+                "{f}"
+            );
+        }
+        assert_eq!(decimal_from_cell_float(0.1 + 0.2), Some(dec!(0.30000000000000004)));
         assert_eq!(decimal_from_cell_float(0.1), Some(dec!(0.1)));
         assert_eq!(decimal_from_cell_float(12345.67), Some(dec!(12345.67)));
         assert_eq!(decimal_from_cell_float(f64::NAN), None);

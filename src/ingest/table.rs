@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::grid::{Cell, Origin};
@@ -93,6 +94,12 @@ pub fn convert(cell: &Cell, ty: FieldType) -> Value {
         (FieldType::Text, Cell::Text(s)) => Value::Text(trim(s).into()),
         (FieldType::Text, c) => Value::Text(trim(&c.display()).into()),
         (FieldType::Id, Cell::Number(n)) => Value::Text(n.normalize().to_compact_string()),
+        // Most identifiers are plain ASCII letters and digits already.
+        (FieldType::Id, Cell::Text(s)) if s.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            let mut id = s.clone();
+            id.as_mut_str().make_ascii_uppercase();
+            Value::Text(id)
+        }
         (FieldType::Id, c) => Value::Text(
             half_width(trim(&c.display()))
                 .chars()
@@ -182,6 +189,9 @@ impl Table {
 /// How many rows from the top are searched for the header.
 const HEADER_SEARCH_ROWS: usize = 30;
 
+/// Rows held before they are typed together on all cores.
+const TYPING_BATCH: usize = 8192;
+
 /// Alias lookup: normalised header text → field index.
 fn alias_map(schema: &InputSchema) -> HashMap<String, usize> {
     let mut map = HashMap::new();
@@ -236,6 +246,8 @@ pub struct TableBuilder<'s> {
     file: Arc<str>,
     sheet: Arc<str>,
     header: Header,
+    /// Rows below the header, not yet typed.
+    pending: Vec<(usize, Vec<Cell>)>,
     records: Vec<Record>,
 }
 
@@ -246,6 +258,7 @@ impl<'s> TableBuilder<'s> {
             file: Arc::from(file),
             sheet: Arc::from(sheet),
             header: Header::Searching(Vec::new()),
+            pending: Vec::new(),
             records: Vec::new(),
         }
     }
@@ -254,22 +267,16 @@ impl<'s> TableBuilder<'s> {
         &self.sheet
     }
 
-    /// Takes the next row (0-based index `r`).
+    /// Takes the next row (0-based index `r`). Rows below the header are
+    /// typed in batches, spread over all cores.
     pub fn push(&mut self, r: usize, row: Vec<Cell>) {
         match &mut self.header {
-            Header::Found { row: h, columns } => {
-                if r > *h && row.iter().any(|c| !c.is_empty()) {
-                    let values = self
-                        .schema
-                        .fields
-                        .iter()
-                        .zip(columns.iter())
-                        .map(|(f, col)| {
-                            col.and_then(|c| row.get(c))
-                                .map_or(Value::Empty, |cell| convert(cell, f.ty))
-                        })
-                        .collect();
-                    self.records.push(Record { row: r, values });
+            Header::Found { row: h, .. } => {
+                if r > *h {
+                    self.pending.push((r, row));
+                    if self.pending.len() >= TYPING_BATCH {
+                        self.flush();
+                    }
                 }
             }
             Header::Searching(held) if r < HEADER_SEARCH_ROWS => held.push((r, row)),
@@ -279,6 +286,35 @@ impl<'s> TableBuilder<'s> {
             }
             Header::Missing => {}
         }
+    }
+
+    /// Types the pending rows (in parallel, keeping their order); blank
+    /// rows are dropped.
+    fn flush(&mut self) {
+        let Header::Found { columns, .. } = &self.header else {
+            self.pending.clear();
+            return;
+        };
+        let fields = &self.schema.fields;
+        let typed: Vec<Option<Record>> = self
+            .pending
+            .par_drain(..)
+            .with_min_len(256)
+            .map(|(r, row)| {
+                row.iter().any(|c| !c.is_empty()).then(|| Record {
+                    row: r,
+                    values: fields
+                        .iter()
+                        .zip(columns.iter())
+                        .map(|(f, col)| {
+                            col.and_then(|c| row.get(c))
+                                .map_or(Value::Empty, |cell| convert(cell, f.ty))
+                        })
+                        .collect(),
+                })
+            })
+            .collect();
+        self.records.extend(typed.into_iter().flatten());
     }
 
     /// Picks the header among the held rows and converts the rows below it.
@@ -323,6 +359,7 @@ impl<'s> TableBuilder<'s> {
     /// The table, or `None` when no header row was found.
     pub fn finish(mut self) -> Option<Table> {
         self.decide();
+        self.flush();
         let Header::Found { row, columns } = self.header else {
             return None;
         };
@@ -341,7 +378,51 @@ impl<'s> TableBuilder<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::schema::FieldDef;
     use rust_decimal_macros::dec;
+
+    /// More rows than one typing batch: every non-blank row arrives typed,
+    /// in order, with its own row number.
+    #[test]
+    fn rows_across_typing_batches_keep_their_order() {
+        let field = |key: &str, ty: FieldType| FieldDef {
+            key: key.into(),
+            label: crate::i18n::Text::new(key, key),
+            ty,
+            aliases: Vec::new(),
+            required: true,
+        };
+        let schema = InputSchema {
+            kind: "roster".into(),
+            label: crate::i18n::Text::new("花名册", "roster"),
+            file_hints: Vec::new(),
+            required: true,
+            fields: vec![field("employee_id", FieldType::Id), field("base", FieldType::Number)],
+        };
+        let text = |s: String| Cell::Text(s.into());
+        let mut b = TableBuilder::new(&schema, "roster.csv", "roster");
+        b.push(0, vec![text("title".into())]);
+        b.push(1, vec![text("employee_id".into()), text("base".into())]);
+        let n = 3 * TYPING_BATCH + 17;
+        for i in 0..n {
+            let row = if i % 1000 == 999 {
+                vec![Cell::Empty, text("  ".into())]
+            } else {
+                vec![text(format!("e{i}")), text(format!("{i}.5"))]
+            };
+            b.push(i + 2, row);
+        }
+        let t = b.finish().unwrap_or_else(|| panic!("header not found"));
+        assert_eq!(t.header_row, 1);
+        assert_eq!(t.records.len(), n - n / 1000);
+        let mut expected = (0..n).filter(|i| i % 1000 != 999);
+        for r in &t.records {
+            let i = expected.next().unwrap_or_else(|| panic!("too many records"));
+            assert_eq!(r.row, i + 2);
+            assert_eq!(r.values[0], Value::Text(format!("E{i}").into()));
+            assert_eq!(r.values[1], Value::Number(Decimal::from(i) + dec!(0.5)));
+        }
+    }
 
     #[test]
     fn converts_messy_cells() {

@@ -6,6 +6,8 @@ mod finding;
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
+
 pub use finding::{Finding, FindingJson, Tally};
 
 use crate::i18n::Text;
@@ -58,29 +60,39 @@ fn short_origin(o: &Origin) -> String {
 
 /// Runs `rules.validation` over `inputs` for `period`.
 pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for rule in &rules.validation {
-        for table in inputs
-            .tables
-            .iter()
-            .filter(|t| rule.input == "*" || t.kind == rule.input)
-        {
-            let fields: Vec<usize> = if rule.field == "*" {
-                (0..table.schema.fields.len()).collect()
-            } else {
-                table.field(&rule.field).into_iter().collect()
-            };
-            check_table(rules, rule, table, &fields, inputs, period, &mut out);
-        }
-        // Uniqueness spans every table of the kind.
-        match &rule.check {
-            Check::Unique => check_unique(rule, inputs, &mut out),
-            Check::OneKey { key } => check_one_key(rule, key, inputs, &mut out),
-            _ => {}
-        }
-    }
+    // Rules are independent: they run side by side, and the findings are
+    // sorted afterwards, so their order does not depend on timing.
+    let mut out: Vec<Finding> = rules
+        .validation
+        .par_iter()
+        .flat_map_iter(|rule| check_rule(rules, rule, inputs, period))
+        .collect();
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.dedup();
+    out
+}
+
+/// One rule over every table it names.
+fn check_rule(rules: &RuleSet, rule: &Rule, inputs: &InputSet, period: Period) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for table in inputs
+        .tables
+        .iter()
+        .filter(|t| rule.input == "*" || t.kind == rule.input)
+    {
+        let fields: Vec<usize> = if rule.field == "*" {
+            (0..table.schema.fields.len()).collect()
+        } else {
+            table.field(&rule.field).into_iter().collect()
+        };
+        check_table(rules, rule, table, &fields, inputs, period, &mut out);
+    }
+    // Uniqueness spans every table of the kind.
+    match &rule.check {
+        Check::Unique => check_unique(rule, inputs, &mut out),
+        Check::OneKey { key } => check_one_key(rule, key, inputs, &mut out),
+        _ => {}
+    }
     out
 }
 
@@ -356,8 +368,12 @@ pub fn check_period(
     rules: &RuleSet,
     period: Period,
 ) -> crate::Result<(InputSet, Vec<Finding>)> {
+    let started = std::time::Instant::now();
     let (inputs, mut findings) = crate::ingest::inputs::load(ws, rules, period)?;
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "read inputs");
+    let started = std::time::Instant::now();
     findings.extend(validate(rules, &inputs, period));
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "validated inputs");
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok((inputs, findings))
 }
