@@ -2,6 +2,8 @@
 //! a literal can use. One place, so every output speaks the same names as
 //! the results table.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 
 use crate::calc::columns::{PAY_COLUMNS, TAIL_COLUMNS, si_values};
@@ -10,16 +12,16 @@ use crate::calc::input::ADDITIONAL_ITEMS;
 use crate::model::{Date, Period};
 use crate::workspace::Config;
 
-/// A field's value.
+/// A field's value; text is borrowed from the result where it can be.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldValue {
-    Text(String),
+pub enum FieldValue<'r> {
+    Text(Cow<'r, str>),
     Money(Decimal),
     Date(Date),
     Empty,
 }
 
-impl FieldValue {
+impl FieldValue<'_> {
     pub fn money(&self) -> Option<Decimal> {
         match self {
             FieldValue::Money(m) => Some(*m),
@@ -70,94 +72,134 @@ fn si_only(r: &EmployeeResult, employer: bool) -> Decimal {
         .sum()
 }
 
-/// The value of a named field for an employee; `None` if no such field.
-pub fn field(name: &str, r: &EmployeeResult, ctx: &Context<'_>) -> Option<FieldValue> {
-    let text = |s: &str| Some(FieldValue::Text(s.to_string()));
-    let money = |d: Decimal| Some(FieldValue::Money(d));
-    match name {
-        "employee_id" => return text(&r.employee_id),
-        "name" => return text(&r.name),
-        "id_type" => return text(&r.id_type),
-        "id_number" => return text(&r.id_number),
-        "id_number_masked" => return text(&crate::model::ids::mask(&r.id_number)),
-        "phone" => return text(&r.phone),
-        "email" => return text(&r.email),
-        "department" => return text(&r.department),
-        "cost_center" => return text(&r.cost_center),
-        "city" => return text(&r.city),
-        "bank_name" => return text(&r.bank_name),
-        "bank_card" => return text(&r.bank_card),
-        "bank_card_masked" => return text(&crate::model::ids::mask(&r.bank_card)),
-        "hire_date" => return Some(FieldValue::Date(r.hire_date)),
-        "leave_date" => return Some(r.leave_date.map_or(FieldValue::Empty, FieldValue::Date)),
-        "tax_free" => return money(r.tax_free),
-        "iit_income" => {
-            let merged = r
-                .annual_bonus
-                .as_ref()
-                .filter(|b| !b.separate)
-                .map_or(Decimal::ZERO, |b| b.amount);
-            return money(r.gross + merged);
+/// A template field, resolved from its name once per output (not once per
+/// cell).
+#[derive(Debug, Clone)]
+pub enum Field {
+    Text(fn(&EmployeeResult) -> &str),
+    IdNumberMasked,
+    BankCardMasked,
+    HireDate,
+    LeaveDate,
+    Money(fn(&EmployeeResult) -> Decimal),
+    IitIncome,
+    SiOnly {
+        employer: bool,
+    },
+    HfTotal,
+    PreviousSiBase,
+    /// An SI/HF item: `pick` 0 = base, 1 = employee, 2 = employer.
+    Si {
+        key: String,
+        pick: usize,
+    },
+    Additional(usize),
+    YtdAdditional(usize),
+}
+
+impl Field {
+    /// The field a name means; `None` if there is no such field.
+    pub fn parse(name: &str) -> Option<Field> {
+        let text = |get: fn(&EmployeeResult) -> &str| Some(Field::Text(get));
+        let money = |get: fn(&EmployeeResult) -> Decimal| Some(Field::Money(get));
+        match name {
+            "employee_id" => return text(|r| &r.employee_id),
+            "name" => return text(|r| &r.name),
+            "id_type" => return text(|r| &r.id_type),
+            "id_number" => return text(|r| &r.id_number),
+            "id_number_masked" => return Some(Field::IdNumberMasked),
+            "phone" => return text(|r| &r.phone),
+            "email" => return text(|r| &r.email),
+            "department" => return text(|r| &r.department),
+            "cost_center" => return text(|r| &r.cost_center),
+            "city" => return text(|r| &r.city),
+            "bank_name" => return text(|r| &r.bank_name),
+            "bank_card" => return text(|r| &r.bank_card),
+            "bank_card_masked" => return Some(Field::BankCardMasked),
+            "hire_date" => return Some(Field::HireDate),
+            "leave_date" => return Some(Field::LeaveDate),
+            "tax_free" => return money(|r| r.tax_free),
+            "iit_income" => return Some(Field::IitIncome),
+            "si_only_employee" => return Some(Field::SiOnly { employer: false }),
+            "si_only_employer" => return Some(Field::SiOnly { employer: true }),
+            "hf_total" => return Some(Field::HfTotal),
+            "previous_si_base" => return Some(Field::PreviousSiBase),
+            _ => {}
         }
-        "si_only_employee" => return money(si_only(r, false)),
-        "si_only_employer" => return money(si_only(r, true)),
-        "hf_total" => {
-            let (_, ee, er) = si_values(r, "housing_fund");
-            return money(ee + er);
+        if let Some(c) = PAY_COLUMNS.iter().chain(TAIL_COLUMNS).find(|c| c.key == name) {
+            return money(c.get);
         }
-        "previous_si_base" => {
-            return Some(
-                ctx.previous_si_base
-                    .get(r.employee_id.as_str())
-                    .map_or(FieldValue::Empty, |d| FieldValue::Money(*d)),
-            );
-        }
-        _ => {}
-    }
-    if let Some(c) = PAY_COLUMNS.iter().chain(TAIL_COLUMNS).find(|c| c.key == name) {
-        return money((c.get)(r));
-    }
-    if let Some(rest) = name.strip_prefix("si_") {
-        for (suffix, pick) in [("_base", 0), ("_employee", 1), ("_employer", 2)] {
-            if let Some(key) = rest.strip_suffix(suffix) {
-                let v = si_values(r, key);
-                return money([v.0, v.1, v.2][pick]);
+        if let Some(rest) = name.strip_prefix("si_") {
+            for (suffix, pick) in [("_base", 0), ("_employee", 1), ("_employer", 2)] {
+                if let Some(key) = rest.strip_suffix(suffix) {
+                    return Some(Field::Si { key: key.into(), pick });
+                }
             }
         }
-    }
-    if let Some(item) = name.strip_prefix("add_")
-        && let Some(i) = ADDITIONAL_ITEMS.iter().position(|k| *k == item)
-    {
-        return money(r.additional[i]);
-    }
-    if let Some(item) = name.strip_prefix("ytd_") {
-        if let Some(i) = ADDITIONAL_ITEMS.iter().position(|k| *k == item) {
-            return money(r.ytd.additional_items[i]);
+        if let Some(item) = name.strip_prefix("add_")
+            && let Some(i) = ADDITIONAL_ITEMS.iter().position(|k| *k == item)
+        {
+            return Some(Field::Additional(i));
         }
-        let y = &r.ytd;
-        return match item {
-            "income" => money(y.income),
-            "tax_free" => money(y.tax_free),
-            "basic" => money(y.basic),
-            "special" => money(y.special),
-            "additional" => money(y.additional),
-            "other" => money(y.other),
-            "tax_withheld" => money(y.tax_withheld),
+        let item = name.strip_prefix("ytd_")?;
+        if let Some(i) = ADDITIONAL_ITEMS.iter().position(|k| *k == item) {
+            return Some(Field::YtdAdditional(i));
+        }
+        match item {
+            "income" => money(|r| r.ytd.income),
+            "tax_free" => money(|r| r.ytd.tax_free),
+            "basic" => money(|r| r.ytd.basic),
+            "special" => money(|r| r.ytd.special),
+            "additional" => money(|r| r.ytd.additional),
+            "other" => money(|r| r.ytd.other),
+            "tax_withheld" => money(|r| r.ytd.tax_withheld),
             _ => None,
-        };
+        }
     }
-    None
+
+    /// This field of one employee.
+    pub fn value<'r>(&self, r: &'r EmployeeResult, ctx: &Context<'_>) -> FieldValue<'r> {
+        let money = FieldValue::Money;
+        match self {
+            Field::Text(get) => FieldValue::Text(Cow::Borrowed(get(r))),
+            Field::IdNumberMasked => FieldValue::Text(Cow::Owned(crate::model::ids::mask(&r.id_number))),
+            Field::BankCardMasked => FieldValue::Text(Cow::Owned(crate::model::ids::mask(&r.bank_card))),
+            Field::HireDate => FieldValue::Date(r.hire_date),
+            Field::LeaveDate => r.leave_date.map_or(FieldValue::Empty, FieldValue::Date),
+            Field::Money(get) => money(get(r)),
+            Field::IitIncome => {
+                let merged = r
+                    .annual_bonus
+                    .as_ref()
+                    .filter(|b| !b.separate)
+                    .map_or(Decimal::ZERO, |b| b.amount);
+                money(r.gross + merged)
+            }
+            Field::SiOnly { employer } => money(si_only(r, *employer)),
+            Field::HfTotal => {
+                let (_, ee, er) = si_values(r, "housing_fund");
+                money(ee + er)
+            }
+            Field::PreviousSiBase => ctx
+                .previous_si_base
+                .get(r.employee_id.as_str())
+                .map_or(FieldValue::Empty, |d| FieldValue::Money(*d)),
+            Field::Si { key, pick } => {
+                let v = si_values(r, key);
+                money([v.0, v.1, v.2][*pick])
+            }
+            Field::Additional(i) => money(r.additional[*i]),
+            Field::YtdAdditional(i) => money(r.ytd.additional_items[*i]),
+        }
+    }
+}
+
+/// The value of a named field for an employee; `None` if no such field.
+pub fn field<'r>(name: &str, r: &'r EmployeeResult, ctx: &Context<'_>) -> Option<FieldValue<'r>> {
+    Field::parse(name).map(|f| f.value(r, ctx))
 }
 
 /// True if `name` is a field templates may use (checked when rules load).
 pub fn is_known(name: &str) -> bool {
-    let probe = EmployeeResult::probe();
-    let empty = std::collections::HashMap::new();
-    let config = Config::default();
-    let ctx = Context {
-        period: Period::new(2026, 1).unwrap_or_else(|| probe.hire_date.period()),
-        config: &config,
-        previous_si_base: &empty,
-    };
-    matches!(name, "count" | "total") || field(name, &probe, &ctx).is_some()
+    matches!(name, "count" | "total") || Field::parse(name).is_some()
 }

@@ -53,6 +53,7 @@ pub fn payslips_workbook_split(results: &[EmployeeResult], ctx: &Context<'_>, pe
     let head = header_format();
     let money = Format::new().set_num_format("#,##0.00");
     let bold = Format::new().set_bold();
+    let title = format!("{} {}工资条", ctx.config.company.name, ctx.fill("{period_cn}"));
     // Four rows per employee; a sheet holds at most Excel's 1,048,576 rows,
     // so large batches continue on 工资条 (2), (3), …
     for (n, chunk) in parts(results, per_sheet).into_iter().enumerate() {
@@ -71,19 +72,8 @@ pub fn payslips_workbook_split(results: &[EmployeeResult], ctx: &Context<'_>, pe
         }
         let mut row = 0u32;
         for r in chunk {
-            ws.write_with_format(
-                row,
-                0,
-                format!(
-                    "{} {}工资条  {} {}",
-                    ctx.config.company.name,
-                    ctx.fill("{period_cn}"),
-                    r.employee_id,
-                    r.name
-                ),
-                &bold,
-            )
-            .map_err(&e)?;
+            ws.write_with_format(row, 0, format!("{title}  {} {}", r.employee_id, r.name), &bold)
+                .map_err(&e)?;
             row += 1;
             let ls = lines(r);
             let fixed = [("证件号码", mask(&r.id_number)), ("银行卡号", mask(&r.bank_card))];

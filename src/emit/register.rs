@@ -8,12 +8,10 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::xlsx::{column_width, err, excel_number, header_format, money_format, parts, text_width, workbook};
-use crate::calc::columns::{MoneyColumn, PAY_COLUMNS, TAIL_COLUMNS, si_items, si_values};
+use crate::calc::columns::{MoneyColumn, PAY_COLUMNS, TAIL_COLUMNS, si_items};
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
 use crate::model::Period;
-
-type Getter = Box<dyn Fn(&EmployeeResult) -> Decimal>;
 
 /// `rules/templates/register.toml`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -58,28 +56,66 @@ fn group_of<'r>(r: &'r EmployeeResult, by: &str) -> &'r str {
     }
 }
 
-fn money_columns(layout: &RegisterLayout, results: &[EmployeeResult]) -> Vec<(String, Getter)> {
-    let mut cols: Vec<(String, Getter)> = Vec::new();
-    for key in &layout.columns {
-        if key == "si_items" {
-            for (item, label) in si_items(results) {
-                for (suffix, pick) in [("基数", 0usize), ("个人", 1), ("单位", 2)] {
-                    let k = item.clone();
-                    cols.push((
-                        format!("{label}{suffix}"),
-                        Box::new(move |r: &EmployeeResult| {
-                            let v = si_values(r, &k);
-                            [v.0, v.1, v.2][pick]
-                        }),
-                    ));
+/// What one money column of the register shows.
+enum Getter {
+    Pay(fn(&EmployeeResult) -> Decimal),
+    /// An SI/HF item by slot; `pick` 0 = base, 1 = employee, 2 = employer.
+    Si {
+        slot: usize,
+        pick: usize,
+    },
+}
+
+/// The register's money columns, resolved once for the whole register.
+struct MoneyColumns {
+    heads: Vec<String>,
+    getters: Vec<Getter>,
+    /// The SI/HF item keys, in slot order.
+    items: Vec<String>,
+}
+
+impl MoneyColumns {
+    fn of(layout: &RegisterLayout, results: &[EmployeeResult]) -> MoneyColumns {
+        let mut cols = MoneyColumns {
+            heads: Vec::new(),
+            getters: Vec::new(),
+            items: Vec::new(),
+        };
+        for key in &layout.columns {
+            if key == "si_items" {
+                for (item, label) in si_items(results) {
+                    let slot = cols.items.len();
+                    for (suffix, pick) in [("基数", 0usize), ("个人", 1), ("单位", 2)] {
+                        cols.heads.push(format!("{label}{suffix}"));
+                        cols.getters.push(Getter::Si { slot, pick });
+                    }
+                    cols.items.push(item);
                 }
+            } else if let Some(c) = PAY_COLUMNS.iter().chain(TAIL_COLUMNS).find(|c| c.key == key) {
+                let column: &'static MoneyColumn = c;
+                cols.heads.push(column.zh.to_string());
+                cols.getters.push(Getter::Pay(column.get));
             }
-        } else if let Some(c) = PAY_COLUMNS.iter().chain(TAIL_COLUMNS).find(|c| c.key == key) {
-            let column: &'static MoneyColumn = c;
-            cols.push((column.zh.to_string(), Box::new(column.get)));
         }
+        cols
     }
-    cols
+
+    /// One employee's money cells, in column order, into `out`. Each SI line
+    /// is placed by its key once (the first line of a key counts).
+    fn values(&self, r: &EmployeeResult, si: &mut Vec<Option<[Decimal; 3]>>, out: &mut Vec<Decimal>) {
+        si.clear();
+        si.resize(self.items.len(), None);
+        for l in &r.si {
+            if let Some(slot) = self.items.iter().position(|k| *k == l.key) {
+                si[slot].get_or_insert([l.base, l.employee, l.employer]);
+            }
+        }
+        out.clear();
+        out.extend(self.getters.iter().map(|g| match g {
+            Getter::Pay(get) => get(r),
+            Getter::Si { slot, pick } => si[*slot].map_or(Decimal::ZERO, |v| v[*pick]),
+        }));
+    }
 }
 
 /// Employees on one register sheet; the rest of Excel's 1,048,576 rows is
@@ -106,7 +142,7 @@ pub fn register_xlsx_split(
 ) -> Result<Workbook> {
     let e = err("register.xlsx");
     let mut wb = workbook();
-    let cols = money_columns(layout, results);
+    let cols = MoneyColumns::of(layout, results);
     let mut sheets: BTreeMap<&str, Vec<&EmployeeResult>> = BTreeMap::new();
     for r in results {
         sheets.entry(group_of(r, &layout.sheet_by)).or_default().push(r);
@@ -140,7 +176,7 @@ pub fn register_xlsx_split(
 fn write_sheet(
     ws: &mut rust_xlsxwriter::Worksheet,
     layout: &RegisterLayout,
-    cols: &[(String, Getter)],
+    cols: &MoneyColumns,
     company: &str,
     period: Period,
     results: &[&EmployeeResult],
@@ -163,13 +199,12 @@ fn write_sheet(
     let mut widths: Vec<u32> = Vec::new();
     for (c, h) in text_cols
         .iter()
-        .map(|s| (*s).to_string())
-        .chain(cols.iter().map(|(h, _)| h.clone()))
+        .copied()
+        .chain(cols.heads.iter().map(String::as_str))
         .enumerate()
     {
-        ws.write_with_format(header_row, c as u16, h.as_str(), &head)
-            .map_err(&e)?;
-        widths.push(text_width(&h).max(10));
+        ws.write_with_format(header_row, c as u16, h, &head).map_err(&e)?;
+        widths.push(text_width(h).max(10));
     }
 
     let mut by_group: BTreeMap<&str, Vec<&EmployeeResult>> = BTreeMap::new();
@@ -180,22 +215,23 @@ fn write_sheet(
     let first_money = text_cols.len() as u16;
     // Money cells take their format from the column: rust_xlsxwriter hashes
     // a cell's `Format` on every write, a column's once.
-    for i in 0..cols.len() {
+    for i in 0..cols.getters.len() {
         ws.set_column_format(first_money + i as u16, &money).map_err(&e)?;
     }
-    let write_sums =
-        |ws: &mut rust_xlsxwriter::Worksheet, row: u32, label: &str, rs: &[&EmployeeResult]| -> Result<()> {
-            ws.write_with_format(row, 0, label, &bold).map_err(&e)?;
-            ws.write_with_format(row, 5, rs.len() as u32, &bold).map_err(&e)?;
-            for (i, (_, get)) in cols.iter().enumerate() {
-                let sum: Decimal = rs.iter().map(|r| get(r)).sum();
-                ws.write_with_format(row, first_money + i as u16, excel_number(sum), &bold_money)
-                    .map_err(&e)?;
-            }
-            Ok(())
-        };
+    let write_sums = |ws: &mut rust_xlsxwriter::Worksheet, row: u32, label: &str, count: usize, sums: &[Decimal]| {
+        ws.write_with_format(row, 0, label, &bold).map_err(&e)?;
+        ws.write_with_format(row, 5, count as u32, &bold).map_err(&e)?;
+        for (i, sum) in sums.iter().enumerate() {
+            ws.write_with_format(row, first_money + i as u16, excel_number(*sum), &bold_money)
+                .map_err(&e)?;
+        }
+        Ok::<(), crate::Error>(())
+    };
+    let (mut si, mut values) = (Vec::new(), Vec::new());
+    let mut total = vec![Decimal::ZERO; cols.getters.len()];
     for (group, mut list) in by_group {
         list.sort_by(|a, b| a.employee_id.cmp(&b.employee_id));
+        let mut subtotal = vec![Decimal::ZERO; cols.getters.len()];
         for r in &list {
             row += 1;
             let texts = [&r.employee_id, &r.name, &r.department, &r.cost_center, &r.city];
@@ -204,19 +240,23 @@ fn write_sheet(
                 widths[c] = widths[c].max(text_width(t));
             }
             ws.write(row, 5, r.days_employed).map_err(&e)?;
-            for (i, (_, get)) in cols.iter().enumerate() {
-                ws.write(row, first_money + i as u16, excel_number(get(r)))
-                    .map_err(&e)?;
+            cols.values(r, &mut si, &mut values);
+            for (i, v) in values.iter().enumerate() {
+                ws.write(row, first_money + i as u16, excel_number(*v)).map_err(&e)?;
+                subtotal[i] += *v;
             }
+        }
+        for (t, s) in total.iter_mut().zip(&subtotal) {
+            *t += *s;
         }
         if !layout.subtotal_by.is_empty() {
             row += 1;
             let label = format!("{} 小计", if group.is_empty() { "(未填)" } else { group });
-            write_sums(ws, row, &label, &list)?;
+            write_sums(ws, row, &label, list.len(), &subtotal)?;
         }
     }
     row += 1;
-    write_sums(ws, row, "合计", results)?;
+    write_sums(ws, row, "合计", results.len(), &total)?;
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, column_width(*w, 8, 40)).map_err(&e)?;
     }

@@ -3,6 +3,7 @@
 //! wrote and checks it against the template: columns and order, encoding,
 //! widths, row count, and the total of the amount column.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -10,7 +11,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
-use super::fields::{Context, FieldValue, field};
+use super::fields::{Context, Field, FieldValue};
 use super::sink::{GbkWriter, OutDir, Written};
 use super::xlsx::{
     EXCEL_MAX_ROWS, column_width, err, excel_number, header_format, parts, save_xlsx, text_width, workbook,
@@ -18,7 +19,7 @@ use super::xlsx::{
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
 use crate::i18n::Text;
-use crate::ingest::grid::{Cell, stream_xlsx_file};
+use crate::ingest::grid::{Cell, scan_xlsx_file};
 use crate::model::Money;
 use crate::rules::template::{Align, Amount, Column, Encoding, FileFormat, LineEnding, RowSet, Template};
 use crate::rules::validation::Severity;
@@ -106,28 +107,55 @@ pub fn select_rows<'r>(
     (rows, excluded)
 }
 
-fn value_of(c: &Column, r: Option<&EmployeeResult>, ctx: &Context<'_>, agg: (usize, Decimal)) -> FieldValue {
-    if let Some(name) = &c.field {
-        return match name.as_str() {
-            "count" => FieldValue::Text(agg.0.to_string()),
-            "total" => FieldValue::Money(agg.1),
-            _ => r.and_then(|r| field(name, r, ctx)).unwrap_or(FieldValue::Empty),
-        };
-    }
-    c.value
-        .as_ref()
-        .map_or(FieldValue::Empty, |v| FieldValue::Text(ctx.fill(v)))
+/// What a column's cells show, resolved once per file: the field by its
+/// name, a literal with its placeholders filled.
+enum Source {
+    Count,
+    Total,
+    Field(Field),
+    Literal(String),
+    Empty,
 }
 
-fn as_text(v: &FieldValue, amount: Amount) -> String {
+impl Source {
+    fn of(c: &Column, ctx: &Context<'_>) -> Source {
+        match (&c.field, &c.value) {
+            (Some(name), _) => match name.as_str() {
+                "count" => Source::Count,
+                "total" => Source::Total,
+                _ => Field::parse(name).map_or(Source::Empty, Source::Field),
+            },
+            (None, Some(v)) => Source::Literal(ctx.fill(v)),
+            (None, None) => Source::Empty,
+        }
+    }
+
+    fn all(columns: &[Column], ctx: &Context<'_>) -> Vec<Source> {
+        columns.iter().map(|c| Source::of(c, ctx)).collect()
+    }
+
+    /// The cell of this column for row `r` (`None` in header and trailer
+    /// lines); `agg` is the file's row count and total.
+    fn value<'a>(&'a self, r: Option<&'a EmployeeResult>, ctx: &Context<'_>, agg: (usize, Decimal)) -> FieldValue<'a> {
+        match self {
+            Source::Count => FieldValue::Text(Cow::Owned(agg.0.to_string())),
+            Source::Total => FieldValue::Money(agg.1),
+            Source::Field(f) => r.map_or(FieldValue::Empty, |r| f.value(r, ctx)),
+            Source::Literal(text) => FieldValue::Text(Cow::Borrowed(text)),
+            Source::Empty => FieldValue::Empty,
+        }
+    }
+}
+
+fn as_text<'a>(v: &FieldValue<'a>, amount: Amount) -> Cow<'a, str> {
     match v {
         FieldValue::Text(s) => s.clone(),
-        FieldValue::Money(m) => match amount {
+        FieldValue::Money(m) => Cow::Owned(match amount {
             Amount::Yuan2 => Money::new(*m).to_fixed2(),
             Amount::Fen => Money::new(*m).to_fen().map(|f| f.to_string()).unwrap_or_default(),
-        },
-        FieldValue::Date(d) => d.to_string(),
-        FieldValue::Empty => String::new(),
+        }),
+        FieldValue::Date(d) => Cow::Owned(d.to_string()),
+        FieldValue::Empty => Cow::Borrowed(""),
     }
 }
 
@@ -200,9 +228,10 @@ pub fn render_part(
         (None, _) => name,
     };
     let file = format!("uploads/{}/{name}", t.group);
-    let total = t.total_of.as_ref().map(|f| {
+    let total = t.total_of.as_ref().map(|name| {
+        let f = Field::parse(name);
         rows.iter()
-            .filter_map(|r| field(f, r, ctx).and_then(|v| v.money()))
+            .filter_map(|r| f.as_ref().and_then(|f| f.value(r, ctx).money()))
             .sum()
     });
     let agg = (rows.len(), total.unwrap_or_default());
@@ -272,7 +301,8 @@ pub fn render_part(
             let path = target.path().to_path_buf();
             let io = |e: std::io::Error| crate::Error::io(&path, e);
             let line = |segments: &[Column], r: Option<&EmployeeResult>, findings: &mut Vec<Finding>| {
-                let mut bytes = fixed_line(t, segments, r, ctx, agg, &file, findings);
+                let sources = Source::all(segments, ctx);
+                let mut bytes = fixed_line(t, segments, &sources, r, ctx, agg, &file, findings);
                 bytes.extend_from_slice(eol(t).as_bytes());
                 bytes
             };
@@ -280,8 +310,10 @@ pub fn render_part(
                 let bytes = line(&h.segments, None, &mut findings);
                 target.write_all(&bytes).map_err(io)?;
             }
+            let sources = Source::all(&t.columns, ctx);
             for r in rows {
-                let bytes = line(&t.columns, Some(r), &mut findings);
+                let mut bytes = fixed_line(t, &t.columns, &sources, Some(r), ctx, agg, &file, &mut findings);
+                bytes.extend_from_slice(eol(t).as_bytes());
                 target.write_all(&bytes).map_err(io)?;
             }
             if let Some(tr) = &t.trailer_line {
@@ -327,13 +359,17 @@ fn write_csv<W: Write>(
         w.write_record(t.columns.iter().map(|c| c.header.as_str()))
             .map_err(csv_err)?;
     }
+    let sources = Source::all(&t.columns, ctx);
+    let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(sources.len());
     for r in rows {
-        w.write_record(
-            t.columns
+        cells.clear();
+        cells.extend(
+            sources
                 .iter()
-                .map(|c| as_text(&value_of(c, Some(r), ctx, agg), c.amount)),
-        )
-        .map_err(csv_err)?;
+                .zip(&t.columns)
+                .map(|(s, c)| as_text(&s.value(Some(r), ctx, agg), c.amount)),
+        );
+        w.write_record(cells.iter().map(|c| c.as_bytes())).map_err(csv_err)?;
     }
     w.into_inner().map_err(|e| crate::Error::Workbook {
         file: file.to_string(),
@@ -364,9 +400,11 @@ fn name_unencodable_rows(t: &Template, file: &str, rows: &[&EmployeeResult], fin
 }
 
 /// One fixed-width line: each segment padded to its byte width.
+#[allow(clippy::too_many_arguments)]
 fn fixed_line(
     t: &Template,
     segments: &[Column],
+    sources: &[Source],
     r: Option<&EmployeeResult>,
     ctx: &Context<'_>,
     agg: (usize, Decimal),
@@ -374,8 +412,8 @@ fn fixed_line(
     findings: &mut Vec<Finding>,
 ) -> Vec<u8> {
     let mut line = Vec::new();
-    for c in segments {
-        let text = as_text(&value_of(c, r, ctx, agg), c.amount);
+    for (c, source) in segments.iter().zip(sources) {
+        let text = as_text(&source.value(r, ctx, agg), c.amount);
         let Some(mut bytes) = encode(&text, t.encoding) else {
             findings.push(finding(
                 "E002",
@@ -473,21 +511,21 @@ fn render_xlsx(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>, file: 
     // column: rust_xlsxwriter hashes a cell's `Format` on every write, a
     // column's once. Other money cells keep their own format.
     let agg = (rows.len(), Decimal::ZERO);
-    let money_columns: Vec<bool> = t
-        .columns
+    let sources = Source::all(&t.columns, ctx);
+    let money_columns: Vec<bool> = sources
         .iter()
-        .map(|c| {
+        .map(|s| {
             rows.first()
-                .is_some_and(|r| matches!(value_of(c, Some(r), ctx, agg), FieldValue::Money(_)))
+                .is_some_and(|r| matches!(s.value(Some(r), ctx, agg), FieldValue::Money(_)))
         })
         .collect();
     for (i, _) in money_columns.iter().enumerate().filter(|(_, m)| **m) {
         ws.set_column_format(i as u16, &money).map_err(&e)?;
     }
     for r in rows {
-        for (i, c) in t.columns.iter().enumerate() {
+        for (i, (c, source)) in t.columns.iter().zip(&sources).enumerate() {
             let col = i as u16;
-            match value_of(c, Some(r), ctx, agg) {
+            match source.value(Some(r), ctx, agg) {
                 FieldValue::Money(m) => {
                     let number = excel_number(Money::new(m).round(crate::model::Rounding::FEN_HALF_UP).get());
                     if money_columns[i] {
@@ -500,7 +538,7 @@ fn render_xlsx(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>, file: 
                 other => {
                     let text = as_text(&other, c.amount);
                     widths[i] = widths[i].max(text_width(&text));
-                    ws.write(row, col, text.as_str()).map_err(&e)?;
+                    ws.write(row, col, text.as_ref()).map_err(&e)?;
                 }
             }
         }
@@ -633,18 +671,44 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
             }
         }
         FileFormat::Xlsx => {
-            let mut first_sheet: Option<String> = None;
-            let streamed = stream_xlsx_file(path, file, |sheet, _, cells| {
-                if first_sheet.get_or_insert_with(|| sheet.to_string()) == sheet {
-                    seen.row(cells.len(), |i| match &cells[i] {
-                        Cell::Number(n) => Money::new(*n).to_fixed2(),
-                        other => other.display(),
-                    });
+            // Only the header cells and the amount column are converted; the
+            // other cells are counted by their row.
+            let columns = t.columns.len();
+            let first_row = std::cell::Cell::new(None::<usize>);
+            let is_header = |r: usize| t.header_row && first_row.get().is_none_or(|f| f == r);
+            let keep = |r: usize, c: usize| is_header(r) || Some(c) == total_col;
+            let text = |cell: Cell| match cell {
+                Cell::Number(n) => Money::new(n).to_fixed2(),
+                other => other.display(),
+            };
+            let mut current = None;
+            let mut header = Vec::new();
+            let scanned = scan_xlsx_file(path, file, keep, |r, c, value| {
+                let header_row = is_header(r);
+                first_row.set(first_row.get().or(Some(r)));
+                if current != Some(r) {
+                    current = Some(r);
+                    seen.rows += usize::from(!header_row);
                 }
-                Ok(())
+                match value {
+                    Some(v) if header_row => {
+                        header.resize(header.len().max((c + 1).min(columns)), String::new());
+                        if let Some(h) = header.get_mut(c) {
+                            *h = text(v);
+                        }
+                    }
+                    Some(v) => {
+                        let amount = t.columns.get(c).map_or(Amount::Yuan2, |col| col.amount);
+                        seen.sum += parse_amount(&text(v), amount).unwrap_or_default();
+                    }
+                    None => {}
+                }
             });
-            if let Err(e) = streamed {
+            if let Err(e) = scanned {
                 return cannot_read(&e);
+            }
+            if t.header_row && first_row.get().is_some() {
+                seen.header = Some(header);
             }
         }
         FileFormat::Fixed => return check_fixed(t, r, path),

@@ -127,6 +127,39 @@ fn journal_balances_and_register_totals_match() {
     let last = register.last().cloned().unwrap_or_default();
     assert_eq!(last[0], "合计");
     assert!(last.contains(&"33370".to_string()), "{last:?}");
+    // Every money column: each subtotal is the sum of its rows, the grand
+    // total the sum of all employee rows.
+    let header = &register[1];
+    let number = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap_or_default();
+    let money_cols = 6..header.len();
+    let mut group = vec![rust_decimal::Decimal::ZERO; header.len()];
+    let mut all = group.clone();
+    let mut employees = 0;
+    for row in &register[2..register.len() - 1] {
+        if row[0].ends_with("小计") {
+            for c in money_cols.clone() {
+                assert_eq!(number(&row[c]), group[c], "{} {}", row[0], header[c]);
+            }
+            group.iter_mut().for_each(|g| *g = rust_decimal::Decimal::ZERO);
+            continue;
+        }
+        employees += 1;
+        for c in money_cols.clone() {
+            group[c] += number(&row[c]);
+            all[c] += number(&row[c]);
+        }
+    }
+    assert_eq!(employees, 2);
+    for c in money_cols {
+        assert_eq!(number(&last[c]), all[c], "合计 {}", header[c]);
+    }
+    // SI columns come from each employee's lines: pension 8% of 10,000.
+    let pension = header
+        .iter()
+        .position(|h| h == "养老保险个人")
+        .unwrap_or_else(|| panic!("{header:?}"));
+    assert_eq!(register[2][pension], "800");
+    assert_eq!(number(&last[pension]), rust_decimal_macros::dec!(3200));
 }
 
 /// A file inside an xlsx (a zip), as text.
@@ -221,15 +254,34 @@ fn a_name_too_long_for_the_fixed_width_field_blocks_the_run() {
     assert!(!dir.path().join("ledger").exists(), "nothing written");
 }
 
-#[test]
-fn self_check_catches_a_tampered_output() {
+/// Renders one built-in template for `n` employees (T1, T2, …) into a
+/// temporary folder.
+fn render_one(
+    template: &str,
+    n: usize,
+) -> (
+    RuleSet,
+    Vec<paybatch::calc::employee::EmployeeResult>,
+    paybatch::emit::template::Rendered,
+    tempfile::TempDir,
+) {
     let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
     let p = Period::new(2026, 3).unwrap_or_else(|| panic!());
     let pr = PeriodRules::resolve(&rules, p);
-    let mut e = EmployeeMonth::new("T1", "北京", Date::new(2020, 1, 1).unwrap_or(Date::EPOCH), dec!(10000));
-    e.bank_card = "6222020200112233446".into();
-    e.name = "张三".into();
-    let results = [compute(&e, &pr, None, false)];
+    let results: Vec<_> = (1..=n)
+        .map(|i| {
+            let base = dec!(10000) + rust_decimal::Decimal::from(i);
+            let mut e = EmployeeMonth::new(
+                &format!("T{i}"),
+                "北京",
+                Date::new(2020, 1, 1).unwrap_or(Date::EPOCH),
+                base,
+            );
+            e.bank_card = "6222020200112233446".into();
+            e.name = "张三".into();
+            compute(&e, &pr, None, false)
+        })
+        .collect();
     let config = paybatch::workspace::Config::default();
     let empty = HashMap::new();
     let ctx = Context {
@@ -240,12 +292,28 @@ fn self_check_catches_a_tampered_output() {
     let t = rules
         .templates
         .iter()
-        .find(|t| t.name == "bank_cmb")
+        .find(|t| t.name == template)
         .unwrap_or_else(|| panic!());
     let rows: Vec<_> = results.iter().collect();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (rendered, findings) = render(t, &rows, &ctx, &OutDir::new(dir.path())).unwrap_or_else(|e| panic!("{e}"));
     assert!(findings.is_empty(), "{findings:?}");
+    assert_eq!(rendered.rows, n);
+    (rules, results, rendered, dir)
+}
+
+fn template<'r>(rules: &'r RuleSet, name: &str) -> &'r paybatch::rules::template::Template {
+    rules
+        .templates
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("{name}"))
+}
+
+#[test]
+fn self_check_catches_a_tampered_output() {
+    let (rules, results, rendered, _dir) = render_one("bank_cmb", 1);
+    let t = template(&rules, "bank_cmb");
     assert!(self_check(t, &rendered).is_empty());
     let file = rendered.file.clone().unwrap_or_else(|| panic!("written"));
     let bytes = std::fs::read(&file).unwrap_or_default();
@@ -271,6 +339,51 @@ fn self_check_catches_a_tampered_output() {
             .iter()
             .any(|f| f.message.en.contains("header is"))
     );
+}
+
+/// The xlsx self-check reads back the header, the row count and the
+/// amount total, and sees each of them changed.
+#[test]
+fn xlsx_self_check_catches_a_tampered_workbook() {
+    let (rules, results, rendered, _dir) = render_one("bank_icbc", 3);
+    let t = template(&rules, "bank_icbc");
+    assert!(self_check(t, &rendered).is_empty(), "{:?}", self_check(t, &rendered));
+    let expected: rust_decimal::Decimal = results.iter().map(|r| r.net).sum();
+    assert_eq!(rendered.total, Some(expected));
+    let file = rendered.file.clone().unwrap_or_else(|| panic!("written"));
+    let amount_col = t
+        .columns
+        .iter()
+        .position(|c| c.field.as_deref() == Some("net"))
+        .unwrap_or_else(|| panic!("net column"));
+    // Two of the three rows, each paying 1.00; `header` names the columns.
+    let rewrite = |header: &[&str]| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let _ = ws.set_name("代发明细");
+        for (c, h) in header.iter().enumerate() {
+            let _ = ws.write(0, c as u16, *h);
+        }
+        for row in 1..=2 {
+            let _ = ws.write(row, 0, "x");
+            let _ = ws.write(row, amount_col as u16, 1.0);
+        }
+        wb.save(&file).unwrap_or_else(|e| panic!("{e}"));
+    };
+    let headers: Vec<&str> = t.columns.iter().map(|c| c.header.as_str()).collect();
+    rewrite(&headers);
+    let problems: Vec<String> = self_check(t, &rendered).into_iter().map(|f| f.message.en).collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("2 rows, expected 3"), "{problems:?}");
+    assert!(
+        problems[1].contains(&format!("amount total 2.00 differs from the expected {expected}")),
+        "{problems:?}"
+    );
+    let mut wrong = headers.clone();
+    wrong.swap(0, 1);
+    rewrite(&wrong);
+    let problems: Vec<String> = self_check(t, &rendered).into_iter().map(|f| f.message.en).collect();
+    assert!(problems.iter().any(|p| p.contains("header is")), "{problems:?}");
 }
 
 /// A one-connection SMTP sink on 127.0.0.1 that records messages.
