@@ -84,6 +84,20 @@ pub fn si_items(results: &[EmployeeResult]) -> Vec<(String, String)> {
     items
 }
 
+/// An employee's SI lines placed by item: `slots[i]` holds (base, employee,
+/// employer) of `items[i]`, zero where the employee has no such line (the
+/// first line of a key counts, as in [`si_values`]). Each line is matched
+/// once per employee, not once per column.
+pub fn si_slots<K: AsRef<str>>(r: &EmployeeResult, items: &[K], slots: &mut Vec<Option<[Decimal; 3]>>) {
+    slots.clear();
+    slots.resize(items.len(), None);
+    for l in &r.si {
+        if let Some(i) = items.iter().position(|k| k.as_ref() == l.key) {
+            slots[i].get_or_insert([l.base, l.employee, l.employer]);
+        }
+    }
+}
+
 /// An employee's SI line values for an item key: (base, employee, employer).
 pub fn si_values(r: &EmployeeResult, key: &str) -> (Decimal, Decimal, Decimal) {
     r.si.iter()

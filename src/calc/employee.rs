@@ -12,7 +12,7 @@ use super::input::EmployeeMonth;
 use super::trace::{Trace, TraceLine};
 use crate::i18n::Text;
 use crate::model::{Date, Period, Rounding, Str};
-use crate::rules::payroll::{ItemKind, ProrationMethod};
+use crate::rules::payroll::{FORMULA_VARIABLES, ItemKind, ProrationMethod};
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
 
@@ -319,28 +319,25 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
             tl
         });
     }
+    // The formula variables in `FORMULA_VARIABLES` order; the item-kind
+    // totals are refreshed before each formula.
+    let mut slots = [Decimal::ZERO; FORMULA_VARIABLES.len()];
+    if !pay.formulas.is_empty() {
+        slots[..9].copy_from_slice(&[
+            base,
+            month_days,
+            Decimal::from(pr.weekdays),
+            Decimal::from(days_employed),
+            att.unpaid_leave_days,
+            att.sick_leave_days,
+            att.ot_workday_hours,
+            att.ot_restday_hours,
+            att.ot_holiday_hours,
+        ]);
+    }
     for formula in &pay.formulas {
-        let snapshot = kinds;
-        let lookup = |name: &str| {
-            Some(match name {
-                "base_salary" => base,
-                "days_in_month" => month_days,
-                "weekdays" => Decimal::from(pr.weekdays),
-                "days_employed" => Decimal::from(days_employed),
-                "unpaid_leave_days" => att.unpaid_leave_days,
-                "sick_leave_days" => att.sick_leave_days,
-                "ot_workday_hours" => att.ot_workday_hours,
-                "ot_restday_hours" => att.ot_restday_hours,
-                "ot_holiday_hours" => att.ot_holiday_hours,
-                _ => {
-                    return ItemKind::ALL
-                        .iter()
-                        .find(|k| k.key() == name)
-                        .map(|k| snapshot[*k as usize]);
-                }
-            })
-        };
-        match formula.expr.eval_with(&lookup) {
+        slots[9..].copy_from_slice(&kinds);
+        match formula.expr.eval_slots(&slots) {
             Ok(raw) => {
                 let value = fen(raw);
                 kinds[formula.kind as usize] += value;
@@ -356,7 +353,11 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                     .rule(format!("{}:{}", formula.file, formula.line))
                     .rounded(raw, Rounding::FEN_HALF_UP);
                     for v in used {
-                        let val = lookup(&v).map(|d| d.to_string()).unwrap_or_default();
+                        let val = FORMULA_VARIABLES
+                            .iter()
+                            .position(|n| *n == v)
+                            .map(|i| slots[i].to_string())
+                            .unwrap_or_default();
                         tl = tl.input(&v, val);
                     }
                     tl

@@ -17,6 +17,8 @@ use crate::model::{Precision, RoundMode, Rounding};
 pub enum Expr {
     Num(Decimal),
     Var(String),
+    /// A variable bound to its slot when the rules load ([`Expr::bind`]).
+    Slot(usize, String),
     Neg(Box<Expr>),
     Not(Box<Expr>),
     Bin(Op, Box<Expr>, Box<Expr>),
@@ -288,6 +290,12 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
     Ok(e)
 }
 
+/// Where evaluation reads variables from.
+enum Vars<'a> {
+    Named(&'a dyn Fn(&str) -> Option<Decimal>),
+    Slots(&'a [Decimal]),
+}
+
 fn truth(d: Decimal) -> bool {
     !d.is_zero()
 }
@@ -301,7 +309,7 @@ impl Expr {
     pub fn variables(&self, out: &mut Vec<String>) {
         match self {
             Expr::Num(_) => {}
-            Expr::Var(v) => {
+            Expr::Var(v) | Expr::Slot(_, v) => {
                 if !out.contains(v) {
                     out.push(v.clone());
                 }
@@ -315,16 +323,46 @@ impl Expr {
         }
     }
 
+    /// Binds each variable named in `names` to its index there, so that
+    /// [`Expr::eval_slots`] reads it without a lookup by name. Other names
+    /// stay unbound (and fail at evaluation, naming the variable).
+    pub fn bind(&mut self, names: &[&str]) {
+        match self {
+            Expr::Num(_) | Expr::Slot(..) => {}
+            Expr::Var(v) => {
+                if let Some(i) = names.iter().position(|n| n == v) {
+                    *self = Expr::Slot(i, std::mem::take(v));
+                }
+            }
+            Expr::Neg(e) | Expr::Not(e) => e.bind(names),
+            Expr::Bin(_, a, b) => {
+                a.bind(names);
+                b.bind(names);
+            }
+            Expr::Call(_, args) => args.iter_mut().for_each(|a| a.bind(names)),
+        }
+    }
+
     /// Evaluates with exact decimals; unknown variables and division by
     /// zero are errors, never panics.
     pub fn eval(&self, vars: &HashMap<String, Decimal>) -> Result<Decimal, ExprError> {
         self.eval_with(&|name: &str| vars.get(name).copied())
     }
 
-    /// Evaluates with a variable lookup (no map needed on hot paths).
+    /// Evaluates with a variable lookup by name (bound variables too).
     pub fn eval_with(&self, vars: &dyn Fn(&str) -> Option<Decimal>) -> Result<Decimal, ExprError> {
+        Self::finish(|error| self.value(&Vars::Named(vars), error))
+    }
+
+    /// Evaluates with the values of the bound variables, by slot (see
+    /// [`Expr::bind`]); an unbound variable is an error.
+    pub fn eval_slots(&self, slots: &[Decimal]) -> Result<Decimal, ExprError> {
+        Self::finish(|error| self.value(&Vars::Slots(slots), error))
+    }
+
+    fn finish(value: impl FnOnce(&mut Option<ExprError>) -> Decimal) -> Result<Decimal, ExprError> {
         let mut error = None;
-        let value = self.value(vars, &mut error);
+        let value = value(&mut error);
         match error {
             Some(e) => Err(e),
             None => Ok(value),
@@ -333,17 +371,24 @@ impl Expr {
 
     /// The value, or zero with the first error left in `error`: a plain
     /// return keeps the hot path cheap, and an error is never lost.
-    fn value(&self, vars: &dyn Fn(&str) -> Option<Decimal>, error: &mut Option<ExprError>) -> Decimal {
+    fn value(&self, vars: &Vars<'_>, error: &mut Option<ExprError>) -> Decimal {
         let fail = |error: &mut Option<ExprError>, message: String| {
             error.get_or_insert(ExprError { column: 0, message });
             Decimal::ZERO
         };
         match self {
             Expr::Num(n) => *n,
-            Expr::Var(v) => match vars(v) {
-                Some(x) => x,
-                None => fail(error, format!("unknown variable `{v}`")),
-            },
+            Expr::Var(v) | Expr::Slot(_, v) => {
+                let found = match (self, vars) {
+                    (Expr::Slot(i, _), Vars::Slots(slots)) => slots.get(*i).copied(),
+                    (_, Vars::Named(by_name)) => by_name(v),
+                    _ => None,
+                };
+                match found {
+                    Some(x) => x,
+                    None => fail(error, format!("unknown variable `{v}`")),
+                }
+            }
             Expr::Neg(e) => -e.value(vars, error),
             Expr::Not(e) => flag(!truth(e.value(vars, error))),
             Expr::Bin(op, a, b) => {
@@ -422,6 +467,21 @@ mod tests {
     fn eval(src: &str, vars: &[(&str, Decimal)]) -> Result<Decimal, ExprError> {
         let map = vars.iter().map(|(k, v)| ((*k).to_string(), *v)).collect();
         parse(src)?.eval(&map)
+    }
+
+    /// Bound variables read their slot; by name they still work; a name
+    /// that was not bound fails naming it.
+    #[test]
+    fn bound_variables_read_their_slots() {
+        let mut e = parse("if(a > 1, b * 2, c)").unwrap_or_else(|e| panic!("{e}"));
+        e.bind(&["b", "a"]);
+        assert_eq!(e.eval_slots(&[dec!(5), dec!(3)]), Ok(dec!(10)));
+        assert_eq!(e.eval_with(&|n| (n == "a").then_some(dec!(3)).or(Some(dec!(7)))), Ok(dec!(14)));
+        let err = e.eval_slots(&[dec!(5), dec!(0)]).err().map(|e| e.message);
+        assert_eq!(err.as_deref(), Some("unknown variable `c`"));
+        let mut vars = Vec::new();
+        e.variables(&mut vars);
+        assert_eq!(vars, ["a", "b", "c"]);
     }
 
     #[test]

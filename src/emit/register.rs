@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::xlsx::{column_width, err, excel_number, header_format, money_format, parts, text_width, workbook};
-use crate::calc::columns::{MoneyColumn, PAY_COLUMNS, TAIL_COLUMNS, si_items};
+use crate::calc::columns::{MoneyColumn, PAY_COLUMNS, TAIL_COLUMNS, si_items, si_slots};
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
 use crate::model::Period;
@@ -100,16 +100,9 @@ impl MoneyColumns {
         cols
     }
 
-    /// One employee's money cells, in column order, into `out`. Each SI line
-    /// is placed by its key once (the first line of a key counts).
+    /// One employee's money cells, in column order, into `out`.
     fn values(&self, r: &EmployeeResult, si: &mut Vec<Option<[Decimal; 3]>>, out: &mut Vec<Decimal>) {
-        si.clear();
-        si.resize(self.items.len(), None);
-        for l in &r.si {
-            if let Some(slot) = self.items.iter().position(|k| *k == l.key) {
-                si[slot].get_or_insert([l.base, l.employee, l.employer]);
-            }
-        }
+        si_slots(r, &self.items, si);
         out.clear();
         out.extend(self.getters.iter().map(|g| match g {
             Getter::Pay(get) => get(r),

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::calc::columns::{PAY_COLUMNS, TAIL_COLUMNS, si_items, si_values};
+use crate::calc::columns::{PAY_COLUMNS, TAIL_COLUMNS, si_items, si_slots};
 use crate::calc::employee::EmployeeResult;
 use crate::calc::iit::Ytd;
 use crate::calc::input::ADDITIONAL_ITEMS;
@@ -110,6 +110,8 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
 
     let mut w = csv::Writer::from_writer(out);
     w.write_record(&header).map_err(csv_err)?;
+    let keys: Vec<&str> = items.iter().map(|(k, _)| k.as_str()).collect();
+    let mut slots = Vec::new();
     for r in results {
         let mut row: Vec<Str> = vec![
             r.employee_id.clone(),
@@ -138,9 +140,9 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
             .map(|d| d.normalize().to_compact_string()),
         );
         row.extend(PAY_COLUMNS.iter().map(|c| m((c.get)(r))));
-        for (key, _) in &items {
-            let (base, ee, er) = si_values(r, key);
-            row.extend([m(base), m(ee), m(er)]);
+        si_slots(r, &keys, &mut slots);
+        for slot in &slots {
+            row.extend(slot.unwrap_or_default().map(m));
         }
         row.extend(TAIL_COLUMNS.iter().map(|c| m((c.get)(r))));
         row.push(m(r.tax_free));

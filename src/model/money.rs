@@ -216,8 +216,37 @@ impl Money {
         use compact_str::ToCompactString;
         let mut v = Rounding::FEN_HALF_UP.apply(self.0);
         v.rescale(2);
-        v.to_compact_string()
+        // Whole fen that fit an i64 (every real amount) are written digit by
+        // digit; `Decimal`'s own formatting is several times slower.
+        match i64::try_from(v.mantissa()) {
+            Ok(fen) => fen_text(fen),
+            Err(_) => v.to_compact_string(),
+        }
     }
+}
+
+/// "-1234.05" for -123405 fen.
+fn fen_text(fen: i64) -> super::Str {
+    let mut buf = [0u8; 24];
+    let mut at = buf.len();
+    let mut n = fen.unsigned_abs();
+    let mut digits = 0;
+    while n > 0 || digits < 3 {
+        if digits == 2 {
+            at -= 1;
+            buf[at] = b'.';
+        }
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        digits += 1;
+    }
+    if fen < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    // Only ASCII digits, '.' and '-' were written.
+    super::Str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 impl fmt::Display for Money {
@@ -298,6 +327,31 @@ mod tests {
 
     fn r(to: Precision, mode: RoundMode, v: Decimal) -> Decimal {
         Rounding::new(to, mode).apply(v)
+    }
+
+    /// The digit-by-digit text equals `Decimal`'s own, for any amount and
+    /// scale (a negative zero shows as 0.00).
+    #[test]
+    fn fixed2_text_matches_decimal_formatting() {
+        for (v, text) in [
+            (dec!(0), "0.00"),
+            (dec!(0.005), "0.01"),
+            (dec!(-0.004), "0.00"),
+            (dec!(-0.05), "-0.05"),
+            (dec!(1234.5), "1234.50"),
+            (dec!(-99999999.995), "-100000000.00"),
+        ] {
+            assert_eq!(Money::new(v).to_fixed2_str(), text, "{v}");
+        }
+        proptest::proptest!(|(m in proptest::num::i64::ANY, scale in 0u32..8)| {
+            let v = Decimal::new(m, scale);
+            let mut expected = Rounding::FEN_HALF_UP.apply(v);
+            expected.rescale(2);
+            let expected = expected.to_string();
+            let expected = if expected == "-0.00" { "0.00".to_string() } else { expected };
+            let got = Money::new(v).to_fixed2_str();
+            proptest::prop_assert_eq!(got.as_str(), expected.as_str());
+        });
     }
 
     #[test]

@@ -107,7 +107,30 @@ struct RawFormula {
     expr: String,
 }
 
-/// A parsed company formula.
+/// The variables a company formula can read, in slot order: the
+/// employee's month first, then the total of each item kind
+/// ([`ItemKind::ALL`] order) so far.
+pub const FORMULA_VARIABLES: [&str; 9 + ItemKind::ALL.len()] = [
+    "base_salary",
+    "days_in_month",
+    "weekdays",
+    "days_employed",
+    "unpaid_leave_days",
+    "sick_leave_days",
+    "ot_workday_hours",
+    "ot_restday_hours",
+    "ot_holiday_hours",
+    "allowance",
+    "commission",
+    "bonus",
+    "annual_bonus",
+    "retro",
+    "pre_tax_deduction",
+    "damage_deduction",
+    "post_tax_deduction",
+];
+
+/// A parsed company formula, its variables bound to [`FORMULA_VARIABLES`].
 #[derive(Debug, Clone)]
 pub struct Formula {
     pub name: String,
@@ -185,11 +208,12 @@ pub fn parse(file: &str, text: &str) -> Result<PayrollRules> {
         .into_iter()
         .map(|f| {
             let line = line_of(text, &f.expr);
-            let expr = expr::parse(&f.expr).map_err(|e| Error::Config {
+            let mut expr = expr::parse(&f.expr).map_err(|e| Error::Config {
                 file: file.into(),
                 line,
                 message: format!("formula `{}`: {e}", f.name),
             })?;
+            expr.bind(&FORMULA_VARIABLES);
             Ok(Formula {
                 name: f.name,
                 kind: f.kind,
@@ -215,6 +239,14 @@ pub fn parse(file: &str, text: &str) -> Result<PayrollRules> {
 
 #[cfg(test)]
 mod tests {
+
+    /// The item-kind slots of the formula variables follow `ItemKind::ALL`.
+    #[test]
+    fn formula_variables_name_every_item_kind_in_order() {
+        let kinds: Vec<&str> = ItemKind::ALL.iter().map(|k| k.key()).collect();
+        assert_eq!(FORMULA_VARIABLES[9..], kinds[..]);
+    }
+
     use super::*;
 
     #[test]
