@@ -476,7 +476,10 @@ mod tests {
         let mut e = parse("if(a > 1, b * 2, c)").unwrap_or_else(|e| panic!("{e}"));
         e.bind(&["b", "a"]);
         assert_eq!(e.eval_slots(&[dec!(5), dec!(3)]), Ok(dec!(10)));
-        assert_eq!(e.eval_with(&|n| (n == "a").then_some(dec!(3)).or(Some(dec!(7)))), Ok(dec!(14)));
+        assert_eq!(
+            e.eval_with(&|n| (n == "a").then_some(dec!(3)).or(Some(dec!(7)))),
+            Ok(dec!(14))
+        );
         let err = e.eval_slots(&[dec!(5), dec!(0)]).err().map(|e| e.message);
         assert_eq!(err.as_deref(), Some("unknown variable `c`"));
         let mut vars = Vec::new();

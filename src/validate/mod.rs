@@ -4,6 +4,8 @@
 
 mod finding;
 
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
@@ -16,7 +18,8 @@ use crate::ingest::inputs::InputSet;
 use crate::ingest::table::{Record, Table, Value};
 use crate::model::{Period, ids};
 use crate::rules::RuleSet;
-use crate::rules::dated::{Dated, in_force};
+use crate::rules::dated::Dated;
+use crate::rules::schema::FieldType;
 use crate::rules::social::DeclaredBase;
 use crate::rules::validation::{Check, Condition, IdKind, Rule};
 
@@ -96,14 +99,42 @@ fn check_rule(rules: &RuleSet, rule: &Rule, inputs: &InputSet, period: Period) -
     out
 }
 
-fn applies(table: &Table, record: &Record, when: Option<&Condition>) -> bool {
-    let Some(cond) = when else { return true };
-    let value = table.value(record, &cond.field);
+/// Hashing for the sets and maps built over every row (a fixed seed:
+/// nothing here faces untrusted keys that could be chosen to collide).
+type FastHash = foldhash::fast::FixedState;
+
+/// A value as a key: text borrowed, anything else shown.
+fn key(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::Text(s) => Cow::Borrowed(s),
+        Value::Bad(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.display()),
+    }
+}
+
+/// A rule's `when` condition with its field looked up once per table.
+struct When<'a> {
+    cond: &'a Condition,
+    field: Option<usize>,
+}
+
+impl<'a> When<'a> {
+    fn of(rule: &'a Rule, table: &Table) -> Option<When<'a>> {
+        rule.when.as_ref().map(|cond| When {
+            cond,
+            field: table.field(&cond.field),
+        })
+    }
+}
+
+fn applies(record: &Record, when: Option<&When<'_>>) -> bool {
+    let Some(When { cond, field }) = when else { return true };
+    let value = field.and_then(|i| record.values.get(i)).unwrap_or(&Value::Empty);
     if value.is_empty() {
         return cond.blank_matches;
     }
-    let text = value.display();
-    cond.values.contains(&text)
+    let text = key(value);
+    cond.values.iter().any(|v| *v == *text)
 }
 
 fn finding(rule: &Rule, table: &Table, record: &Record, field: usize, vars: &[Var]) -> Finding {
@@ -159,23 +190,42 @@ fn check_table(
         }
         return;
     }
-    let reference: Option<HashSet<String>> = match &rule.check {
+    let reference: Option<HashSet<Cow<'_, str>, FastHash>> = match &rule.check {
         Check::ExistsIn { input, field } => {
             let refs: Vec<&Table> = inputs.of_kind(input).collect();
             if refs.is_empty() {
                 // A missing reference file is reported once, as S012.
                 return;
             }
-            Some(
-                refs.iter()
-                    .flat_map(|t| t.records.iter().map(|r| t.value(r, field).display()))
-                    .collect(),
-            )
+            let mut set =
+                HashSet::with_capacity_and_hasher(refs.iter().map(|t| t.records.len()).sum(), FastHash::default());
+            set.extend(refs.iter().flat_map(|t| {
+                let f = t.field(field);
+                t.records
+                    .iter()
+                    .map(move |r| key(f.and_then(|i| r.values.get(i)).unwrap_or(&Value::Empty)))
+            }));
+            Some(set)
         }
         _ => None,
     };
+    let bounds = match &rule.check {
+        Check::BaseInBounds { scheme } => Some(BaseBounds::of(rules, scheme, period)),
+        _ => None,
+    };
+    let prepared = Prepared {
+        later: match &rule.check {
+            Check::DateOrder { later } => table.field(later),
+            _ => None,
+        },
+        city: table.field("city"),
+        types: table.schema.fields.iter().map(|f| f.ty).collect(),
+        reference,
+        bounds,
+    };
+    let when = When::of(rule, table);
     for record in &table.records {
-        if !applies(table, record, rule.when.as_ref()) {
+        if !applies(record, when.as_ref()) {
             continue;
         }
         for &f in fields {
@@ -185,9 +235,8 @@ fn check_table(
             }
             let ctx = ValueCtx {
                 rules,
-                table,
                 record,
-                reference: reference.as_ref(),
+                prepared: &prepared,
                 period,
             };
             if let Some(vars) = check_value(rule, &ctx, f) {
@@ -197,12 +246,58 @@ fn check_table(
     }
 }
 
+/// What a rule needs from a table, looked up once per table rather than
+/// once per row.
+struct Prepared<'a> {
+    /// The `later` field of a date-order check.
+    later: Option<usize>,
+    /// The city field (for base bounds).
+    city: Option<usize>,
+    /// Each field's type.
+    types: Vec<FieldType>,
+    /// The values an exists-in check accepts.
+    reference: Option<HashSet<Cow<'a, str>, FastHash>>,
+    bounds: Option<BaseBounds<'a>>,
+}
+
+/// Each city's declared-base bounds in force for the period, one pair per
+/// item of the scheme the base is declared for.
+struct BaseBounds<'a> {
+    by_city: HashMap<&'a str, Vec<&'a crate::rules::social::BaseBounds>, FastHash>,
+}
+
+impl<'a> BaseBounds<'a> {
+    fn of(rules: &'a RuleSet, scheme: &str, period: Period) -> BaseBounds<'a> {
+        let declared = match scheme {
+            "hf" => DeclaredBase::Hf,
+            _ => DeclaredBase::Si,
+        };
+        let by_city = rules
+            .cities
+            .iter()
+            .map(|city| {
+                let bounds = city
+                    .items
+                    .iter()
+                    .filter(|i| i.declared() == declared && i.in_force_on(period.first_day()))
+                    .filter_map(|i| {
+                        let same: Vec<_> = city.bases.iter().filter(|b| b.scheme == i.scheme).collect();
+                        let day = period.first_day();
+                        same.into_iter().rev().find(|b| b.in_force_on(day))
+                    })
+                    .collect();
+                (city.city.as_str(), bounds)
+            })
+            .collect();
+        BaseBounds { by_city }
+    }
+}
+
 /// What a value check may look at besides the value.
 struct ValueCtx<'a> {
     rules: &'a RuleSet,
-    table: &'a Table,
     record: &'a Record,
-    reference: Option<&'a HashSet<String>>,
+    prepared: &'a Prepared<'a>,
     period: Period,
 }
 
@@ -210,15 +305,15 @@ struct ValueCtx<'a> {
 fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>> {
     let ValueCtx {
         rules,
-        table,
         record,
-        reference,
+        prepared,
         period,
     } = *ctx;
+    let field_value = |i: Option<usize>| i.and_then(|i| record.values.get(i)).unwrap_or(&Value::Empty);
     let value = record.values.get(field)?;
     match &rule.check {
         Check::Type => {
-            let ty = table.schema.fields[field].ty;
+            let ty = prepared.types.get(field).copied()?;
             matches!(value, Value::Bad(_)).then(|| vec![var2("type", ty.label(true), ty.label(false))])
         }
         Check::Required => value.is_empty().then(Vec::new),
@@ -259,9 +354,9 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
                 vec![var2("reason", p.describe(true), p.describe(false))]
             })
         }
-        Check::DateOrder { later } => {
+        Check::DateOrder { .. } => {
             let first = value.as_date()?;
-            let second = table.value(record, later).as_date()?;
+            let second = field_value(prepared.later).as_date()?;
             (second < first).then(|| vec![var("later_value", second.to_string())])
         }
         Check::InPeriod => {
@@ -272,29 +367,25 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
             if value.is_empty() {
                 return None;
             }
-            (!reference?.contains(&value.display())).then(Vec::new)
+            (!prepared.reference.as_ref()?.contains(&key(value))).then(Vec::new)
         }
         Check::KnownCity => {
             let city = value.as_text()?;
+            if rules.cities.iter().any(|c| c.city == city) {
+                return None;
+            }
             let known: Vec<&str> = rules.cities.iter().map(|c| c.city.as_str()).collect();
-            (!known.contains(&city)).then(|| vec![var2("values", known.join("、"), known.join(", "))])
+            Some(vec![var2("values", known.join("、"), known.join(", "))])
         }
-        Check::BaseInBounds { scheme } => {
+        Check::BaseInBounds { .. } => {
             let base = value.as_number()?;
-            let city_name = table.value(record, "city").display();
-            let city = rules.city(&city_name)?;
-            let declared = match scheme.as_str() {
-                "hf" => DeclaredBase::Hf,
-                _ => DeclaredBase::Si,
-            };
-            let bounds = city
-                .items
+            let city_name = key(field_value(prepared.city));
+            let bounds = prepared
+                .bounds
+                .as_ref()?
+                .by_city
+                .get(city_name.as_ref())?
                 .iter()
-                .filter(|i| i.declared() == declared && i.in_force_on(period.first_day()))
-                .filter_map(|i| {
-                    let same: Vec<_> = city.bases.iter().filter(|b| b.scheme == i.scheme).cloned().collect();
-                    in_force(&same, period).cloned()
-                })
                 .find(|b| base < b.floor || base > b.cap)?;
             let applied = base.max(bounds.floor).min(bounds.cap);
             Some(vec![
@@ -309,7 +400,10 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
 }
 
 fn check_unique(rule: &Rule, inputs: &InputSet, out: &mut Vec<Finding>) {
-    let mut first: HashMap<String, Origin> = HashMap::new();
+    // The first row holding each value; its origin is built only for a duplicate.
+    let rows = inputs.of_kind(&rule.input).map(|t| t.records.len()).sum();
+    let mut first: HashMap<Cow<'_, str>, (&Table, &Record), FastHash> =
+        HashMap::with_capacity_and_hasher(rows, FastHash::default());
     for table in inputs.of_kind(&rule.input) {
         let Some(f) = table.field(&rule.field) else {
             continue;
@@ -317,18 +411,19 @@ fn check_unique(rule: &Rule, inputs: &InputSet, out: &mut Vec<Finding>) {
         if table.columns[f].is_none() {
             continue;
         }
+        let when = When::of(rule, table);
         for record in &table.records {
-            if !applies(table, record, rule.when.as_ref()) || record.values[f].is_empty() {
+            if !applies(record, when.as_ref()) || record.values[f].is_empty() {
                 continue;
             }
-            let key = record.values[f].display();
-            match first.get(&key) {
-                Some(origin) => {
-                    let vars = [var("first", short_origin(origin))];
+            match first.entry(key(&record.values[f])) {
+                Entry::Occupied(seen) => {
+                    let (t, r) = *seen.get();
+                    let vars = [var("first", short_origin(&t.origin(r, f)))];
                     out.push(finding(rule, table, record, f, &vars));
                 }
-                None => {
-                    first.insert(key, table.origin(record, f));
+                Entry::Vacant(slot) => {
+                    slot.insert((table, record));
                 }
             }
         }
@@ -336,25 +431,27 @@ fn check_unique(rule: &Rule, inputs: &InputSet, out: &mut Vec<Finding>) {
 }
 
 fn check_one_key(rule: &Rule, key_field: &str, inputs: &InputSet, out: &mut Vec<Finding>) {
-    let mut first: HashMap<String, String> = HashMap::new();
+    let rows = inputs.of_kind(&rule.input).map(|t| t.records.len()).sum();
+    let mut first: HashMap<Cow<'_, str>, Cow<'_, str>, FastHash> =
+        HashMap::with_capacity_and_hasher(rows, FastHash::default());
     for table in inputs.of_kind(&rule.input) {
         let (Some(f), Some(k)) = (table.field(&rule.field), table.field(key_field)) else {
             continue;
         };
         for record in &table.records {
             let value = &record.values[f];
-            let key = record.values[k].display();
-            if value.is_empty() || key.is_empty() {
+            let owner = key(&record.values[k]);
+            if value.is_empty() || owner.is_empty() {
                 continue;
             }
-            match first.get(&value.display()) {
-                Some(other) if *other != key => {
-                    let vars = [var("other", other.clone()), var("key", key)];
+            match first.entry(key(value)) {
+                Entry::Occupied(seen) if *seen.get() != owner => {
+                    let vars = [var("other", seen.get().to_string()), var("key", owner)];
                     out.push(finding(rule, table, record, f, &vars));
                 }
-                Some(_) => {}
-                None => {
-                    first.insert(value.display(), key);
+                Entry::Occupied(_) => {}
+                Entry::Vacant(slot) => {
+                    slot.insert(owner);
                 }
             }
         }
