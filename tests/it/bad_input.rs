@@ -33,6 +33,23 @@ fn corrupt_xlsx() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// A Parquet file with valid magic bytes and a garbage footer, and one cut
+/// short: each is a clear error naming the file, never a panic.
+#[test]
+fn corrupt_parquet() {
+    let mut garbage = b"PAR1".to_vec();
+    garbage.extend_from_slice(&[0x15, 0x04, 0x15, 0xFF, 0x7F, 0x00, 0x01]);
+    garbage.extend_from_slice(&40u32.to_le_bytes());
+    garbage.extend_from_slice(b"PAR1");
+    for bytes in [&garbage[..], b"PAR1", b"not parquet at all"] {
+        let dir = workspace_with_roster("花名册.parquet", bytes);
+        let (code, err) = validate(dir.path(), "en");
+        assert_eq!(code, Some(3), "{err}");
+        assert!(err.starts_with("error: cannot open spreadsheet 花名册.parquet"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
 #[test]
 fn empty_file() {
     let dir = workspace_with_roster("花名册.xlsx", b"");
