@@ -64,7 +64,7 @@ pub struct PeriodRules<'r> {
     pub bonus_policy: BonusPolicy,
     pub payroll: &'r PayrollRules,
     /// Looked up once per employee: a fast fixed-seed hash, not SipHash.
-    pub cities: HashMap<&'r str, CityPeriod<'r>, foldhash::fast::FixedState>,
+    pub cities: HashMap<&'r str, CityPeriod<'r>, crate::model::FastHash>,
 }
 
 impl<'r> PeriodRules<'r> {

@@ -10,7 +10,7 @@ use super::iit::Ytd;
 use crate::ingest::grid::Origin;
 use crate::ingest::inputs::InputSet;
 use crate::ingest::table::{Record, Table, Value};
-use crate::model::{Date, Period, Str};
+use crate::model::{Date, FastHash, Period, Str};
 
 /// Special additional deduction items, in import-column order.
 pub const ADDITIONAL_ITEMS: [&str; 7] = [
@@ -75,13 +75,25 @@ pub struct EmployeeMonth {
     pub origin: Origin,
 }
 
-fn num(table: &Table, r: &Record, key: &str) -> Decimal {
-    table.value(r, key).as_number().unwrap_or_default()
+/// A record's value at a field index (`None`: the table has no such field).
+fn at(r: &Record, field: Option<usize>) -> &Value {
+    field.and_then(|i| r.values.get(i)).unwrap_or(&Value::Empty)
+}
+
+fn num_at(r: &Record, field: Option<usize>) -> Decimal {
+    at(r, field).as_number().unwrap_or_default()
+}
+
+fn text_at(r: &Record, field: Option<usize>) -> Str {
+    match at(r, field) {
+        Value::Text(s) => s.clone(),
+        other => Str::from(other.display()),
+    }
 }
 
 /// A field's text, moved out of a record the caller is done with.
-fn take_text(table: &Table, r: &mut Record, key: &str) -> Str {
-    let slot = table.field(key).and_then(|i| r.values.get_mut(i));
+fn take_at(r: &mut Record, field: Option<usize>) -> Str {
+    let slot = field.and_then(|i| r.values.get_mut(i));
     match slot.map(|v| std::mem::replace(v, Value::Empty)) {
         Some(Value::Text(s)) => s,
         Some(other) => Str::from(other.display()),
@@ -89,16 +101,22 @@ fn take_text(table: &Table, r: &mut Record, key: &str) -> Str {
     }
 }
 
+/// Looks up the fields of `keys` in a table once, for reading row after row.
+fn fields<const N: usize>(table: &Table, keys: [&str; N]) -> [Option<usize>; N] {
+    keys.map(|k| table.field(k))
+}
+
+fn num(table: &Table, r: &Record, key: &str) -> Decimal {
+    num_at(r, table.field(key))
+}
+
 fn text(table: &Table, r: &Record, key: &str) -> Str {
-    match table.value(r, key) {
-        crate::ingest::table::Value::Text(s) => Str::from(s.as_str()),
-        other => Str::from(other.display()),
-    }
+    text_at(r, table.field(key))
 }
 
 /// Opening balances (期初累计) by employee ID.
-fn opening_balances(tables: &[Table]) -> HashMap<Str, Ytd> {
-    let mut out = HashMap::new();
+fn opening_balances(tables: &[Table]) -> HashMap<Str, Ytd, FastHash> {
+    let mut out = HashMap::default();
     for t in tables {
         for r in &t.records {
             let ytd = Ytd {
@@ -125,90 +143,148 @@ fn opening_balances(tables: &[Table]) -> HashMap<Str, Ytd> {
 /// boxed so that it is freed the moment its result exists (one big buffer
 /// of months would live until the last result).
 pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
-    let mut attendance: HashMap<Str, Attendance> = HashMap::new();
+    // Every field is looked up once per table, then read by index row by row.
+    let mut attendance: HashMap<Str, Attendance, FastHash> = HashMap::default();
     for t in &inputs.take_kind("attendance") {
+        let [id, unpaid, sick, workday, restday, holiday] = fields(
+            t,
+            [
+                "employee_id",
+                "unpaid_leave_days",
+                "sick_leave_days",
+                "ot_workday_hours",
+                "ot_restday_hours",
+                "ot_holiday_hours",
+            ],
+        );
         for r in &t.records {
-            attendance.entry(text(t, r, "employee_id")).or_insert(Attendance {
-                unpaid_leave_days: num(t, r, "unpaid_leave_days"),
-                sick_leave_days: num(t, r, "sick_leave_days"),
-                ot_workday_hours: num(t, r, "ot_workday_hours"),
-                ot_restday_hours: num(t, r, "ot_restday_hours"),
-                ot_holiday_hours: num(t, r, "ot_holiday_hours"),
+            attendance.entry(text_at(r, id)).or_insert(Attendance {
+                unpaid_leave_days: num_at(r, unpaid),
+                sick_leave_days: num_at(r, sick),
+                ot_workday_hours: num_at(r, workday),
+                ot_restday_hours: num_at(r, restday),
+                ot_holiday_hours: num_at(r, holiday),
             });
         }
     }
-    let mut lines: HashMap<Str, Vec<VarLine>> = HashMap::new();
+    let mut lines: HashMap<Str, Vec<VarLine>, FastHash> = HashMap::default();
     for t in &inputs.take_kind("variable") {
+        let [id, item, amount, belongs_to] = fields(t, ["employee_id", "item", "amount", "belongs_to"]);
         for r in &t.records {
-            lines.entry(text(t, r, "employee_id")).or_default().push(VarLine {
-                item: text(t, r, "item"),
-                amount: num(t, r, "amount"),
-                belongs_to: t.value(r, "belongs_to").as_period(),
+            lines.entry(text_at(r, id)).or_default().push(VarLine {
+                item: text_at(r, item),
+                amount: num_at(r, amount),
+                belongs_to: at(r, belongs_to).as_period(),
                 origin: t.row_origin(r.row, None),
             });
         }
     }
-    let mut additional: HashMap<Str, [Decimal; 7]> = HashMap::new();
+    let mut additional: HashMap<Str, [Decimal; 7], FastHash> = HashMap::default();
     for t in &inputs.take_kind("deductions") {
+        let id = t.field("employee_id");
+        let items = ADDITIONAL_ITEMS.map(|k| t.field(k));
         for r in &t.records {
-            let entry = additional.entry(text(t, r, "employee_id")).or_default();
-            for (slot, key) in entry.iter_mut().zip(ADDITIONAL_ITEMS) {
-                *slot += num(t, r, key);
+            let entry = additional.entry(text_at(r, id)).or_default();
+            for (slot, item) in entry.iter_mut().zip(items) {
+                *slot += num_at(r, item);
             }
         }
     }
-    let mut leavers: HashMap<Str, Date> = HashMap::new();
+    let mut leavers: HashMap<Str, Date, FastHash> = HashMap::default();
     for t in &inputs.take_kind("leavers") {
+        let [id, leave_date] = fields(t, ["employee_id", "leave_date"]);
         for r in &t.records {
-            if let Some(d) = t.value(r, "leave_date").as_date() {
-                leavers.insert(text(t, r, "employee_id"), d);
+            if let Some(d) = at(r, leave_date).as_date() {
+                leavers.insert(text_at(r, id), d);
             }
         }
     }
     let opening = opening_balances(&inputs.take_kind("opening"));
     let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<Str, FastHash> = std::collections::HashSet::default();
     for mut t in inputs.take_kind("roster") {
         let records = std::mem::take(&mut t.records);
+        let [
+            f_id,
+            f_hire,
+            f_base,
+            f_si,
+            f_hf,
+            f_hf_rate,
+            f_first_job,
+            f_le_60k,
+            f_leave,
+        ] = fields(
+            &t,
+            [
+                "employee_id",
+                "hire_date",
+                "base_salary",
+                "si_base",
+                "hf_base",
+                "hf_rate",
+                "first_job_this_year",
+                "prior_year_le_60k",
+                "leave_date",
+            ],
+        );
+        let [
+            f_name,
+            f_id_type,
+            f_id_number,
+            f_phone,
+            f_email,
+            f_department,
+            f_cost_center,
+            f_city,
+            f_bank,
+            f_card,
+        ] = fields(
+            &t,
+            [
+                "name",
+                "id_type",
+                "id_number",
+                "phone",
+                "email",
+                "department",
+                "cost_center",
+                "city",
+                "bank_name",
+                "bank_card",
+            ],
+        );
         let t = &t;
         // Each roster record is consumed as its month is built, so the
         // roster table shrinks while the months grow.
         for mut r in records {
-            let id = take_text(t, &mut r, "employee_id");
-            let Some(hire_date) = t.value(&r, "hire_date").as_date() else {
+            let id = take_at(&mut r, f_id);
+            let Some(hire_date) = at(&r, f_hire).as_date() else {
                 continue;
             };
             if id.is_empty() || !seen.insert(id.clone()) {
                 continue;
             }
-            let opt = |key: &str| t.value(&r, key).as_number();
-            let (base_salary, si_base, hf_base, hf_rate) = (
-                num(t, &r, "base_salary"),
-                opt("si_base"),
-                opt("hf_base"),
-                opt("hf_rate"),
-            );
-            let flag = |key: &str| t.value(&r, key).as_bool().unwrap_or(false);
-            let (first_job_this_year, prior_year_le_60k) = (flag("first_job_this_year"), flag("prior_year_le_60k"));
-            let leave_date = t
-                .value(&r, "leave_date")
-                .as_date()
-                .or_else(|| leavers.get(&id).copied());
-            let mut take = |key: &str| take_text(t, &mut r, key);
+            let opt = |f: Option<usize>| at(&r, f).as_number();
+            let (base_salary, si_base, hf_base, hf_rate) = (num_at(&r, f_base), opt(f_si), opt(f_hf), opt(f_hf_rate));
+            let flag = |f: Option<usize>| at(&r, f).as_bool().unwrap_or(false);
+            let (first_job_this_year, prior_year_le_60k) = (flag(f_first_job), flag(f_le_60k));
+            let leave_date = at(&r, f_leave).as_date().or_else(|| leavers.get(&id).copied());
+            let mut take = |f: Option<usize>| take_at(&mut r, f);
             out.push(Box::new(EmployeeMonth {
-                name: take("name"),
+                name: take(f_name),
                 id_type: {
-                    let v = take("id_type");
+                    let v = take(f_id_type);
                     if v.is_empty() { "居民身份证".into() } else { v }
                 },
-                id_number: take("id_number"),
-                phone: take("phone"),
-                email: take("email"),
-                department: take("department"),
-                cost_center: take("cost_center"),
-                city: take("city"),
-                bank_name: take("bank_name"),
-                bank_card: take("bank_card"),
+                id_number: take(f_id_number),
+                phone: take(f_phone),
+                email: take(f_email),
+                department: take(f_department),
+                cost_center: take(f_cost_center),
+                city: take(f_city),
+                bank_name: take(f_bank),
+                bank_card: take(f_card),
                 hire_date,
                 leave_date,
                 base_salary,

@@ -11,3 +11,8 @@ pub use date::{Date, Period};
 /// heap allocation); one per identity field of every employee.
 pub type Str = compact_str::CompactString;
 pub use money::{Money, Precision, RoundMode, Rounding};
+
+/// Hashing for the maps and sets built over every employee or row: fast,
+/// with a fixed seed (the keys are the workspace's own IDs and values, not
+/// input an attacker picks to collide, and a fixed seed keeps runs alike).
+pub type FastHash = foldhash::fast::FixedState;

@@ -16,7 +16,7 @@ use crate::i18n::Text;
 use crate::ingest::grid::Origin;
 use crate::ingest::inputs::InputSet;
 use crate::ingest::table::{Record, Table, Value};
-use crate::model::{Period, ids};
+use crate::model::{FastHash, Period, ids};
 use crate::rules::RuleSet;
 use crate::rules::dated::Dated;
 use crate::rules::schema::FieldType;
@@ -98,10 +98,6 @@ fn check_rule(rules: &RuleSet, rule: &Rule, inputs: &InputSet, period: Period) -
     }
     out
 }
-
-/// Hashing for the sets and maps built over every row (a fixed seed:
-/// nothing here faces untrusted keys that could be chosen to collide).
-type FastHash = foldhash::fast::FixedState;
 
 /// A value as a key: text borrowed, anything else shown.
 fn key(value: &Value) -> Cow<'_, str> {

@@ -45,7 +45,10 @@ fn corrupt_parquet() {
         let dir = workspace_with_roster("花名册.parquet", bytes);
         let (code, err) = validate(dir.path(), "en");
         assert_eq!(code, Some(3), "{err}");
-        assert!(err.starts_with("error: cannot open spreadsheet 花名册.parquet"), "{err}");
+        assert!(
+            err.starts_with("error: cannot open spreadsheet 花名册.parquet"),
+            "{err}"
+        );
         assert!(!err.contains("panicked"), "{err}");
     }
 }
