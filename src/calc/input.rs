@@ -101,6 +101,11 @@ fn take_at(r: &mut Record, field: Option<usize>) -> Str {
     }
 }
 
+/// An empty map with room for `n` employees.
+fn sized<V>(n: usize) -> HashMap<Str, V, FastHash> {
+    HashMap::with_capacity_and_hasher(n, FastHash::default())
+}
+
 /// Looks up the fields of `keys` in a table once, for reading row after row.
 fn fields<const N: usize>(table: &Table, keys: [&str; N]) -> [Option<usize>; N] {
     keys.map(|k| table.field(k))
@@ -144,7 +149,14 @@ fn opening_balances(tables: &[Table]) -> HashMap<Str, Ytd, FastHash> {
 /// of months would live until the last result).
 pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
     // Every field is looked up once per table, then read by index row by row.
-    let mut attendance: HashMap<Str, Attendance, FastHash> = HashMap::default();
+    let rows = |kind: &str| inputs.of_kind(kind).map(|t| t.records.len()).sum::<usize>();
+    let mut attendance: HashMap<Str, Attendance, FastHash> = sized(rows("attendance"));
+    let mut lines: HashMap<Str, Vec<VarLine>, FastHash> = sized(rows("roster"));
+    let mut additional: HashMap<Str, [Decimal; 7], FastHash> = sized(rows("deductions"));
+    let mut leavers: HashMap<Str, Date, FastHash> = sized(rows("leavers"));
+    let mut out = Vec::with_capacity(rows("roster"));
+    let mut seen: std::collections::HashSet<Str, FastHash> =
+        std::collections::HashSet::with_capacity_and_hasher(rows("roster"), FastHash::default());
     for t in &inputs.take_kind("attendance") {
         let [id, unpaid, sick, workday, restday, holiday] = fields(
             t,
@@ -167,7 +179,6 @@ pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
             });
         }
     }
-    let mut lines: HashMap<Str, Vec<VarLine>, FastHash> = HashMap::default();
     for t in &inputs.take_kind("variable") {
         let [id, item, amount, belongs_to] = fields(t, ["employee_id", "item", "amount", "belongs_to"]);
         for r in &t.records {
@@ -179,7 +190,6 @@ pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
             });
         }
     }
-    let mut additional: HashMap<Str, [Decimal; 7], FastHash> = HashMap::default();
     for t in &inputs.take_kind("deductions") {
         let id = t.field("employee_id");
         let items = ADDITIONAL_ITEMS.map(|k| t.field(k));
@@ -190,7 +200,6 @@ pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
             }
         }
     }
-    let mut leavers: HashMap<Str, Date, FastHash> = HashMap::default();
     for t in &inputs.take_kind("leavers") {
         let [id, leave_date] = fields(t, ["employee_id", "leave_date"]);
         for r in &t.records {
@@ -200,8 +209,6 @@ pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
         }
     }
     let opening = opening_balances(&inputs.take_kind("opening"));
-    let mut out = Vec::new();
-    let mut seen: std::collections::HashSet<Str, FastHash> = std::collections::HashSet::default();
     for mut t in inputs.take_kind("roster") {
         let records = std::mem::take(&mut t.records);
         let [
