@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -229,14 +228,16 @@ pub fn emit_all(
         config: &ws.config,
         previous_si_base: &carried.previous_si_base,
     };
-    // Every output is an independent job; rayon runs them on all cores and
-    // `collect` keeps their order, so the bytes and the file order are the
-    // same whatever the thread count.
+    // Every output is an independent job with a rough weight (its share of
+    // the CPU at scale); the jobs run on all cores, heaviest first, and
+    // their results are kept in job order, so the bytes and the file order
+    // are the same whatever the thread count.
     type Job<'a> = Box<dyn Fn() -> Result<(Vec<Written>, Vec<Finding>)> + Send + Sync + 'a>;
     let ctx = &ctx;
-    let mut jobs: Vec<(&str, Job<'_>)> = vec![
+    let mut jobs: Vec<(&str, u64, Job<'_>)> = vec![
         (
             "results",
+            8,
             Box::new(|| {
                 let mut file = out.create(results::RESULTS_FILE)?;
                 file = results::write_csv(results, file)?;
@@ -245,6 +246,7 @@ pub fn emit_all(
         ),
         (
             "register",
+            30,
             Box::new(|| {
                 let mut wb = register::register_xlsx(&rules.register, &ws.config.company.name, period, results)?;
                 Ok((vec![save_xlsx(&mut wb, out, "register.xlsx")?], Vec::new()))
@@ -252,6 +254,7 @@ pub fn emit_all(
         ),
         (
             "journal",
+            0,
             Box::new(|| {
                 let (mut wb, findings) = journal::render(&rules.journal, results, ctx)?;
                 Ok((vec![save_xlsx(&mut wb, out, "journal.xlsx")?], findings))
@@ -259,8 +262,15 @@ pub fn emit_all(
         ),
     ];
     for t in &rules.templates {
+        // xlsx is written and then re-read; CSV and fixed width are cheap.
+        let columns = t.columns.len() as u64;
+        let weight = match t.format {
+            crate::rules::template::FileFormat::Xlsx => 2 * columns,
+            _ => columns / 8,
+        };
         jobs.push((
             &t.name,
+            weight,
             Box::new(move || {
                 let (rows, mut findings) = template::select_rows(t, results, ctx);
                 if rows.is_empty() && !t.write_empty {
@@ -274,6 +284,7 @@ pub fn emit_all(
     }
     jobs.push((
         "payslips",
+        36,
         Box::new(|| {
             let mut wb = payslip::payslips_workbook(results, ctx)?;
             let mut files = vec![save_xlsx(&mut wb, out, "payslips/payslips.xlsx")?];
@@ -285,15 +296,14 @@ pub fn emit_all(
             Ok((files, Vec::new()))
         }),
     ));
-    let done: Vec<Result<(Vec<Written>, Vec<Finding>)>> = jobs
-        .par_iter()
-        .map(|(name, job)| {
-            let started = std::time::Instant::now();
-            let done = job();
-            tracing::debug!(output = name, seconds = started.elapsed().as_secs_f64(), "rendered");
-            done
-        })
-        .collect();
+    let weights: Vec<u64> = jobs.iter().map(|(_, w, _)| *w).collect();
+    let done = heaviest_first(&weights, |i| {
+        let (name, _, job) = &jobs[i];
+        let started = std::time::Instant::now();
+        let done = job();
+        tracing::debug!(output = name, seconds = started.elapsed().as_secs_f64(), "rendered");
+        done
+    });
     let mut files = Vec::new();
     let mut findings = Vec::new();
     for d in done {
@@ -302,6 +312,26 @@ pub fn emit_all(
         findings.extend(problems);
     }
     Ok((files, findings))
+}
+
+/// Runs `run(i)` for every job `i` on all cores, the heaviest first: each
+/// worker takes the heaviest job not yet started, so a long job does not
+/// start last and run alone. Returns the results in job order.
+pub fn heaviest_first<T: Send + Sync>(weights: &[u64], run: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(weights[i]));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::OnceLock<T>> = weights.iter().map(|_| std::sync::OnceLock::new()).collect();
+    rayon::scope(|s| {
+        for _ in 0..rayon::current_num_threads().min(weights.len()) {
+            s.spawn(|_| {
+                while let Some(&i) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                    let _ = slots[i].set(run(i));
+                }
+            });
+        }
+    });
+    slots.into_iter().filter_map(std::sync::OnceLock::into_inner).collect()
 }
 
 /// Takes the workspace lock or fails with exit 4.
@@ -366,4 +396,31 @@ pub fn run_period(ws: &Workspace, rules: &RuleSet, period: Period, opts: RunOpti
         })
         .collect();
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::heaviest_first;
+
+    /// Results come back in job order; on one thread the jobs run heaviest
+    /// first (equal weights in job order).
+    #[test]
+    fn jobs_run_heaviest_first_and_return_in_order() {
+        let weights = [3, 30, 0, 12, 30];
+        let ran = std::sync::Mutex::new(Vec::new());
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = pool.install(|| {
+            heaviest_first(&weights, |i| {
+                ran.lock().unwrap_or_else(|e| e.into_inner()).push(i);
+                i * 10
+            })
+        });
+        assert_eq!(out, [0, 10, 20, 30, 40]);
+        assert_eq!(ran.into_inner().unwrap_or_else(|e| e.into_inner()), [1, 4, 3, 0, 2]);
+        let on_all_cores = heaviest_first(&weights, |i| i);
+        assert_eq!(on_all_cores, [0, 1, 2, 3, 4]);
+    }
 }
