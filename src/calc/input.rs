@@ -141,23 +141,17 @@ fn opening_balances(tables: &[Table]) -> HashMap<Str, Ytd, FastHash> {
     out
 }
 
-/// Joins the input tables into employee-months, in roster order. Rows
-/// without an employee ID or hire date are skipped (validation reports them).
-/// Takes the inputs: each table is freed once folded in, so the input
-/// tables and the months never both hold their full size. Each month is
-/// boxed so that it is freed the moment its result exists (one big buffer
-/// of months would live until the last result).
-pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
-    // Every field is looked up once per table, then read by index row by row.
-    let rows = |kind: &str| inputs.of_kind(kind).map(|t| t.records.len()).sum::<usize>();
-    let mut attendance: HashMap<Str, Attendance, FastHash> = sized(rows("attendance"));
-    let mut lines: HashMap<Str, Vec<VarLine>, FastHash> = sized(rows("roster"));
-    let mut additional: HashMap<Str, [Decimal; 7], FastHash> = sized(rows("deductions"));
-    let mut leavers: HashMap<Str, Date, FastHash> = sized(rows("leavers"));
-    let mut out = Vec::with_capacity(rows("roster"));
-    let mut seen: std::collections::HashSet<Str, FastHash> =
-        std::collections::HashSet::with_capacity_and_hasher(rows("roster"), FastHash::default());
-    for t in &inputs.take_kind("attendance") {
+fn rows(tables: &[Table]) -> usize {
+    tables.iter().map(|t| t.records.len()).sum()
+}
+
+// Each side table becomes a map by employee ID; every field is looked up
+// once per table, then read by index row by row.
+
+/// Attendance by employee ID (the first row of an ID counts).
+fn attendance_by_id(tables: Vec<Table>) -> HashMap<Str, Attendance, FastHash> {
+    let mut attendance = sized(rows(&tables));
+    for t in &tables {
         let [id, unpaid, sick, workday, restday, holiday] = fields(
             t,
             [
@@ -179,7 +173,13 @@ pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
             });
         }
     }
-    for t in &inputs.take_kind("variable") {
+    attendance
+}
+
+/// Variable-pay lines by employee ID, in file order.
+fn lines_by_id(tables: Vec<Table>, employees: usize) -> HashMap<Str, Vec<VarLine>, FastHash> {
+    let mut lines: HashMap<Str, Vec<VarLine>, FastHash> = sized(employees);
+    for t in &tables {
         let [id, item, amount, belongs_to] = fields(t, ["employee_id", "item", "amount", "belongs_to"]);
         for r in &t.records {
             lines.entry(text_at(r, id)).or_default().push(VarLine {
@@ -190,7 +190,13 @@ pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
             });
         }
     }
-    for t in &inputs.take_kind("deductions") {
+    lines
+}
+
+/// Special additional deductions by employee ID (rows of an ID add up).
+fn additional_by_id(tables: Vec<Table>) -> HashMap<Str, [Decimal; 7], FastHash> {
+    let mut additional: HashMap<Str, [Decimal; 7], FastHash> = sized(rows(&tables));
+    for t in &tables {
         let id = t.field("employee_id");
         let items = ADDITIONAL_ITEMS.map(|k| t.field(k));
         for r in &t.records {
@@ -200,7 +206,13 @@ pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
             }
         }
     }
-    for t in &inputs.take_kind("leavers") {
+    additional
+}
+
+/// Leave dates from the leavers list by employee ID (the last row counts).
+fn leave_dates_by_id(tables: Vec<Table>) -> HashMap<Str, Date, FastHash> {
+    let mut leavers = sized(rows(&tables));
+    for t in &tables {
         let [id, leave_date] = fields(t, ["employee_id", "leave_date"]);
         for r in &t.records {
             if let Some(d) = at(r, leave_date).as_date() {
@@ -208,7 +220,48 @@ pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
             }
         }
     }
-    let opening = opening_balances(&inputs.take_kind("opening"));
+    leavers
+}
+
+/// Joins the input tables into employee-months, in roster order. Rows
+/// without an employee ID or hire date are skipped (validation reports them).
+/// Takes the inputs: each table is freed once folded in, so the input
+/// tables and the months never both hold their full size. Each month is
+/// boxed so that it is freed the moment its result exists (one big buffer
+/// of months would live until the last result).
+pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
+    let roster_rows = inputs.of_kind("roster").map(|t| t.records.len()).sum::<usize>();
+    let (attendance_tables, variable_tables, deduction_tables, leaver_tables, opening_tables) = (
+        inputs.take_kind("attendance"),
+        inputs.take_kind("variable"),
+        inputs.take_kind("deductions"),
+        inputs.take_kind("leavers"),
+        inputs.take_kind("opening"),
+    );
+    // The side tables are independent: each becomes its map on its own
+    // core, and is freed once folded in.
+    let ((attendance, mut lines), (additional, (leavers, opening))) = rayon::join(
+        || {
+            rayon::join(
+                || attendance_by_id(attendance_tables),
+                || lines_by_id(variable_tables, roster_rows),
+            )
+        },
+        || {
+            rayon::join(
+                || additional_by_id(deduction_tables),
+                || {
+                    rayon::join(
+                        || leave_dates_by_id(leaver_tables),
+                        || opening_balances(&opening_tables),
+                    )
+                },
+            )
+        },
+    );
+    let mut out = Vec::with_capacity(roster_rows);
+    let mut seen: std::collections::HashSet<Str, FastHash> =
+        std::collections::HashSet::with_capacity_and_hasher(roster_rows, FastHash::default());
     for mut t in inputs.take_kind("roster") {
         let records = std::mem::take(&mut t.records);
         let [
