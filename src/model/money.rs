@@ -214,6 +214,15 @@ impl Money {
     /// [`Money::to_fixed2`] held inline (no heap allocation).
     pub fn to_fixed2_str(self) -> super::Str {
         use compact_str::ToCompactString;
+        // Already whole fen (nearly every amount): no rounding to do.
+        let scale = self.0.scale();
+        if scale <= 2
+            && let Some(fen) = i64::try_from(self.0.mantissa())
+                .ok()
+                .and_then(|m| m.checked_mul(10_i64.pow(2 - scale)))
+        {
+            return fen_text(fen);
+        }
         let mut v = Rounding::FEN_HALF_UP.apply(self.0);
         v.rescale(2);
         // Whole fen that fit an i64 (every real amount) are written digit by
