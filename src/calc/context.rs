@@ -11,7 +11,7 @@ use super::iit::TaxTable;
 use crate::i18n::Text;
 use crate::model::{Period, intern};
 use crate::rules::RuleSet;
-use crate::rules::dated::{Dated, in_force};
+use crate::rules::dated::in_force;
 use crate::rules::iit::{BonusPolicy, RateTable};
 use crate::rules::payroll::PayrollRules;
 use crate::rules::social::{BaseBounds, Item};
@@ -75,15 +75,8 @@ impl<'r> PeriodRules<'r> {
             .iter()
             .map(|c| {
                 let items = c
-                    .items
-                    .iter()
-                    .filter(|i| i.in_force_on(day))
-                    .map(|i| {
-                        let bounds = c
-                            .bases
-                            .iter()
-                            .rev()
-                            .find(|b| b.scheme == i.scheme && b.in_force_on(day));
+                    .items_on(day)
+                    .map(|(i, bounds)| {
                         let name = ItemName {
                             key: intern::str(&i.key),
                             label: intern::text(&i.label),

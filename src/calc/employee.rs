@@ -12,7 +12,7 @@ use super::input::EmployeeMonth;
 use super::trace::{Trace, TraceLine};
 use crate::i18n::Text;
 use crate::model::{Date, Period, Rounding, Str};
-use crate::rules::payroll::{FORMULA_VARIABLES, ItemKind, ProrationMethod};
+use crate::rules::payroll::{FORMULA_VARIABLES, ItemKind, MONTH_VARIABLES, ProrationMethod};
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
 
@@ -93,13 +93,6 @@ pub struct EmployeeResult {
     pub findings: Vec<Finding>,
     #[serde(skip)]
     pub trace: Vec<TraceLine>,
-}
-
-impl EmployeeResult {
-    /// An all-zero result (to probe which fields exist).
-    pub fn probe() -> Self {
-        EmployeeResult::default()
-    }
 }
 
 fn fen(v: Decimal) -> Decimal {
@@ -323,7 +316,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
     // totals are refreshed before each formula.
     let mut slots = [Decimal::ZERO; FORMULA_VARIABLES.len()];
     if !pay.formulas.is_empty() {
-        slots[..9].copy_from_slice(&[
+        slots[..MONTH_VARIABLES].copy_from_slice(&[
             base,
             month_days,
             Decimal::from(pr.weekdays),
@@ -336,7 +329,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         ]);
     }
     for formula in &pay.formulas {
-        slots[9..].copy_from_slice(&kinds);
+        slots[MONTH_VARIABLES..].copy_from_slice(&kinds);
         match formula.expr.eval_slots(&slots) {
             Ok(raw) => {
                 let value = fen(raw);
@@ -483,12 +476,10 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                         c.file, bounds.scheme, bounds.valid_from
                     ))
                 });
-                let sides = [
+                for (side, rate, fixed, value) in [
                     ("employee", ee_rate, item.employee_fixed, employee),
                     ("employer", er_rate, item.employer_fixed, employer),
-                ];
-                let tracing = t.is_on();
-                for (side, rate, fixed, value) in sides.into_iter().filter(|_| tracing) {
+                ] {
                     t.add(|| {
                         let (zh, en) = if side == "employee" {
                             ("个人", "employee")

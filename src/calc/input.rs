@@ -75,20 +75,12 @@ pub struct EmployeeMonth {
     pub origin: Origin,
 }
 
-/// A record's value at a field index (`None`: the table has no such field).
-fn at(r: &Record, field: Option<usize>) -> &Value {
-    field.and_then(|i| r.values.get(i)).unwrap_or(&Value::Empty)
-}
-
 fn num_at(r: &Record, field: Option<usize>) -> Decimal {
-    at(r, field).as_number().unwrap_or_default()
+    r.at(field).as_number().unwrap_or_default()
 }
 
 fn text_at(r: &Record, field: Option<usize>) -> Str {
-    match at(r, field) {
-        Value::Text(s) => s.clone(),
-        other => Str::from(other.display()),
-    }
+    Str::from(r.at(field).text())
 }
 
 /// A field's text, moved out of a record the caller is done with.
@@ -185,7 +177,7 @@ fn lines_by_id(tables: Vec<Table>, employees: usize) -> HashMap<Str, Vec<VarLine
             lines.entry(text_at(r, id)).or_default().push(VarLine {
                 item: text_at(r, item),
                 amount: num_at(r, amount),
-                belongs_to: at(r, belongs_to).as_period(),
+                belongs_to: r.at(belongs_to).as_period(),
                 origin: t.row_origin(r.row, None),
             });
         }
@@ -215,7 +207,7 @@ fn leave_dates_by_id(tables: Vec<Table>) -> HashMap<Str, Date, FastHash> {
     for t in &tables {
         let [id, leave_date] = fields(t, ["employee_id", "leave_date"]);
         for r in &t.records {
-            if let Some(d) = at(r, leave_date).as_date() {
+            if let Some(d) = r.at(leave_date).as_date() {
                 leavers.insert(text_at(r, id), d);
             }
         }
@@ -319,17 +311,17 @@ pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
         // roster table shrinks while the months grow.
         for mut r in records {
             let id = take_at(&mut r, f_id);
-            let Some(hire_date) = at(&r, f_hire).as_date() else {
+            let Some(hire_date) = r.at(f_hire).as_date() else {
                 continue;
             };
             if id.is_empty() || !seen.insert(id.clone()) {
                 continue;
             }
-            let opt = |f: Option<usize>| at(&r, f).as_number();
+            let opt = |f: Option<usize>| r.at(f).as_number();
             let (base_salary, si_base, hf_base, hf_rate) = (num_at(&r, f_base), opt(f_si), opt(f_hf), opt(f_hf_rate));
-            let flag = |f: Option<usize>| at(&r, f).as_bool().unwrap_or(false);
+            let flag = |f: Option<usize>| r.at(f).as_bool().unwrap_or(false);
             let (first_job_this_year, prior_year_le_60k) = (flag(f_first_job), flag(f_le_60k));
-            let leave_date = at(&r, f_leave).as_date().or_else(|| leavers.get(&id).copied());
+            let leave_date = r.at(f_leave).as_date().or_else(|| leavers.get(&id).copied());
             let mut take = |f: Option<usize>| take_at(&mut r, f);
             out.push(Box::new(EmployeeMonth {
                 name: take(f_name),

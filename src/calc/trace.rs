@@ -76,12 +76,6 @@ impl Trace {
         Trace { on, lines: Vec::new() }
     }
 
-    /// Whether lines are being recorded.
-    #[inline(always)]
-    pub fn is_on(&self) -> bool {
-        self.on
-    }
-
     /// Adds a line built lazily.
     #[inline(always)]
     pub fn add(&mut self, line: impl FnOnce() -> TraceLine) {

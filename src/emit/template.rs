@@ -300,24 +300,23 @@ pub fn render_part(
             let mut target = out.create(&file)?;
             let path = target.path().to_path_buf();
             let io = |e: std::io::Error| crate::Error::io(&path, e);
-            let line = |segments: &[Column], r: Option<&EmployeeResult>, findings: &mut Vec<Finding>| {
-                let sources = Source::all(segments, ctx);
-                let mut bytes = fixed_line(t, segments, &sources, r, ctx, agg, &file, findings);
-                bytes.extend_from_slice(eol(t).as_bytes());
-                bytes
-            };
+            let line =
+                |segments: &[Column], sources: &[Source], r: Option<&EmployeeResult>, findings: &mut Vec<Finding>| {
+                    let mut bytes = fixed_line(t, segments, sources, r, ctx, agg, &file, findings);
+                    bytes.extend_from_slice(eol(t).as_bytes());
+                    bytes
+                };
             if let Some(h) = &t.header_line {
-                let bytes = line(&h.segments, None, &mut findings);
+                let bytes = line(&h.segments, &Source::all(&h.segments, ctx), None, &mut findings);
                 target.write_all(&bytes).map_err(io)?;
             }
             let sources = Source::all(&t.columns, ctx);
             for r in rows {
-                let mut bytes = fixed_line(t, &t.columns, &sources, Some(r), ctx, agg, &file, &mut findings);
-                bytes.extend_from_slice(eol(t).as_bytes());
+                let bytes = line(&t.columns, &sources, Some(r), &mut findings);
                 target.write_all(&bytes).map_err(io)?;
             }
             if let Some(tr) = &t.trailer_line {
-                let bytes = line(&tr.segments, None, &mut findings);
+                let bytes = line(&tr.segments, &Source::all(&tr.segments, ctx), None, &mut findings);
                 target.write_all(&bytes).map_err(io)?;
             }
             Some(target.finish()?)

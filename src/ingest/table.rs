@@ -5,6 +5,7 @@
 //! convert becomes [`Value::Bad`] (reported by the `type` rule), never an
 //! error that stops the file.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -72,14 +73,20 @@ impl Value {
 
     /// Text for messages and keys.
     pub fn display(&self) -> String {
+        self.text().into_owned()
+    }
+
+    /// [`Value::display`], borrowed where the value is text already (for
+    /// keys looked up row after row).
+    pub fn text(&self) -> Cow<'_, str> {
         match self {
-            Value::Empty => String::new(),
-            Value::Text(s) => s.to_string(),
-            Value::Bad(s) => s.to_string(),
-            Value::Number(n) => n.normalize().to_string(),
-            Value::Date(d) => d.to_string(),
-            Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
-            Value::Period(p) => p.to_string(),
+            Value::Empty => Cow::Borrowed(""),
+            Value::Text(s) => Cow::Borrowed(s),
+            Value::Bad(s) => Cow::Borrowed(s),
+            Value::Number(n) => Cow::Owned(n.normalize().to_string()),
+            Value::Date(d) => Cow::Owned(d.to_string()),
+            Value::Bool(b) => Cow::Borrowed(if *b { "是" } else { "否" }),
+            Value::Period(p) => Cow::Owned(p.to_string()),
         }
     }
 }
@@ -143,6 +150,14 @@ pub struct Record {
     pub values: Vec<Value>,
 }
 
+impl Record {
+    /// The value of the field at `field` (a field index looked up once per
+    /// table); empty when the table has no such field.
+    pub fn at(&self, field: Option<usize>) -> &Value {
+        field.and_then(|i| self.values.get(i)).unwrap_or(&Value::Empty)
+    }
+}
+
 /// An input sheet mapped onto its schema.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -180,9 +195,7 @@ impl Table {
 
     /// A record's value by field key.
     pub fn value<'a>(&self, record: &'a Record, key: &str) -> &'a Value {
-        self.field(key)
-            .and_then(|i| record.values.get(i))
-            .unwrap_or(&Value::Empty)
+        record.at(self.field(key))
     }
 }
 

@@ -107,10 +107,14 @@ struct RawFormula {
     expr: String,
 }
 
+/// How many of [`FORMULA_VARIABLES`] describe the employee's month; the
+/// item-kind totals follow them.
+pub const MONTH_VARIABLES: usize = 9;
+
 /// The variables a company formula can read, in slot order: the
 /// employee's month first, then the total of each item kind
 /// ([`ItemKind::ALL`] order) so far.
-pub const FORMULA_VARIABLES: [&str; 9 + ItemKind::ALL.len()] = [
+pub const FORMULA_VARIABLES: [&str; MONTH_VARIABLES + ItemKind::ALL.len()] = [
     "base_salary",
     "days_in_month",
     "weekdays",
@@ -239,15 +243,14 @@ pub fn parse(file: &str, text: &str) -> Result<PayrollRules> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// The item-kind slots of the formula variables follow `ItemKind::ALL`.
     #[test]
     fn formula_variables_name_every_item_kind_in_order() {
         let kinds: Vec<&str> = ItemKind::ALL.iter().map(|k| k.key()).collect();
-        assert_eq!(FORMULA_VARIABLES[9..], kinds[..]);
+        assert_eq!(FORMULA_VARIABLES[MONTH_VARIABLES..], kinds[..]);
     }
-
-    use super::*;
 
     #[test]
     fn zero_pay_days_is_a_config_error_with_its_line() {

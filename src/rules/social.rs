@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::i18n::Text;
 use crate::impl_dated;
 use crate::model::{Date, Rounding};
+use crate::rules::dated::Dated;
 
 /// Floor and cap of one scheme's contribution base.
 #[derive(Debug, Clone, Deserialize)]
@@ -124,6 +125,19 @@ pub struct CityRules {
 }
 
 impl CityRules {
+    /// The items in force on `day`, each with the latest base bounds of its
+    /// scheme in force that day (None: no base in force for the scheme).
+    pub fn items_on(&self, day: Date) -> impl Iterator<Item = (&Item, Option<&BaseBounds>)> {
+        self.items.iter().filter(move |i| i.in_force_on(day)).map(move |i| {
+            let bounds = self
+                .bases
+                .iter()
+                .rev()
+                .find(|b| b.scheme == i.scheme && b.in_force_on(day));
+            (i, bounds)
+        })
+    }
+
     /// Item keys in first-seen order.
     pub fn item_keys(&self) -> Vec<&str> {
         let mut keys: Vec<&str> = Vec::new();

@@ -18,8 +18,6 @@ use crate::ingest::inputs::InputSet;
 use crate::ingest::table::{Record, Table, Value};
 use crate::model::{FastHash, Period, ids};
 use crate::rules::RuleSet;
-use crate::rules::dated::Dated;
-use crate::rules::schema::FieldType;
 use crate::rules::social::DeclaredBase;
 use crate::rules::validation::{Check, Condition, IdKind, Rule};
 
@@ -99,15 +97,6 @@ fn check_rule(rules: &RuleSet, rule: &Rule, inputs: &InputSet, period: Period) -
     out
 }
 
-/// A value as a key: text borrowed, anything else shown.
-fn key(value: &Value) -> Cow<'_, str> {
-    match value {
-        Value::Text(s) => Cow::Borrowed(s),
-        Value::Bad(s) => Cow::Borrowed(s),
-        other => Cow::Owned(other.display()),
-    }
-}
-
 /// A rule's `when` condition with its field looked up once per table.
 struct When<'a> {
     cond: &'a Condition,
@@ -125,11 +114,11 @@ impl<'a> When<'a> {
 
 fn applies(record: &Record, when: Option<&When<'_>>) -> bool {
     let Some(When { cond, field }) = when else { return true };
-    let value = field.and_then(|i| record.values.get(i)).unwrap_or(&Value::Empty);
+    let value = record.at(*field);
     if value.is_empty() {
         return cond.blank_matches;
     }
-    let text = key(value);
+    let text = value.text();
     cond.values.iter().any(|v| *v == *text)
 }
 
@@ -197,9 +186,7 @@ fn check_table(
                 HashSet::with_capacity_and_hasher(refs.iter().map(|t| t.records.len()).sum(), FastHash::default());
             set.extend(refs.iter().flat_map(|t| {
                 let f = t.field(field);
-                t.records
-                    .iter()
-                    .map(move |r| key(f.and_then(|i| r.values.get(i)).unwrap_or(&Value::Empty)))
+                t.records.iter().map(move |r| r.at(f).text())
             }));
             Some(set)
         }
@@ -215,7 +202,6 @@ fn check_table(
             _ => None,
         },
         city: table.field("city"),
-        types: table.schema.fields.iter().map(|f| f.ty).collect(),
         reference,
         bounds,
     };
@@ -231,6 +217,7 @@ fn check_table(
             }
             let ctx = ValueCtx {
                 rules,
+                table,
                 record,
                 prepared: &prepared,
                 period,
@@ -249,8 +236,6 @@ struct Prepared<'a> {
     later: Option<usize>,
     /// The city field (for base bounds).
     city: Option<usize>,
-    /// Each field's type.
-    types: Vec<FieldType>,
     /// The values an exists-in check accepts.
     reference: Option<HashSet<Cow<'a, str>, FastHash>>,
     bounds: Option<BaseBounds<'a>>,
@@ -273,14 +258,9 @@ impl<'a> BaseBounds<'a> {
             .iter()
             .map(|city| {
                 let bounds = city
-                    .items
-                    .iter()
-                    .filter(|i| i.declared() == declared && i.in_force_on(period.first_day()))
-                    .filter_map(|i| {
-                        let same: Vec<_> = city.bases.iter().filter(|b| b.scheme == i.scheme).collect();
-                        let day = period.first_day();
-                        same.into_iter().rev().find(|b| b.in_force_on(day))
-                    })
+                    .items_on(period.first_day())
+                    .filter(|(i, _)| i.declared() == declared)
+                    .filter_map(|(_, bounds)| bounds)
                     .collect();
                 (city.city.as_str(), bounds)
             })
@@ -292,6 +272,7 @@ impl<'a> BaseBounds<'a> {
 /// What a value check may look at besides the value.
 struct ValueCtx<'a> {
     rules: &'a RuleSet,
+    table: &'a Table,
     record: &'a Record,
     prepared: &'a Prepared<'a>,
     period: Period,
@@ -301,15 +282,15 @@ struct ValueCtx<'a> {
 fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>> {
     let ValueCtx {
         rules,
+        table,
         record,
         prepared,
         period,
     } = *ctx;
-    let field_value = |i: Option<usize>| i.and_then(|i| record.values.get(i)).unwrap_or(&Value::Empty);
     let value = record.values.get(field)?;
     match &rule.check {
         Check::Type => {
-            let ty = prepared.types.get(field).copied()?;
+            let ty = table.schema.fields[field].ty;
             matches!(value, Value::Bad(_)).then(|| vec![var2("type", ty.label(true), ty.label(false))])
         }
         Check::Required => value.is_empty().then(Vec::new),
@@ -352,7 +333,7 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
         }
         Check::DateOrder { .. } => {
             let first = value.as_date()?;
-            let second = field_value(prepared.later).as_date()?;
+            let second = record.at(prepared.later).as_date()?;
             (second < first).then(|| vec![var("later_value", second.to_string())])
         }
         Check::InPeriod => {
@@ -363,7 +344,7 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
             if value.is_empty() {
                 return None;
             }
-            (!prepared.reference.as_ref()?.contains(&key(value))).then(Vec::new)
+            (!prepared.reference.as_ref()?.contains(&value.text())).then(Vec::new)
         }
         Check::KnownCity => {
             let city = value.as_text()?;
@@ -375,7 +356,7 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
         }
         Check::BaseInBounds { .. } => {
             let base = value.as_number()?;
-            let city_name = key(field_value(prepared.city));
+            let city_name = record.at(prepared.city).text();
             let bounds = prepared
                 .bounds
                 .as_ref()?
@@ -412,7 +393,7 @@ fn check_unique(rule: &Rule, inputs: &InputSet, out: &mut Vec<Finding>) {
             if !applies(record, when.as_ref()) || record.values[f].is_empty() {
                 continue;
             }
-            match first.entry(key(&record.values[f])) {
+            match first.entry(record.values[f].text()) {
                 Entry::Occupied(seen) => {
                     let (t, r) = *seen.get();
                     let vars = [var("first", short_origin(&t.origin(r, f)))];
@@ -436,11 +417,11 @@ fn check_one_key(rule: &Rule, key_field: &str, inputs: &InputSet, out: &mut Vec<
         };
         for record in &table.records {
             let value = &record.values[f];
-            let owner = key(&record.values[k]);
+            let owner = record.values[k].text();
             if value.is_empty() || owner.is_empty() {
                 continue;
             }
-            match first.entry(key(value)) {
+            match first.entry(value.text()) {
                 Entry::Occupied(seen) if *seen.get() != owner => {
                     let vars = [var("other", seen.get().to_string()), var("key", owner)];
                     out.push(finding(rule, table, record, f, &vars));
