@@ -7,6 +7,7 @@ pub mod fields;
 pub mod journal;
 pub mod payslip;
 pub mod register;
+pub mod reread;
 pub mod sink;
 pub mod smtp;
 pub mod template;

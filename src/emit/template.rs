@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::fields::{Context, Field, FieldValue};
+use super::reread::scan_xlsx_file;
 use super::sink::{GbkWriter, OutDir, Written};
 use super::xlsx::{
     EXCEL_MAX_ROWS, column_width, err, excel_number, header_format, parts, save_xlsx, text_width, workbook,
@@ -19,7 +20,7 @@ use super::xlsx::{
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
 use crate::i18n::Text;
-use crate::ingest::grid::{Cell, scan_xlsx_file};
+use crate::ingest::grid::Cell;
 use crate::model::Money;
 use crate::rules::template::{Align, Amount, Column, Encoding, FileFormat, LineEnding, RowSet, Template};
 use crate::rules::validation::Severity;

@@ -311,39 +311,6 @@ pub fn stream_workbook_bytes(
     })
 }
 
-/// Scans the first visible sheet of an xlsx file on disk (used to re-read
-/// what paybatch wrote): `on_cell(row, col, value)` sees every cell's
-/// position, and its value only where `keep(row, col)`; the other cells are
-/// not copied or converted.
-pub fn scan_xlsx_file(
-    path: &Path,
-    file: &str,
-    keep: impl Fn(usize, usize) -> bool,
-    mut on_cell: impl FnMut(usize, usize, Option<Cell>),
-) -> Result<()> {
-    guarded(file, || {
-        let reader = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
-        let mut workbook = Xlsx::new(reader).map_err(|e| workbook_error(file, e.to_string()))?;
-        let Some(name) = workbook
-            .sheets_metadata()
-            .iter()
-            .find(|s| s.visible == SheetVisible::Visible)
-            .map(|s| s.name.clone())
-        else {
-            return Ok(());
-        };
-        let sheet_error = |e: &dyn std::fmt::Display| workbook_error(file, format!("{name}: {e}"));
-        let mut cells = workbook.worksheet_cells_reader(&name).map_err(|e| sheet_error(&e))?;
-        while let Some(cell) = cells.next_cell().map_err(|e| sheet_error(&e))? {
-            let (r, c) = cell.get_position();
-            let (r, c) = (r as usize, c as usize);
-            let value = keep(r, c).then(|| cell_from_data(cell.get_value().clone()));
-            on_cell(r, c, value);
-        }
-        Ok(())
-    })
-}
-
 fn workbook_error(file: &str, reason: String) -> Error {
     Error::Workbook {
         file: file.into(),
