@@ -32,8 +32,11 @@ pub struct CityItem<'r> {
     pub name: ItemName,
     /// Bounds and fixed parts in whole fen, when they all are.
     pub fen: Option<FenItem>,
-    /// The two rates as integers (None: chosen per employee, or not exact).
-    pub rates: Option<(Scaled, Scaled)>,
+    /// The employer and employee rates of an employee who has not chosen
+    /// one: the item's rates, or its default choice within bounds.
+    pub rates: (Decimal, Decimal),
+    /// `rates` as integers (None: not exact).
+    pub scaled: Option<(Scaled, Scaled)>,
 }
 
 /// A city's items in force with their base bounds.
@@ -82,9 +85,9 @@ impl<'r> PeriodRules<'r> {
                             label: intern::text(&i.label),
                         };
                         let fen = bounds.and_then(|b| FenItem::of(b.floor, b.cap, i.employer_fixed, i.employee_fixed));
-                        let rates = match i.employee_chooses_rate {
-                            Some(_) => None,
-                            None => Scaled::of(i.employer_rate).zip(Scaled::of(i.employee_rate)),
+                        let rates = match &i.employee_chooses_rate {
+                            Some(choice) => (choice.rate(None), choice.rate(None)),
+                            None => (i.employer_rate, i.employee_rate),
                         };
                         CityItem {
                             item: i,
@@ -92,6 +95,7 @@ impl<'r> PeriodRules<'r> {
                             name,
                             fen,
                             rates,
+                            scaled: Scaled::of(rates.0).zip(Scaled::of(rates.1)),
                         }
                     })
                     .collect();

@@ -226,7 +226,11 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
     let att = e.attendance;
     let leave_days = per_day(pay.proration.unpaid_leave_per_day);
     let unpaid_raw = prorate(att.unpaid_leave_days, leave_days);
-    let unpaid = fen(unpaid_raw).min(base_pay);
+    let unpaid = if unpaid_raw.is_zero() {
+        Decimal::ZERO
+    } else {
+        fen(unpaid_raw).min(base_pay)
+    };
     t.add(|| {
         TraceLine::new(
             "unpaid_leave_deduction",
@@ -246,7 +250,11 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         Some(mw) if !sick_raw.is_zero() => (base_pay - unpaid - pay.sick_pay.floor_share * mw).max(Decimal::ZERO),
         _ => sick_raw,
     };
-    let sick = fen(sick_raw.min(sick_room));
+    let sick = if sick_raw.is_zero() {
+        Decimal::ZERO
+    } else {
+        fen(sick_raw.min(sick_room))
+    };
     t.add(|| {
         TraceLine::new(
             "sick_leave_deduction",
@@ -437,15 +445,15 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                     crate::rules::social::DeclaredBase::Hf => e.hf_base.or(e.si_base),
                 }
                 .unwrap_or(base);
-                let (er_rate, ee_rate) = match item.employee_chooses_rate {
-                    Some(choice) => {
-                        let r = e.hf_rate.unwrap_or(choice.default).max(choice.min).min(choice.max);
-                        (r, r)
+                let (er_rate, ee_rate, scaled) = match (&item.employee_chooses_rate, e.hf_rate) {
+                    (Some(choice), Some(own)) => {
+                        let r = choice.rate(Some(own));
+                        (r, r, None)
                     }
-                    None => (item.employer_rate, item.employee_rate),
+                    _ => (ci.rates.0, ci.rates.1, ci.scaled),
                 };
                 let whole_fen = || {
-                    let rates = ci.rates.or_else(|| Scaled::of(er_rate).zip(Scaled::of(ee_rate)))?;
+                    let rates = scaled.or_else(|| Scaled::of(er_rate).zip(Scaled::of(ee_rate)))?;
                     ci.fen?
                         .contributions(Fen::of(declared)?, rates.0, rates.1, item.rounding)
                 };
@@ -460,44 +468,46 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                         )
                     }
                 };
-                let rule = || format!("{}#item.{} (valid_from {})", c.file, item.key, item.valid_from);
-                t.add(|| {
-                    TraceLine::new(
-                        format!("si.{}.base", item.key),
-                        Text::new(format!("{}基数", item.label.zh), format!("{} base", item.label.en)),
-                        applied,
-                    )
-                    .formula("申报基数限制在 [下限, 上限] 内")
-                    .input("declared", declared)
-                    .input("floor", bounds.floor)
-                    .input("cap", bounds.cap)
-                    .rule(format!(
-                        "{}#base.{} (valid_from {})",
-                        c.file, bounds.scheme, bounds.valid_from
-                    ))
-                });
-                for (side, rate, fixed, value) in [
-                    ("employee", ee_rate, item.employee_fixed, employee),
-                    ("employer", er_rate, item.employer_fixed, employer),
-                ] {
+                if t.on() {
+                    let rule = || format!("{}#item.{} (valid_from {})", c.file, item.key, item.valid_from);
                     t.add(|| {
-                        let (zh, en) = if side == "employee" {
-                            ("个人", "employee")
-                        } else {
-                            ("单位", "employer")
-                        };
                         TraceLine::new(
-                            format!("si.{}.{side}", item.key),
-                            Text::new(format!("{}{zh}", item.label.zh), format!("{} ({en})", item.label.en)),
-                            value,
+                            format!("si.{}.base", item.key),
+                            Text::new(format!("{}基数", item.label.zh), format!("{} base", item.label.en)),
+                            applied,
                         )
-                        .formula("基数 × 费率 + 固定金额")
-                        .input("base", applied)
-                        .input("rate", rate)
-                        .input("fixed", fixed)
-                        .rule(rule())
-                        .rounded(applied * rate + fixed, item.rounding)
+                        .formula("申报基数限制在 [下限, 上限] 内")
+                        .input("declared", declared)
+                        .input("floor", bounds.floor)
+                        .input("cap", bounds.cap)
+                        .rule(format!(
+                            "{}#base.{} (valid_from {})",
+                            c.file, bounds.scheme, bounds.valid_from
+                        ))
                     });
+                    for (side, rate, fixed, value) in [
+                        ("employee", ee_rate, item.employee_fixed, employee),
+                        ("employer", er_rate, item.employer_fixed, employer),
+                    ] {
+                        t.add(|| {
+                            let (zh, en) = if side == "employee" {
+                                ("个人", "employee")
+                            } else {
+                                ("单位", "employer")
+                            };
+                            TraceLine::new(
+                                format!("si.{}.{side}", item.key),
+                                Text::new(format!("{}{zh}", item.label.zh), format!("{} ({en})", item.label.en)),
+                                value,
+                            )
+                            .formula("基数 × 费率 + 固定金额")
+                            .input("base", applied)
+                            .input("rate", rate)
+                            .input("fixed", fixed)
+                            .rule(rule())
+                            .rounded(applied * rate + fixed, item.rounding)
+                        });
+                    }
                 }
                 si.push(SiLine {
                     key: ci.name.key,
@@ -739,6 +749,17 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         ytd,
         findings,
         trace: t.lines,
-        ..EmployeeResult::default()
+        // Identity is filled in by the caller ([`compute_owned`]).
+        employee_id: Str::default(),
+        name: Str::default(),
+        id_type: Str::default(),
+        id_number: Str::default(),
+        department: Str::default(),
+        cost_center: Str::default(),
+        city: Str::default(),
+        bank_name: Str::default(),
+        bank_card: Str::default(),
+        phone: Str::default(),
+        email: Str::default(),
     }
 }

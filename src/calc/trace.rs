@@ -76,7 +76,14 @@ impl Trace {
         Trace { on, lines: Vec::new() }
     }
 
-    /// Adds a line built lazily.
+    /// Whether lines are kept (for work done only to trace).
+    #[inline]
+    pub fn on(&self) -> bool {
+        self.on
+    }
+
+    /// Adds the line `line()` builds, when tracing: inlined, so that with
+    /// tracing off not even the closure is built.
     #[inline(always)]
     pub fn add(&mut self, line: impl FnOnce() -> TraceLine) {
         if self.on {

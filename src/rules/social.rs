@@ -38,6 +38,14 @@ pub struct RateChoice {
     pub default: Decimal,
 }
 
+impl RateChoice {
+    /// The rate for an employee's own choice (None: the default), kept
+    /// within `[min, max]`.
+    pub fn rate(&self, own: Option<Decimal>) -> Decimal {
+        own.unwrap_or(self.default).max(self.min).min(self.max)
+    }
+}
+
 /// Which declared base an item starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
