@@ -413,6 +413,8 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
 
     // ── social insurance and housing fund ───────────────────────────────
     let mut si = Vec::with_capacity(city.map_or(0, |c| c.items.len()));
+    // Employer and employee totals in fen while every line is whole fen.
+    let mut fen_totals = Some((Fen::ZERO, Fen::ZERO));
     match city {
         None => findings.push(finding(
             e,
@@ -458,8 +460,13 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                         .contributions(Fen::of(declared)?, rates.0, rates.1, item.rounding)
                 };
                 let (applied, employer, employee) = match whole_fen() {
-                    Some((applied, employer, employee)) => (applied.dec(), employer.dec(), employee.dec()),
+                    Some((applied, employer, employee)) => {
+                        fen_totals = fen_totals
+                            .and_then(|(er, ee)| Some((er.checked_add(employer)?, ee.checked_add(employee)?)));
+                        (applied.dec(), employer.dec(), employee.dec())
+                    }
                     None => {
+                        fen_totals = None;
                         let applied = declared.max(bounds.floor).min(bounds.cap);
                         (
                             applied,
@@ -521,8 +528,13 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
             }
         }
     }
-    let si_employee = fixed::total(si.iter().map(|l| l.employee));
-    let si_employer = fixed::total(si.iter().map(|l| l.employer));
+    let (si_employer, si_employee) = match fen_totals {
+        Some((er, ee)) => (er.dec(), ee.dec()),
+        None => (
+            fixed::total(si.iter().map(|l| l.employer)),
+            fixed::total(si.iter().map(|l| l.employee)),
+        ),
+    };
 
     // ── IIT: cumulative withholding and the annual bonus ────────────────
     let prior = prior.copied().unwrap_or_default();
