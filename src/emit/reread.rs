@@ -43,7 +43,7 @@ pub fn scan_xlsx_file(
         file: file.into(),
         reason,
     };
-    let mut archive = open(path)?;
+    let mut archive = open(path, file)?;
     let Some(sheet_path) = first_visible_sheet(&mut archive).map_err(fail)? else {
         return Ok(());
     };
@@ -77,10 +77,10 @@ pub fn scan_xlsx_file(
     }
 }
 
-fn open(path: &Path) -> Result<Archive> {
+fn open(path: &Path, file: &str) -> Result<Archive> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     zip::ZipArchive::new(BufReader::new(f)).map_err(|e| Error::Workbook {
-        file: path.display().to_string(),
+        file: file.into(),
         reason: e.to_string(),
     })
 }
@@ -400,7 +400,7 @@ where
 /// The workbook's shared-string table, from a second handle on the file
 /// (the first is busy streaming the sheet).
 fn shared_strings(path: &Path) -> std::result::Result<Vec<String>, String> {
-    let mut archive = open(path).map_err(|e| e.to_string())?;
+    let mut archive = open(path, "xl/sharedStrings.xml").map_err(|e| e.to_string())?;
     let xml = read_member(&mut archive, "xl/sharedStrings.xml")?;
     let mut out = Vec::new();
     let mut at = 0;
