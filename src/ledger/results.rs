@@ -112,48 +112,68 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
     w.write_record(&header).map_err(csv_err)?;
     let keys: Vec<&str> = items.iter().map(|(k, _)| k.as_str()).collect();
     let mut slots = Vec::new();
+    // One record buffer for every row: fields are copied into it as bytes,
+    // with no string per field.
+    let mut row = csv::ByteRecord::new();
     for r in results {
-        let mut row: Vec<Str> = vec![
-            r.employee_id.clone(),
-            r.name.clone(),
-            r.id_type.clone(),
-            r.id_number.clone(),
-            r.department.clone(),
-            r.cost_center.clone(),
-            r.city.clone(),
-            r.bank_name.clone(),
-            r.bank_card.clone(),
-            r.hire_date.to_compact_string(),
-            r.leave_date.map(|d| d.to_compact_string()).unwrap_or_default(),
-            r.days_employed.to_compact_string(),
-        ];
-        let a = &r.attendance;
-        row.extend(
-            [
-                a.unpaid_leave_days,
-                a.sick_leave_days,
-                a.ot_workday_hours,
-                a.ot_restday_hours,
-                a.ot_holiday_hours,
-            ]
-            .iter()
-            .map(|d| d.normalize().to_compact_string()),
+        row.clear();
+        for text in [
+            &r.employee_id,
+            &r.name,
+            &r.id_type,
+            &r.id_number,
+            &r.department,
+            &r.cost_center,
+            &r.city,
+            &r.bank_name,
+            &r.bank_card,
+        ] {
+            row.push_field(text.as_bytes());
+        }
+        row.push_field(r.hire_date.to_compact_string().as_bytes());
+        row.push_field(
+            r.leave_date
+                .map(|d| d.to_compact_string())
+                .unwrap_or_default()
+                .as_bytes(),
         );
-        row.extend(PAY_COLUMNS.iter().map(|c| m((c.get)(r))));
+        row.push_field(r.days_employed.to_compact_string().as_bytes());
+        let a = &r.attendance;
+        for d in [
+            a.unpaid_leave_days,
+            a.sick_leave_days,
+            a.ot_workday_hours,
+            a.ot_restday_hours,
+            a.ot_holiday_hours,
+        ] {
+            // Most are zero: skip the general decimal formatting for them.
+            row.push_field(
+                if d.is_zero() {
+                    "0".into()
+                } else {
+                    d.normalize().to_compact_string()
+                }
+                .as_bytes(),
+            );
+        }
+        let mut money = |v: Decimal| row.push_field(m(v).as_bytes());
+        PAY_COLUMNS.iter().for_each(|c| money((c.get)(r)));
         si_slots(r, &keys, &mut slots);
         for slot in &slots {
-            row.extend(slot.unwrap_or_default().map(m));
+            slot.unwrap_or_default().into_iter().for_each(&mut money);
         }
-        row.extend(TAIL_COLUMNS.iter().map(|c| m((c.get)(r))));
-        row.push(m(r.tax_free));
-        row.push(match &r.annual_bonus {
-            Some(b) if b.separate => "separate".into(),
-            Some(_) => "merged".into(),
-            None => Str::default(),
+        TAIL_COLUMNS.iter().for_each(|c| money((c.get)(r)));
+        money(r.tax_free);
+        row.push_field(match &r.annual_bonus {
+            Some(b) if b.separate => b"separate",
+            Some(_) => b"merged",
+            None => b"",
         });
-        row.extend(r.additional.iter().map(|v| m(*v)));
-        row.extend(ytd_fields(&r.ytd));
-        w.write_record(&row).map_err(csv_err)?;
+        r.additional.iter().for_each(|v| row.push_field(m(*v).as_bytes()));
+        for field in ytd_fields(&r.ytd) {
+            row.push_field(field.as_bytes());
+        }
+        w.write_byte_record(&row).map_err(csv_err)?;
     }
     w.into_inner().map_err(|e| Error::Workbook {
         file: RESULTS_FILE.into(),
