@@ -51,7 +51,13 @@ pub fn select_rows<'r>(
 ) -> (Vec<&'r EmployeeResult>, Vec<Finding>) {
     let mut excluded = Vec::new();
     let period = ctx.period;
-    let rows = results
+    // Sized up front for the lists that take (nearly) everyone: growing a
+    // million-row list by doubling copies and faults it in again each time.
+    let mut rows = Vec::with_capacity(match t.rows {
+        RowSet::All | RowSet::Paid => results.len(),
+        _ => 0,
+    });
+    let selected = results
         .iter()
         .filter(|r| t.city.as_ref().is_none_or(|c| *c == r.city))
         .filter(|r| match t.rows {
@@ -103,8 +109,8 @@ pub fn select_rows<'r>(
                     .is_some_and(|l| l.base != *prev)
             }),
             RowSet::BonusSeparate => r.annual_bonus.as_ref().is_some_and(|b| b.separate),
-        })
-        .collect();
+        });
+    rows.extend(selected);
     (rows, excluded)
 }
 

@@ -157,3 +157,28 @@ impl CityRules {
         keys
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RateChoice;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn a_chosen_rate_stays_within_bounds_and_defaults() {
+        let choice = RateChoice {
+            min: dec!(0.05),
+            max: dec!(0.12),
+            default: dec!(0.12),
+        };
+        assert_eq!(choice.rate(None), dec!(0.12));
+        assert_eq!(choice.rate(Some(dec!(0.07))), dec!(0.07));
+        assert_eq!(choice.rate(Some(dec!(0.20))), dec!(0.12));
+        assert_eq!(choice.rate(Some(dec!(0.01))), dec!(0.05));
+        // A default outside the bounds is itself kept within them.
+        let odd = RateChoice {
+            default: dec!(0.30),
+            ..choice
+        };
+        assert_eq!(odd.rate(None), dec!(0.12));
+    }
+}
