@@ -226,7 +226,8 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
     let att = e.attendance;
     let leave_days = per_day(pay.proration.unpaid_leave_per_day);
     let unpaid_raw = prorate(att.unpaid_leave_days, leave_days);
-    let unpaid = if unpaid_raw.is_zero() {
+    // No leave and a base pay that is not negative: nothing to deduct.
+    let unpaid = if unpaid_raw.is_zero() && base_pay.is_sign_positive() {
         Decimal::ZERO
     } else {
         fen(unpaid_raw).min(base_pay)
