@@ -222,6 +222,7 @@ fn leave_dates_by_id(tables: Vec<Table>) -> HashMap<Str, Date, FastHash> {
 /// boxed so that it is freed the moment its result exists (one big buffer
 /// of months would live until the last result).
 pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
+    let started = std::time::Instant::now();
     let roster_rows = inputs.of_kind("roster").map(|t| t.records.len()).sum::<usize>();
     let (attendance_tables, variable_tables, deduction_tables, leaver_tables, opening_tables) = (
         inputs.take_kind("attendance"),
@@ -251,6 +252,7 @@ pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
             )
         },
     );
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "side tables by employee");
     let mut out = Vec::with_capacity(roster_rows);
     let mut seen: std::collections::HashSet<Str, FastHash> =
         std::collections::HashSet::with_capacity_and_hasher(roster_rows, FastHash::default());
