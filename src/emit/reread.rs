@@ -23,7 +23,7 @@ use memchr::memchr;
 use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
-use crate::ingest::grid::Cell;
+use crate::ingest::grid::{Cell, guarded};
 
 /// Bytes inflated per step; what is left of an unfinished cell carries over.
 const CHUNK: usize = 1 << 20;
@@ -39,6 +39,16 @@ pub fn scan_xlsx_file(
     keep: impl Fn(usize, usize) -> bool,
     on_cell: impl FnMut(usize, usize, Option<Cell>),
 ) -> Result<()> {
+    // The zip reader must not take the batch down either.
+    guarded(file, || scan(path, file, keep, on_cell))
+}
+
+fn scan(
+    path: &Path,
+    file: &str,
+    keep: impl Fn(usize, usize) -> bool,
+    on_cell: impl FnMut(usize, usize, Option<Cell>),
+) -> Result<()> {
     let fail = |reason: String| Error::Workbook {
         file: file.into(),
         reason,
@@ -47,9 +57,8 @@ pub fn scan_xlsx_file(
     let Some(sheet_path) = first_visible_sheet(&mut archive).map_err(fail)? else {
         return Ok(());
     };
-    let mut sheet = archive
-        .by_name(&sheet_path)
-        .map_err(|e| fail(format!("{sheet_path}: {e}")))?;
+    let in_sheet = |e: &dyn std::fmt::Display| fail(format!("{sheet_path}: {e}"));
+    let mut sheet = archive.by_name(&sheet_path).map_err(|e| in_sheet(&e))?;
     let mut scanner = Scanner {
         keep,
         on_cell,
@@ -63,13 +72,13 @@ pub fn scan_xlsx_file(
     loop {
         let filled = buf.len();
         buf.resize(filled + CHUNK, 0);
-        let read = read_up_to(&mut sheet, &mut buf[filled..]).map_err(|e| fail(format!("{sheet_path}: {e}")))?;
+        let read = read_up_to(&mut sheet, &mut buf[filled..]).map_err(|e| in_sheet(&e))?;
         buf.truncate(filled + read);
         let eof = read == 0;
-        let done = scanner.scan(&buf).map_err(|e| fail(format!("{sheet_path}: {e}")))?;
+        let done = scanner.scan(&buf).map_err(|e| in_sheet(&e))?;
         if eof {
             if done < buf.len() {
-                return Err(fail(format!("{sheet_path}: 工作表不完整 (sheet is cut short)")));
+                return Err(in_sheet(&"工作表不完整 (sheet is cut short)"));
             }
             return Ok(());
         }
@@ -332,6 +341,8 @@ where
                         None => self.next_row,
                     };
                     self.next_col = 0;
+                    // A row that closes itself has no end tag to count it.
+                    self.next_row += usize::from(tag.empty);
                 }
                 b"row" => self.next_row += 1,
                 b"c" if !tag.end => {
@@ -564,7 +575,7 @@ mod tests {
             next_row: 0,
             next_col: 0,
         };
-        let xml = br#"<x:sheetData><x:row><x:c t="inlineStr"><x:is><x:t>a&amp;b</x:t></x:is></x:c><x:c><x:v>2</x:v></x:c></x:row><x:row r="5"><x:c t="b"><x:v>0</x:v></x:c></x:row></x:sheetData>"#;
+        let xml = br#"<x:sheetData><x:row><x:c t="inlineStr"><x:is><x:t>a&amp;b</x:t></x:is></x:c><x:c><x:v>2</x:v></x:c></x:row><x:row r="5"><x:c t="b"><x:v>0</x:v></x:c></x:row><x:row r="7"/><x:row><x:c><x:v>8</x:v></x:c></x:row></x:sheetData>"#;
         assert_eq!(scanner.scan(xml), Ok(xml.len()));
         assert_eq!(
             cells,
@@ -572,6 +583,8 @@ mod tests {
                 (0, 0, Some(Cell::Text("a&b".into()))),
                 (0, 1, Some(Cell::Number(dec!(2)))),
                 (4, 0, Some(Cell::Bool(false))),
+                // After the empty row 7, a row without `r` is row 8.
+                (7, 0, Some(Cell::Number(dec!(8)))),
             ]
         );
     }

@@ -320,7 +320,7 @@ fn workbook_error(file: &str, reason: String) -> Error {
 
 /// A reader library must never take the batch down: a panic inside it on
 /// a malformed file becomes an error naming the file.
-fn guarded<T>(file: &str, read: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn guarded<T>(file: &str, read: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
         .unwrap_or_else(|_| Err(workbook_error(file, "文件已损坏 (corrupt workbook)".into())))
 }
