@@ -70,8 +70,8 @@ pub fn si_items(results: &[EmployeeResult]) -> Vec<(String, String)> {
     let mut items: Vec<(String, String)> = Vec::new();
     for r in results {
         for l in &r.si {
-            if !items.iter().any(|(k, _)| *k == l.key) {
-                items.push((l.key.to_string(), l.label.zh.clone()));
+            if !items.iter().any(|(k, _)| k == l.key()) {
+                items.push((l.key().to_string(), l.label().zh.clone()));
             }
         }
     }
@@ -92,8 +92,8 @@ pub fn si_slots<K: AsRef<str>>(r: &EmployeeResult, items: &[K], slots: &mut Vec<
     slots.clear();
     slots.resize(items.len(), None);
     for l in &r.si {
-        if let Some(i) = items.iter().position(|k| k.as_ref() == l.key) {
-            slots[i].get_or_insert([l.base, l.employee, l.employer]);
+        if let Some(i) = items.iter().position(|k| k.as_ref() == l.key()) {
+            slots[i].get_or_insert([l.base, l.employee.dec(), l.employer.dec()]);
         }
     }
 }
@@ -101,8 +101,8 @@ pub fn si_slots<K: AsRef<str>>(r: &EmployeeResult, items: &[K], slots: &mut Vec<
 /// An employee's SI line values for an item key: (base, employee, employer).
 pub fn si_values(r: &EmployeeResult, key: &str) -> (Decimal, Decimal, Decimal) {
     r.si.iter()
-        .find(|l| l.key == key)
+        .find(|l| l.key() == key)
         .map_or((Decimal::ZERO, Decimal::ZERO, Decimal::ZERO), |l| {
-            (l.base, l.employee, l.employer)
+            (l.base, l.employee.dec(), l.employer.dec())
         })
 }

@@ -8,7 +8,6 @@ use rust_decimal::Decimal;
 
 use super::fixed::{FenItem, Scaled};
 use super::iit::TaxTable;
-use crate::i18n::Text;
 use crate::model::{Period, intern};
 use crate::rules::RuleSet;
 use crate::rules::dated::in_force;
@@ -16,20 +15,14 @@ use crate::rules::iit::{BonusPolicy, RateTable};
 use crate::rules::payroll::PayrollRules;
 use crate::rules::social::{BaseBounds, Item};
 
-/// An SI/HF item's key and label, interned: every result points at them.
-#[derive(Debug, Clone, Copy)]
-pub struct ItemName {
-    pub key: &'static str,
-    pub label: &'static Text,
-}
-
 /// One item in force in a city, with its scheme's bounds.
 #[derive(Debug, Clone)]
 pub struct CityItem<'r> {
     pub item: &'r Item,
     /// None: no base in force for the item's scheme.
     pub bounds: Option<&'r BaseBounds>,
-    pub name: ItemName,
+    /// Key and label, interned: every SI line points at them.
+    pub name: &'static intern::Name,
     /// Bounds and fixed parts in whole fen, when they all are.
     pub fen: Option<FenItem>,
     /// The employer and employee rates of an employee who has not chosen
@@ -80,10 +73,7 @@ impl<'r> PeriodRules<'r> {
                 let items = c
                     .items_on(day)
                     .map(|(i, bounds)| {
-                        let name = ItemName {
-                            key: intern::str(&i.key),
-                            label: intern::text(&i.label),
-                        };
+                        let name = intern::name(&i.key, &i.label);
                         let fen = bounds.and_then(|b| FenItem::of(b.floor, b.cap, i.employer_fixed, i.employee_fixed));
                         let rates = match &i.employee_chooses_rate {
                             Some(choice) => (choice.rate(None), choice.rate(None)),

@@ -11,21 +11,44 @@ use super::iit::{self, BasicFlags, MonthIncome, Ytd};
 use super::input::EmployeeMonth;
 use super::trace::{Trace, TraceLine};
 use crate::i18n::Text;
-use crate::model::{Date, Period, Rounding, Str};
+use crate::model::{Date, Period, Rounding, Str, intern};
 use crate::rules::payroll::{FORMULA_VARIABLES, ItemKind, MONTH_VARIABLES, ProrationMethod};
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
 
-/// One SI/HF item for one employee.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One SI/HF item for one employee: the applied base and the two shares.
+/// Every item rounds to fen, jiao or yuan, so the shares are whole fen; the
+/// rates are in the trace (`explain`) and the rule file. Kept this small
+/// because every employee holds several.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiLine {
-    pub key: &'static str,
-    pub label: &'static Text,
+    pub name: &'static intern::Name,
     pub base: Decimal,
-    pub employer_rate: Decimal,
-    pub employee_rate: Decimal,
-    pub employer: Decimal,
-    pub employee: Decimal,
+    pub employer: Fen,
+    pub employee: Fen,
+}
+
+impl SiLine {
+    pub fn key(&self) -> &'static str {
+        &self.name.key
+    }
+
+    pub fn label(&self) -> &'static Text {
+        &self.name.label
+    }
+}
+
+impl Serialize for SiLine {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut line = s.serialize_struct("SiLine", 5)?;
+        line.serialize_field("key", self.key())?;
+        line.serialize_field("label", self.label())?;
+        line.serialize_field("base", &self.base)?;
+        line.serialize_field("employer", &self.employer.dec())?;
+        line.serialize_field("employee", &self.employee.dec())?;
+        line.end()
+    }
 }
 
 /// How the annual bonus was taxed.
@@ -131,6 +154,28 @@ fn finding(e: &EmployeeMonth, code: &str, severity: Severity, message: Text, hin
         message,
         hint,
     }
+}
+
+/// An SI/HF share (or their sum) too large for whole fen in 64 bits: no
+/// real payroll comes near it, so the input is wrong and the line is left
+/// out rather than carried inexactly.
+fn too_large(e: &EmployeeMonth, item: &str, amount: Decimal) -> Finding {
+    finding(
+        e,
+        "C007",
+        Severity::Error,
+        Text::new(
+            format!(
+                "{} {} 的{item}金额 {amount} 超出可计算范围, 未计入",
+                e.employee_id, e.name
+            ),
+            format!(
+                "{} {}: {item} amount {amount} is out of range; not included",
+                e.employee_id, e.name
+            ),
+        ),
+        Text::new("核对该员工的缴费基数和比例", "check the employee's SI/HF base and rate"),
+    )
 }
 
 /// Computes one employee-month. `prior` is the year so far (None in
@@ -414,8 +459,8 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
 
     // ── social insurance and housing fund ───────────────────────────────
     let mut si = Vec::with_capacity(city.map_or(0, |c| c.items.len()));
-    // Employer and employee totals in fen while every line is whole fen.
-    let mut fen_totals = Some((Fen::ZERO, Fen::ZERO));
+    // Employer and employee totals: every line is whole fen.
+    let mut fen_totals = (Fen::ZERO, Fen::ZERO);
     match city {
         None => findings.push(finding(
             e,
@@ -461,21 +506,31 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                         .contributions(Fen::of(declared)?, rates.0, rates.1, item.rounding)
                 };
                 let (applied, employer, employee) = match whole_fen() {
-                    Some((applied, employer, employee)) => {
-                        fen_totals = fen_totals
-                            .and_then(|(er, ee)| Some((er.checked_add(employer)?, ee.checked_add(employee)?)));
-                        (applied.dec(), employer.dec(), employee.dec())
-                    }
+                    Some((applied, employer, employee)) => (applied.dec(), employer, employee),
                     None => {
-                        fen_totals = None;
+                        // A base or rate with more places than fen: the same
+                        // figures in `Decimal`; the shares are still rounded
+                        // to fen or coarser, so they are whole fen unless
+                        // absurdly large.
                         let applied = declared.max(bounds.floor).min(bounds.cap);
-                        (
-                            applied,
-                            item.rounding.apply(applied * er_rate + item.employer_fixed),
-                            item.rounding.apply(applied * ee_rate + item.employee_fixed),
-                        )
+                        let share = |rate: Decimal, fixed: Decimal| item.rounding.apply(applied * rate + fixed);
+                        let (er, ee) = (share(er_rate, item.employer_fixed), share(ee_rate, item.employee_fixed));
+                        let Some([employer, employee]) = Fen::all([er, ee]) else {
+                            findings.push(too_large(e, item.label.zh.as_str(), er.max(ee)));
+                            continue;
+                        };
+                        (applied, employer, employee)
                     }
                 };
+                let Some(totals) = fen_totals
+                    .0
+                    .checked_add(employer)
+                    .zip(fen_totals.1.checked_add(employee))
+                else {
+                    findings.push(too_large(e, item.label.zh.as_str(), employer.dec().max(employee.dec())));
+                    continue;
+                };
+                fen_totals = totals;
                 if t.on() {
                     let rule = || format!("{}#item.{} (valid_from {})", c.file, item.key, item.valid_from);
                     t.add(|| {
@@ -506,7 +561,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                             TraceLine::new(
                                 format!("si.{}.{side}", item.key),
                                 Text::new(format!("{}{zh}", item.label.zh), format!("{} ({en})", item.label.en)),
-                                value,
+                                value.dec(),
                             )
                             .formula("基数 × 费率 + 固定金额")
                             .input("base", applied)
@@ -518,24 +573,15 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                     }
                 }
                 si.push(SiLine {
-                    key: ci.name.key,
-                    label: ci.name.label,
+                    name: ci.name,
                     base: applied,
-                    employer_rate: er_rate,
-                    employee_rate: ee_rate,
                     employer,
                     employee,
                 });
             }
         }
     }
-    let (si_employer, si_employee) = match fen_totals {
-        Some((er, ee)) => (er.dec(), ee.dec()),
-        None => (
-            fixed::total(si.iter().map(|l| l.employer)),
-            fixed::total(si.iter().map(|l| l.employee)),
-        ),
-    };
+    let (si_employer, si_employee) = (fen_totals.0.dec(), fen_totals.1.dec());
 
     // ── IIT: cumulative withholding and the annual bonus ────────────────
     let prior = prior.copied().unwrap_or_default();

@@ -171,6 +171,6 @@ mod size_guard {
         assert_eq!(size_of::<crate::ingest::table::Record>(), 32);
         assert!(size_of::<super::input::EmployeeMonth>() <= 656);
         assert!(size_of::<super::employee::EmployeeResult>() <= 1136);
-        assert_eq!(size_of::<super::employee::SiLine>(), 104);
+        assert_eq!(size_of::<super::employee::SiLine>(), 40);
     }
 }

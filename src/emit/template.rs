@@ -105,7 +105,7 @@ pub fn select_rows<'r>(
             RowSet::Leavers => r.leave_date.is_some_and(|d| d.period() == period),
             RowSet::BaseChanges => ctx.previous_si_base.get(r.employee_id.as_str()).is_some_and(|prev| {
                 r.si.iter()
-                    .find(|l| l.key == "pension")
+                    .find(|l| l.key() == "pension")
                     .is_some_and(|l| l.base != *prev)
             }),
             RowSet::BonusSeparate => r.annual_bonus.as_ref().is_some_and(|b| b.separate),

@@ -38,8 +38,8 @@ fn run(rules: &RuleSet, e: &EmployeeMonth, p: Period, prior: Option<&Ytd>) -> Em
 /// (base, employee, employer) of an item.
 fn si(r: &EmployeeResult, key: &str) -> (Decimal, Decimal, Decimal) {
     r.si.iter()
-        .find(|l| l.key == key)
-        .map(|l| (l.base, l.employee, l.employer))
+        .find(|l| l.key() == key)
+        .map(|l| (l.base, l.employee.dec(), l.employer.dec()))
         .unwrap_or_else(|| panic!("no item {key} in {:?}", r.si))
 }
 
@@ -86,6 +86,27 @@ fn beijing_exactly_on_the_floor_and_cap() {
     // One yuan above the floor is not clamped.
     let just_above = run(&rules, &employee("北京", dec!(7163), dec!(7163)), period(2026, 3), None);
     assert_eq!(si(&just_above, "pension"), (dec!(7163), dec!(573.04), dec!(1146.08)));
+}
+
+/// A declared base with more places than fen leaves the integer fast path;
+/// the shares are still rounded to whole fen and add up to the totals.
+#[test]
+fn a_base_finer_than_fen_still_gives_whole_fen_shares() {
+    let r = run(
+        &rules(),
+        &employee("北京", dec!(10000), dec!(10000.005)),
+        period(2026, 3),
+        None,
+    );
+    // 10000.005 × 8% = 800.0004 → 800.00; × 16% = 1600.0008 → 1600.00
+    assert_eq!(si(&r, "pension"), (dec!(10000.005), dec!(800.00), dec!(1600.00)));
+    // 10000.005 × 2% + 3 = 203.0001 → 203.00; × 9.8% = 980.00049 → 980.00
+    assert_eq!(si(&r, "medical"), (dec!(10000.005), dec!(203.00), dec!(980.00)));
+    let (employee, employer) = r.si.iter().fold((Decimal::ZERO, Decimal::ZERO), |(ee, er), l| {
+        (ee + l.employee.dec(), er + l.employer.dec())
+    });
+    assert_eq!((r.si_employee, r.si_employer), (employee, employer));
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
 }
 
 #[test]
