@@ -180,13 +180,7 @@ pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior, ou
     };
     let started = std::time::Instant::now();
     // The input tables are freed as they are folded into employee-months.
-    let months = calc::input::assemble(inputs);
-    tracing::debug!(
-        seconds = started.elapsed().as_secs_f64(),
-        peak_rss_mb = peak_rss_mb(),
-        "assembled employee-months"
-    );
-    let result = calc::compute_months(rules, months, period, &carried.ytd, None);
+    let result = calc::compute_period(rules, inputs, period, &carried.ytd, None);
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         employees = result.employees.len(),

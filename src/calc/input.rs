@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use rust_decimal::Decimal;
 
 use super::iit::Ytd;
@@ -215,13 +217,151 @@ fn leave_dates_by_id(tables: Vec<Table>) -> HashMap<Str, Date, FastHash> {
     leavers
 }
 
-/// Joins the input tables into employee-months, in roster order. Rows
-/// without an employee ID or hire date are skipped (validation reports them).
-/// Takes the inputs: each table is freed once folded in, so the input
-/// tables and the months never both hold their full size. Each month is
-/// boxed so that it is freed the moment its result exists (one big buffer
-/// of months would live until the last result).
-pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
+/// What the sequential pass over the roster knows of a row before its
+/// month is built: enough to decide whether the row is on the payroll.
+pub struct Head<'a> {
+    pub employee_id: &'a str,
+    pub name: &'a str,
+    pub hire_date: Date,
+    pub leave_date: Option<Date>,
+    table: &'a Table,
+    row: usize,
+}
+
+impl Head<'_> {
+    /// Where the roster row is.
+    pub fn origin(&self) -> Origin {
+        self.table.row_origin(self.row, None)
+    }
+}
+
+/// Where each roster field a month is built from sits in a table's
+/// records, looked up once per table.
+struct RosterFields {
+    id: Option<usize>,
+    hire: Option<usize>,
+    leave: Option<usize>,
+    name: Option<usize>,
+    id_type: Option<usize>,
+    id_number: Option<usize>,
+    phone: Option<usize>,
+    email: Option<usize>,
+    department: Option<usize>,
+    cost_center: Option<usize>,
+    city: Option<usize>,
+    bank_name: Option<usize>,
+    bank_card: Option<usize>,
+    base_salary: Option<usize>,
+    si_base: Option<usize>,
+    hf_base: Option<usize>,
+    hf_rate: Option<usize>,
+    first_job_this_year: Option<usize>,
+    prior_year_le_60k: Option<usize>,
+}
+
+impl RosterFields {
+    fn of(t: &Table) -> Self {
+        let f = |key: &str| t.field(key);
+        RosterFields {
+            id: f("employee_id"),
+            hire: f("hire_date"),
+            leave: f("leave_date"),
+            name: f("name"),
+            id_type: f("id_type"),
+            id_number: f("id_number"),
+            phone: f("phone"),
+            email: f("email"),
+            department: f("department"),
+            cost_center: f("cost_center"),
+            city: f("city"),
+            bank_name: f("bank_name"),
+            bank_card: f("bank_card"),
+            base_salary: f("base_salary"),
+            si_base: f("si_base"),
+            hf_base: f("hf_base"),
+            hf_rate: f("hf_rate"),
+            first_job_this_year: f("first_job_this_year"),
+            prior_year_le_60k: f("prior_year_le_60k"),
+        }
+    }
+
+    /// The month of a kept roster record; its text fields move out of it.
+    fn month(
+        &self,
+        t: &Table,
+        mut r: Record,
+        lines: Vec<VarLine>,
+        leave_date: Option<Date>,
+        sides: &Sides,
+    ) -> EmployeeMonth {
+        let id = take_at(&mut r, self.id);
+        let number = |f: Option<usize>| r.at(f).as_number();
+        let flag = |f: Option<usize>| r.at(f).as_bool().unwrap_or(false);
+        let (base_salary, si_base, hf_base, hf_rate) = (
+            number(self.base_salary).unwrap_or_default(),
+            number(self.si_base),
+            number(self.hf_base),
+            number(self.hf_rate),
+        );
+        let (hire_date, first_job_this_year, prior_year_le_60k) = (
+            r.at(self.hire).as_date().unwrap_or_default(),
+            flag(self.first_job_this_year),
+            flag(self.prior_year_le_60k),
+        );
+        let origin = t.row_origin(r.row, None);
+        let mut take = |f: Option<usize>| take_at(&mut r, f);
+        EmployeeMonth {
+            name: take(self.name),
+            id_type: Some(take(self.id_type))
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "居民身份证".into()),
+            id_number: take(self.id_number),
+            phone: take(self.phone),
+            email: take(self.email),
+            department: take(self.department),
+            cost_center: take(self.cost_center),
+            city: take(self.city),
+            bank_name: take(self.bank_name),
+            bank_card: take(self.bank_card),
+            hire_date,
+            leave_date,
+            base_salary,
+            si_base,
+            hf_base,
+            hf_rate,
+            first_job_this_year,
+            prior_year_le_60k,
+            attendance: sides.attendance.get(&id).copied().unwrap_or_default(),
+            lines,
+            additional: sides.additional.get(&id).copied().unwrap_or_default(),
+            prior: sides.opening.get(id.as_str()).copied().map(Box::new),
+            origin,
+            employee_id: id,
+        }
+    }
+}
+
+/// The side tables a month reads by employee ID (the variable-pay lines
+/// and leave dates are taken in the sequential pass instead).
+struct Sides {
+    attendance: HashMap<Str, Attendance, FastHash>,
+    additional: HashMap<Str, [Decimal; 7], FastHash>,
+    opening: HashMap<Str, Ytd, FastHash>,
+}
+
+/// Joins the input tables into employee-months, in roster order, and maps
+/// each month through `build` on all cores; the months are never all held
+/// at once, and the roster shrinks as the results grow.
+///
+/// Rows without an employee ID or hire date, and repeats of an ID, are
+/// skipped (validation reports them); `keep` sees every other row, in
+/// order, and drops it by returning false. Each input table is freed once
+/// folded in.
+pub fn assemble<R: Send>(
+    mut inputs: InputSet,
+    mut keep: impl FnMut(&Head<'_>) -> bool,
+    build: impl Fn(EmployeeMonth) -> R + Sync,
+) -> Vec<R> {
     let started = std::time::Instant::now();
     let roster_rows = inputs.of_kind("roster").map(|t| t.records.len()).sum::<usize>();
     let (attendance_tables, variable_tables, deduction_tables, leaver_tables, opening_tables) = (
@@ -253,107 +393,61 @@ pub fn assemble(mut inputs: InputSet) -> Vec<Box<EmployeeMonth>> {
         },
     );
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "side tables by employee");
-    let mut out = Vec::with_capacity(roster_rows);
+    let sides = Sides {
+        attendance,
+        additional,
+        opening,
+    };
+    let mut out: Vec<R> = Vec::new();
     let mut seen: std::collections::HashSet<Str, FastHash> =
         std::collections::HashSet::with_capacity_and_hasher(roster_rows, FastHash::default());
     for mut t in inputs.take_kind("roster") {
-        let records = std::mem::take(&mut t.records);
-        let [
-            f_id,
-            f_hire,
-            f_base,
-            f_si,
-            f_hf,
-            f_hf_rate,
-            f_first_job,
-            f_le_60k,
-            f_leave,
-        ] = fields(
-            &t,
-            [
-                "employee_id",
-                "hire_date",
-                "base_salary",
-                "si_base",
-                "hf_base",
-                "hf_rate",
-                "first_job_this_year",
-                "prior_year_le_60k",
-                "leave_date",
-            ],
-        );
-        let [
-            f_name,
-            f_id_type,
-            f_id_number,
-            f_phone,
-            f_email,
-            f_department,
-            f_cost_center,
-            f_city,
-            f_bank,
-            f_card,
-        ] = fields(
-            &t,
-            [
-                "name",
-                "id_type",
-                "id_number",
-                "phone",
-                "email",
-                "department",
-                "cost_center",
-                "city",
-                "bank_name",
-                "bank_card",
-            ],
-        );
-        let t = &t;
-        // Each roster record is consumed as its month is built, so the
-        // roster table shrinks while the months grow.
-        for mut r in records {
-            let id = take_at(&mut r, f_id);
-            let Some(hire_date) = r.at(f_hire).as_date() else {
-                continue;
+        let mut records = std::mem::take(&mut t.records);
+        let f = RosterFields::of(&t);
+        // In order, on one core: which rows are paid, and each one's
+        // variable-pay lines and leave date. The kept records move up in
+        // place.
+        let mut extras: Vec<(Vec<VarLine>, Option<Date>)> = Vec::with_capacity(records.len());
+        records.retain(|r| {
+            let id = r.at(f.id).text();
+            let Some(hire_date) = r.at(f.hire).as_date() else {
+                return false;
             };
-            if id.is_empty() || !seen.insert(id.clone()) {
-                continue;
+            if id.is_empty() || !seen.insert(Str::from(id.as_ref())) {
+                return false;
             }
-            let opt = |f: Option<usize>| r.at(f).as_number();
-            let (base_salary, si_base, hf_base, hf_rate) = (num_at(&r, f_base), opt(f_si), opt(f_hf), opt(f_hf_rate));
-            let flag = |f: Option<usize>| r.at(f).as_bool().unwrap_or(false);
-            let (first_job_this_year, prior_year_le_60k) = (flag(f_first_job), flag(f_le_60k));
-            let leave_date = r.at(f_leave).as_date().or_else(|| leavers.get(&id).copied());
-            let mut take = |f: Option<usize>| take_at(&mut r, f);
-            out.push(Box::new(EmployeeMonth {
-                name: take(f_name),
-                id_type: {
-                    let v = take(f_id_type);
-                    if v.is_empty() { "居民身份证".into() } else { v }
-                },
-                id_number: take(f_id_number),
-                phone: take(f_phone),
-                email: take(f_email),
-                department: take(f_department),
-                cost_center: take(f_cost_center),
-                city: take(f_city),
-                bank_name: take(f_bank),
-                bank_card: take(f_card),
+            let leave_date = r.at(f.leave).as_date().or_else(|| leavers.get(id.as_ref()).copied());
+            let head = Head {
+                employee_id: &id,
+                name: &r.at(f.name).text(),
                 hire_date,
                 leave_date,
-                base_salary,
-                si_base,
-                hf_base,
-                hf_rate,
-                first_job_this_year,
-                prior_year_le_60k,
-                attendance: attendance.get(&id).copied().unwrap_or_default(),
-                lines: lines.remove(&id).unwrap_or_default(),
-                additional: additional.get(&id).copied().unwrap_or_default(),
-                prior: opening.get(id.as_str()).copied().map(Box::new),
-                origin: t.row_origin(r.row, None),
-                employee_id: id,
-            }));
+                table: &t,
+                row: r.row,
+            };
+            if !keep(&head) {
+                return false;
+            }
+            extras.push((lines.remove(id.as_ref()).unwrap_or_default(), leave_date));
+            true
+        });
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            rows = records.len(),
+            "roster rows on the payroll"
+        );
+        // On all cores: each record becomes its month, then `build`'s
+        // result; the collect writes straight into the final buffer.
+        let (t, f, sides, build) = (&t, &f, &sides, &build);
+        let part: Vec<R> = records
+            .into_par_iter()
+            .zip(extras)
+            .map(|(r, (lines, leave_date))| build(f.month(t, r, lines, leave_date, sides)))
+            .collect();
+        if out.is_empty() {
+            out = part;
+        } else {
+            out.extend(part);
         }
     }
     out

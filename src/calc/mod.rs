@@ -13,8 +13,6 @@ pub mod trace;
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
-
 use crate::i18n::Text;
 use crate::ingest::inputs::InputSet;
 use crate::model::Period;
@@ -37,7 +35,9 @@ pub struct PeriodResult {
 /// Computes every employee of the period in parallel. `prior` holds each
 /// employee's cumulative figures to the previous month (from the ledger);
 /// opening balances in the inputs fill in for employees not in it.
-/// `trace_for` turns on the explain trace for one employee ID.
+/// `trace_for` turns on the explain trace for one employee ID. Each month
+/// is built and computed in one step ([`input::assemble`]), so the months
+/// and the results never both peak.
 pub fn compute_period(
     rules: &RuleSet,
     inputs: InputSet,
@@ -45,70 +45,65 @@ pub fn compute_period(
     prior: &HashMap<String, Ytd>,
     trace_for: Option<&str>,
 ) -> PeriodResult {
-    compute_months(rules, input::assemble(inputs), period, prior, trace_for)
-}
-
-/// Computes assembled employee-months in parallel; each month is dropped
-/// as soon as its result exists, so the two never both peak.
-pub fn compute_months(
-    rules: &RuleSet,
-    months: Vec<Box<input::EmployeeMonth>>,
-    period: Period,
-    prior: &HashMap<String, Ytd>,
-    trace_for: Option<&str>,
-) -> PeriodResult {
     let pr = PeriodRules::resolve(rules, period);
     let mut findings = Vec::new();
-    let on_payroll: Vec<Box<input::EmployeeMonth>> = months
-        .into_iter()
-        .filter(|e| {
-            let employed = e.hire_date <= period.last_day() && e.leave_date.is_none_or(|l| l >= period.first_day());
+    let employees: Vec<EmployeeResult> = input::assemble(
+        inputs,
+        |head| {
+            let employed =
+                head.hire_date <= period.last_day() && head.leave_date.is_none_or(|l| l >= period.first_day());
             if !employed {
-                findings.push(Finding {
-                    code: "C005".into(),
-                    severity: Severity::Warning,
-                    file: e.origin.file.to_string(),
-                    sheet: e.origin.sheet.to_string(),
-                    row: Some(e.origin.row),
-                    col: None,
-                    field: e.employee_id.to_string(),
-                    value: String::new(),
-                    message: Text::new(
-                        format!(
-                            "{} {} 本期不在职 (入职 {}, 离职 {:?}), 未计薪",
-                            e.employee_id,
-                            e.name,
-                            e.hire_date,
-                            e.leave_date.map(|d| d.to_string())
-                        ),
-                        format!("{} {} is not employed in {period}; not paid", e.employee_id, e.name),
-                    ),
-                    hint: Text::new(
-                        "离职次月起请从花名册移除",
-                        "remove leavers from the roster after their last month",
-                    ),
-                });
+                findings.push(not_employed(head, period));
             }
             employed
-        })
-        .collect();
-    let employees: Vec<EmployeeResult> = on_payroll
-        .into_par_iter()
-        .map(|e| {
+        },
+        |e| {
             let ytd = prior
                 .get(e.employee_id.as_str())
                 .copied()
                 .or(e.prior.as_deref().copied());
             let trace_on = trace_for == Some(e.employee_id.as_str());
-            employee::compute_owned(*e, &pr, ytd.as_ref(), trace_on)
-        })
-        .collect();
+            employee::compute_owned(e, &pr, ytd.as_ref(), trace_on)
+        },
+    );
     findings.extend(employees.iter().flat_map(|r| r.findings.iter().cloned()));
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     PeriodResult {
         period,
         employees,
         findings,
+    }
+}
+
+/// A roster row whose employment does not overlap the period.
+fn not_employed(head: &input::Head<'_>, period: Period) -> Finding {
+    let origin = head.origin();
+    Finding {
+        code: "C005".into(),
+        severity: Severity::Warning,
+        file: origin.file.to_string(),
+        sheet: origin.sheet.to_string(),
+        row: Some(origin.row),
+        col: None,
+        field: head.employee_id.to_string(),
+        value: String::new(),
+        message: Text::new(
+            format!(
+                "{} {} 本期不在职 (入职 {}, 离职 {:?}), 未计薪",
+                head.employee_id,
+                head.name,
+                head.hire_date,
+                head.leave_date.map(|d| d.to_string())
+            ),
+            format!(
+                "{} {} is not employed in {period}; not paid",
+                head.employee_id, head.name
+            ),
+        ),
+        hint: Text::new(
+            "离职次月起请从花名册移除",
+            "remove leavers from the roster after their last month",
+        ),
     }
 }
 

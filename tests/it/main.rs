@@ -1,6 +1,7 @@
 //! One integration-test binary (fast to link): CLI tests, identifier
 //! vectors, reader robustness.
 
+mod assemble;
 mod bad_input;
 mod calc_props;
 mod calc_rules;

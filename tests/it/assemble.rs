@@ -1,0 +1,69 @@
+//! Joining the roster with the side tables: which roster rows are paid, in
+//! which order, and that each row's lines and leave date reach its month.
+
+use std::collections::HashMap;
+
+use paybatch::calc::compute_period;
+use paybatch::validate::check_period;
+use paybatch::workspace::Workspace;
+use rust_decimal_macros::dec;
+
+use crate::calc_sta::test_workspace;
+use crate::util::tempdir;
+
+#[test]
+fn roster_rows_paid_once_in_order_with_their_lines() {
+    let dir = tempdir();
+    let root = dir.path();
+    test_workspace(root);
+    let inputs = root.join("inputs/2026-03");
+    std::fs::create_dir_all(&inputs).unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| std::fs::write(inputs.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        "花名册.csv",
+        "工号,姓名,参保城市,入职日期,基本工资,社保基数,公积金基数\n\
+         P4,丁,测试市,2020-01-01,8000,8000,8000\n\
+         P1,甲,测试市,2020-01-01,10000,10000,10000\n\
+         P1,甲二,测试市,2020-01-01,99999,99999,99999\n\
+         P2,乙,测试市,,10000,10000,10000\n\
+         P3,丙,测试市,2026-04-01,10000,10000,10000\n\
+         ,无号,测试市,2020-01-01,10000,10000,10000\n\
+         P5,戊,测试市,2020-01-01,10000,10000,10000\n\
+         P6,己,测试市,2020-01-01,10000,10000,10000\n",
+    );
+    write(
+        "变动项.csv",
+        "工号,姓名,项目,金额\nP1,甲,餐补,300\nP6,己,餐补,100\nP1,甲,餐补,200\n",
+    );
+    write(
+        "离职名单.csv",
+        "工号,姓名,离职日期\nP5,戊,2026-02-27\nP6,己,2026-03-20\n",
+    );
+    let ws = Workspace::open(root).unwrap_or_else(|e| panic!("{e}"));
+    let rules = ws.rules().unwrap_or_else(|e| panic!("{e}"));
+    let period = "2026-03".parse().unwrap_or_else(|e| panic!("{e}"));
+    let (inputs, _) = check_period(&ws, &rules, period).unwrap_or_else(|e| panic!("{e}"));
+    let result = compute_period(&rules, inputs, period, &HashMap::new(), None);
+
+    // Roster order; the repeat of P1, the row without a hire date and the
+    // row without an ID are skipped; P3 (hired after the period) and P5
+    // (left before it) are not employed.
+    let ids: Vec<&str> = result.employees.iter().map(|r| r.employee_id.as_str()).collect();
+    assert_eq!(ids, ["P4", "P1", "P6"]);
+    let p1 = &result.employees[1];
+    assert_eq!((p1.name.as_str(), p1.base_salary), ("甲", dec!(10000)));
+    // Both of P1's lines, once each.
+    assert_eq!(p1.allowance, dec!(500));
+    // P6 takes its leave date from the leavers list and is prorated.
+    let p6 = &result.employees[2];
+    assert_eq!(p6.leave_date.map(|d| d.to_string()).as_deref(), Some("2026-03-20"));
+    assert_eq!(p6.allowance, dec!(100));
+    assert!(p6.base_pay < dec!(10000), "{}", p6.base_pay);
+    let not_employed: Vec<&str> = result
+        .findings
+        .iter()
+        .filter(|f| f.code == "C005")
+        .map(|f| f.field.as_str())
+        .collect();
+    assert_eq!(not_employed, ["P3", "P5"]);
+}
