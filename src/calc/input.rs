@@ -398,15 +398,14 @@ pub fn assemble<R: Send>(
         additional,
         opening,
     };
-    let mut out: Vec<R> = Vec::new();
     let mut seen: std::collections::HashSet<Str, FastHash> =
         std::collections::HashSet::with_capacity_and_hasher(roster_rows, FastHash::default());
+    // In order, on one core: which rows are paid, and each one's
+    // variable-pay lines and leave date. The kept records move up in place.
+    let mut kept = Vec::new();
     for mut t in inputs.take_kind("roster") {
         let mut records = std::mem::take(&mut t.records);
         let f = RosterFields::of(&t);
-        // In order, on one core: which rows are paid, and each one's
-        // variable-pay lines and leave date. The kept records move up in
-        // place.
         let mut extras: Vec<(Vec<VarLine>, Option<Date>)> = Vec::with_capacity(records.len());
         records.retain(|r| {
             let id = r.at(f.id).text();
@@ -431,13 +430,19 @@ pub fn assemble<R: Send>(
             extras.push((lines.remove(id.as_ref()).unwrap_or_default(), leave_date));
             true
         });
-        tracing::debug!(
-            seconds = started.elapsed().as_secs_f64(),
-            rows = records.len(),
-            "roster rows on the payroll"
-        );
-        // On all cores: each record becomes its month, then `build`'s
-        // result; the collect writes straight into the final buffer.
+        kept.push((t, f, records, extras));
+    }
+    // What only the pass above needed goes before the results grow.
+    drop((seen, lines, leavers));
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        rows = kept.iter().map(|k| k.2.len()).sum::<usize>(),
+        "roster rows on the payroll"
+    );
+    // On all cores: each record becomes its month, then `build`'s result;
+    // the collect writes straight into the final buffer.
+    let mut out: Vec<R> = Vec::new();
+    for (t, f, records, extras) in kept {
         let (t, f, sides, build) = (&t, &f, &sides, &build);
         let part: Vec<R> = records
             .into_par_iter()
