@@ -17,7 +17,7 @@ macro_rules! col {
         MoneyColumn {
             key: $key,
             zh: $zh,
-            get: |r| r.$field,
+            get: |r| r.$field.get(),
         }
     };
 }

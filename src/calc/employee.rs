@@ -11,7 +11,7 @@ use super::iit::{self, BasicFlags, MonthIncome, Ytd};
 use super::input::EmployeeMonth;
 use super::trace::{Trace, TraceLine};
 use crate::i18n::Text;
-use crate::model::{Date, Period, Rounding, Str, intern};
+use crate::model::{Date, Figure, Period, Rounding, Str, intern};
 use crate::rules::payroll::{FORMULA_VARIABLES, ItemKind, MONTH_VARIABLES, ProrationMethod};
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
@@ -81,36 +81,36 @@ pub struct EmployeeResult {
     pub days_employed: u32,
     /// The month's attendance as read (for variance attribution).
     pub attendance: crate::calc::input::Attendance,
-    pub base_salary: Decimal,
-    pub base_pay: Decimal,
-    pub unpaid_leave_deduction: Decimal,
-    pub sick_leave_deduction: Decimal,
-    pub overtime: Decimal,
+    pub base_salary: Figure,
+    pub base_pay: Figure,
+    pub unpaid_leave_deduction: Figure,
+    pub sick_leave_deduction: Figure,
+    pub overtime: Figure,
     /// Totals by variable-pay kind (formula results included).
-    pub allowance: Decimal,
-    pub commission: Decimal,
-    pub bonus: Decimal,
-    pub retro: Decimal,
-    pub pre_tax_deduction: Decimal,
+    pub allowance: Figure,
+    pub commission: Figure,
+    pub bonus: Figure,
+    pub retro: Figure,
+    pub pre_tax_deduction: Figure,
     /// 应发工资: taxable wage income of the month (annual bonus excluded).
-    pub gross: Decimal,
-    pub tax_free: Decimal,
+    pub gross: Figure,
+    pub tax_free: Figure,
     pub annual_bonus: Option<Box<BonusResult>>,
     /// 应发合计 = gross + annual bonus.
-    pub total_pay: Decimal,
+    pub total_pay: Figure,
     pub si: Vec<SiLine>,
-    pub si_employee: Decimal,
-    pub si_employer: Decimal,
+    pub si_employee: Figure,
+    pub si_employer: Figure,
     /// This month's special additional deductions by item.
-    pub additional: [Decimal; 7],
+    pub additional: [Figure; 7],
     /// Wage IIT withheld this month.
-    pub iit: Decimal,
-    pub bonus_tax: Decimal,
-    pub post_tax_deduction: Decimal,
-    pub damage_deduction: Decimal,
+    pub iit: Figure,
+    pub bonus_tax: Figure,
+    pub post_tax_deduction: Figure,
+    pub damage_deduction: Figure,
     /// 实发工资.
-    pub net: Decimal,
-    pub employer_cost: Decimal,
+    pub net: Figure,
+    pub employer_cost: Figure,
     pub ytd: Ytd,
     #[serde(skip)]
     pub findings: Vec<Finding>,
@@ -776,37 +776,46 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         ));
     }
 
-    EmployeeResult {
+    // Every amount is kept in 8 bytes; one too large for that is an error
+    // (no real payroll comes near it), never a figure cut short.
+    let mut unfit: Option<(&str, Decimal)> = None;
+    let mut keep = |what: &'static str, amount: Decimal| {
+        Figure::of(amount).unwrap_or_else(|| {
+            unfit.get_or_insert((what, amount));
+            Figure::ZERO
+        })
+    };
+    let mut r = EmployeeResult {
         hire_date: e.hire_date,
         leave_date: e.leave_date,
         days_employed,
         attendance: att,
-        base_salary: base,
-        base_pay,
-        unpaid_leave_deduction: unpaid,
-        sick_leave_deduction: sick,
-        overtime,
-        allowance,
-        commission,
-        bonus,
-        retro,
-        pre_tax_deduction: pre_tax,
-        gross,
-        tax_free,
+        base_salary: keep("基本工资", base),
+        base_pay: keep("基本工资(折算)", base_pay),
+        unpaid_leave_deduction: keep("事假扣款", unpaid),
+        sick_leave_deduction: keep("病假扣款", sick),
+        overtime: keep("加班工资", overtime),
+        allowance: keep("津贴补贴", allowance),
+        commission: keep("提成", commission),
+        bonus: keep("奖金", bonus),
+        retro: keep("补发补扣", retro),
+        pre_tax_deduction: keep("税前扣款", pre_tax),
+        gross: keep("应发工资", gross),
+        tax_free: keep("免税收入", tax_free),
         annual_bonus: bonus_result,
-        total_pay,
+        total_pay: keep("应发合计", total_pay),
         si,
-        si_employee,
-        si_employer,
-        additional: e.additional,
-        iit: iit_tax,
-        bonus_tax,
-        post_tax_deduction: post_tax,
-        damage_deduction: damage,
-        net,
-        employer_cost,
+        si_employee: keep("社保公积金个人部分", si_employee),
+        si_employer: keep("社保公积金单位部分", si_employer),
+        additional: e.additional.map(|a| keep("专项附加扣除", a)),
+        iit: keep("个税", iit_tax),
+        bonus_tax: keep("年终奖个税", bonus_tax),
+        post_tax_deduction: keep("税后扣款", post_tax),
+        damage_deduction: keep("赔偿扣款", damage),
+        net: keep("实发工资", net),
+        employer_cost: keep("单位成本", employer_cost),
         ytd,
-        findings,
+        findings: Vec::new(),
         trace: t.lines,
         // Identity is filled in by the caller ([`compute_owned`]).
         employee_id: Str::default(),
@@ -820,5 +829,10 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         bank_card: Str::default(),
         phone: Str::default(),
         email: Str::default(),
+    };
+    if let Some((what, amount)) = unfit {
+        findings.push(too_large(e, what, amount));
     }
+    r.findings = findings;
+    r
 }

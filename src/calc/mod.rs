@@ -128,14 +128,14 @@ impl Totals {
             ..Totals::default()
         };
         for r in results {
-            t.gross += r.gross;
-            t.total_pay += r.total_pay;
-            t.si_employee += r.si_employee;
-            t.si_employer += r.si_employer;
-            t.iit += r.iit;
-            t.bonus_tax += r.bonus_tax;
-            t.net += r.net;
-            t.employer_cost += r.employer_cost;
+            t.gross += r.gross.get();
+            t.total_pay += r.total_pay.get();
+            t.si_employee += r.si_employee.get();
+            t.si_employer += r.si_employer.get();
+            t.iit += r.iit.get();
+            t.bonus_tax += r.bonus_tax.get();
+            t.net += r.net.get();
+            t.employer_cost += r.employer_cost.get();
         }
         for v in [
             &mut t.gross,
@@ -165,7 +165,7 @@ mod size_guard {
         assert_eq!(size_of::<crate::ingest::table::Value>(), 24);
         assert_eq!(size_of::<crate::ingest::table::Record>(), 32);
         assert!(size_of::<super::input::EmployeeMonth>() <= 656);
-        assert!(size_of::<super::employee::EmployeeResult>() <= 1136);
+        assert!(size_of::<super::employee::EmployeeResult>() <= 912);
         assert_eq!(size_of::<super::employee::SiLine>(), 40);
     }
 }

@@ -41,11 +41,11 @@ pub fn write(root: &Path, period: &str, results_csv: &[u8]) -> Result<(PathBuf, 
     let people = read_employees(results_csv)?;
     let results = crate::reconcile::frame::results_frame(results_csv, "results.csv")?;
     let mut plants = Plants::default();
-    let paid: Vec<_> = people.iter().filter(|p| p.net > Decimal::ZERO).collect();
+    let paid: Vec<_> = people.iter().filter(|p| p.net.get() > Decimal::ZERO).collect();
 
     let mut rows = Vec::new();
     for (i, p) in paid.iter().enumerate() {
-        let (mut amount, mut status, mut reason) = (p.net, "成功", "");
+        let (mut amount, mut status, mut reason) = (p.net.get(), "成功", "");
         match i {
             1 => {
                 status = "失败";

@@ -121,7 +121,7 @@ impl Field {
             "bank_card_masked" => return Some(Field::BankCardMasked),
             "hire_date" => return Some(Field::HireDate),
             "leave_date" => return Some(Field::LeaveDate),
-            "tax_free" => return money(|r| r.tax_free),
+            "tax_free" => return money(|r| r.tax_free.get()),
             "iit_income" => return Some(Field::IitIncome),
             "si_only_employee" => return Some(Field::SiOnly { employer: false }),
             "si_only_employer" => return Some(Field::SiOnly { employer: true }),
@@ -176,7 +176,7 @@ impl Field {
                     .as_ref()
                     .filter(|b| !b.separate)
                     .map_or(Decimal::ZERO, |b| b.amount);
-                money(r.gross + merged)
+                money(r.gross.get() + merged)
             }
             Field::SiOnly { employer } => money(si_only(r, *employer)),
             Field::HfTotal => {
@@ -191,7 +191,7 @@ impl Field {
                 let v = si_values(r, key);
                 money([v.0, v.1, v.2][*pick])
             }
-            Field::Additional(i) => money(r.additional[*i]),
+            Field::Additional(i) => money(r.additional[*i].get()),
             Field::YtdAdditional(i) => money(r.ytd.additional_items[*i]),
         }
     }

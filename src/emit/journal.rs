@@ -61,8 +61,8 @@ pub fn entries(rules: &JournalRules, results: &[EmployeeResult]) -> Vec<Entry> {
     let mut by_cc: BTreeMap<&str, (Decimal, Decimal)> = BTreeMap::new();
     for r in results {
         let e = by_cc.entry(r.cost_center.as_str()).or_default();
-        e.0 += r.total_pay;
-        e.1 += r.si_employer;
+        e.0 += r.total_pay.get();
+        e.1 += r.si_employer.get();
     }
     let mut out = Vec::new();
     let line = |acc: &Account, cc: &str, debit: Decimal, credit: Decimal| Entry {
@@ -79,16 +79,31 @@ pub fn entries(rules: &JournalRules, results: &[EmployeeResult]) -> Vec<Entry> {
         out.push(line(&a.si_expense, cc, *si, Decimal::ZERO));
     }
     let sum = |f: fn(&EmployeeResult) -> Decimal| results.iter().map(f).sum::<Decimal>();
-    out.push(line(&a.net_payable, "", Decimal::ZERO, sum(|r| r.net)));
-    out.push(line(&a.iit_payable, "", Decimal::ZERO, sum(|r| r.iit + r.bonus_tax)));
-    out.push(line(&a.si_employee_payable, "", Decimal::ZERO, sum(|r| r.si_employee)));
+    out.push(line(&a.net_payable, "", Decimal::ZERO, sum(|r| r.net.get())));
+    out.push(line(
+        &a.iit_payable,
+        "",
+        Decimal::ZERO,
+        sum(|r| r.iit.get() + r.bonus_tax.get()),
+    ));
+    out.push(line(
+        &a.si_employee_payable,
+        "",
+        Decimal::ZERO,
+        sum(|r| r.si_employee.get()),
+    ));
     out.push(line(
         &a.deductions_payable,
         "",
         Decimal::ZERO,
-        sum(|r| r.post_tax_deduction + r.damage_deduction),
+        sum(|r| r.post_tax_deduction.get() + r.damage_deduction.get()),
     ));
-    out.push(line(&a.si_employer_payable, "", Decimal::ZERO, sum(|r| r.si_employer)));
+    out.push(line(
+        &a.si_employer_payable,
+        "",
+        Decimal::ZERO,
+        sum(|r| r.si_employer.get()),
+    ));
     out.retain(|e| !(e.debit.is_zero() && e.credit.is_zero()));
     out
 }

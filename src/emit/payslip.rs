@@ -17,20 +17,23 @@ use crate::model::{Date, Money};
 pub fn lines(r: &EmployeeResult) -> [(&'static str, Decimal); PAYSLIP_LINES] {
     let bonus = r.annual_bonus.as_ref().map_or(Decimal::ZERO, |b| b.amount);
     [
-        ("基本工资", r.base_pay),
-        ("津贴补贴", r.allowance),
-        ("加班工资", r.overtime),
-        ("提成/奖励", r.commission),
-        ("奖金", r.bonus),
+        ("基本工资", r.base_pay.get()),
+        ("津贴补贴", r.allowance.get()),
+        ("加班工资", r.overtime.get()),
+        ("提成/奖励", r.commission.get()),
+        ("奖金", r.bonus.get()),
         ("全年一次性奖金", bonus),
-        ("补发", r.retro),
-        ("考勤扣款", r.unpaid_leave_deduction + r.sick_leave_deduction),
-        ("税前扣款", r.pre_tax_deduction),
-        ("应发合计", r.total_pay),
-        ("社保公积金(个人)", r.si_employee),
-        ("个人所得税", r.iit + r.bonus_tax),
-        ("税后扣款", r.post_tax_deduction + r.damage_deduction),
-        ("实发工资", r.net),
+        ("补发", r.retro.get()),
+        (
+            "考勤扣款",
+            r.unpaid_leave_deduction.get() + r.sick_leave_deduction.get(),
+        ),
+        ("税前扣款", r.pre_tax_deduction.get()),
+        ("应发合计", r.total_pay.get()),
+        ("社保公积金(个人)", r.si_employee.get()),
+        ("个人所得税", r.iit.get() + r.bonus_tax.get()),
+        ("税后扣款", r.post_tax_deduction.get() + r.damage_deduction.get()),
+        ("实发工资", r.net.get()),
     ]
 }
 

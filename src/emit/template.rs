@@ -63,7 +63,7 @@ pub fn select_rows<'r>(
         .filter(|r| match t.rows {
             RowSet::All => true,
             RowSet::Paid => {
-                let ok = r.net > Decimal::ZERO && !r.bank_card.is_empty();
+                let ok = r.net.get() > Decimal::ZERO && !r.bank_card.is_empty();
                 if !ok {
                     let why_zh = if r.bank_card.is_empty() {
                         "没有银行卡号"
@@ -86,14 +86,14 @@ pub fn select_rows<'r>(
                                 r.employee_id,
                                 r.name,
                                 t.label.zh,
-                                Money::new(r.net)
+                                Money::new(r.net.get())
                             ),
                             format!(
                                 "{} {} left out of {}: {why_en} (net {})",
                                 r.employee_id,
                                 r.name,
                                 t.label.en,
-                                Money::new(r.net)
+                                Money::new(r.net.get())
                             ),
                         ),
                         Text::new("请另行处理该员工的付款", "pay this employee separately"),

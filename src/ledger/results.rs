@@ -13,7 +13,7 @@ use crate::calc::employee::EmployeeResult;
 use crate::calc::iit::Ytd;
 use crate::calc::input::ADDITIONAL_ITEMS;
 use crate::error::{Error, Result};
-use crate::model::{Money, Str};
+use crate::model::{Figure, Money, Str};
 use compact_str::ToCompactString;
 
 pub const RESULTS_FILE: &str = "results.csv";
@@ -163,13 +163,13 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
             slot.unwrap_or_default().into_iter().for_each(&mut money);
         }
         TAIL_COLUMNS.iter().for_each(|c| money((c.get)(r)));
-        money(r.tax_free);
+        money(r.tax_free.get());
         row.push_field(match &r.annual_bonus {
             Some(b) if b.separate => b"separate",
             Some(_) => b"merged",
             None => b"",
         });
-        r.additional.iter().for_each(|v| row.push_field(m(*v).as_bytes()));
+        r.additional.iter().for_each(|v| row.push_field(m(v.get()).as_bytes()));
         for field in ytd_fields(&r.ytd) {
             row.push_field(field.as_bytes());
         }
@@ -347,7 +347,12 @@ pub fn read_employees(bytes: &[u8]) -> Result<Vec<EmployeeResult>> {
                     .unwrap_or(""),
             )
         };
-        let dec = |name: &str| Decimal::from_str(&get(name)).unwrap_or_default();
+        let dec = |name: &str| {
+            Decimal::from_str(&get(name))
+                .ok()
+                .and_then(Figure::of)
+                .unwrap_or_default()
+        };
         let mut r = EmployeeResult {
             employee_id: get("employee_id"),
             name: get("name"),

@@ -1,11 +1,13 @@
 //! Domain values shared by every stage: money, dates and periods, identifiers.
 
 pub mod date;
+pub mod figure;
 pub mod ids;
 pub mod intern;
 pub mod money;
 
 pub use date::{Date, Period};
+pub use figure::Figure;
 
 /// Short text held inline (names, IDs, card numbers: up to 24 bytes need no
 /// heap allocation); one per identity field of every employee.

@@ -58,7 +58,10 @@ fn beijing_below_floor_pays_on_the_floor() {
     assert_eq!(si(&r, "work_injury"), (dec!(7162), dec!(0), dec!(28.65)));
     // HF floor is 2,540: a 5,000 base is inside; 12% both sides.
     assert_eq!(si(&r, "housing_fund"), (dec!(5000), dec!(600), dec!(600)));
-    assert_eq!(r.si_employee, dec!(572.96) + dec!(146.24) + dec!(35.81) + dec!(600));
+    assert_eq!(
+        r.si_employee.get(),
+        dec!(572.96) + dec!(146.24) + dec!(35.81) + dec!(600)
+    );
 }
 
 #[test]
@@ -105,7 +108,7 @@ fn a_base_finer_than_fen_still_gives_whole_fen_shares() {
     let (employee, employer) = r.si.iter().fold((Decimal::ZERO, Decimal::ZERO), |(ee, er), l| {
         (ee + l.employee.dec(), er + l.employer.dec())
     });
-    assert_eq!((r.si_employee, r.si_employer), (employee, employer));
+    assert_eq!((r.si_employee.get(), r.si_employer.get()), (employee, employer));
     assert!(r.findings.is_empty(), "{:?}", r.findings);
 }
 
@@ -212,7 +215,7 @@ fn leaver_is_prorated_by_working_days() {
     e.leave_date = Some(date(2026, 3, 13));
     let r = run(&rules(), &e, period(2026, 3), None);
     // March 2026 has 22 weekdays; 2–13 March holds 10 of them.
-    assert_eq!(r.base_pay, dec!(10000));
+    assert_eq!(r.base_pay.get(), dec!(10000));
     assert_eq!(r.days_employed, 13);
 }
 
@@ -229,7 +232,7 @@ fn mid_year_joiner_basic_deduction_counts_from_the_hire_month() {
     // A joiner on 15 June is paid 12 of June's 22 weekdays.
     e.hire_date = date(2026, 6, 15);
     let part = run(&rules, &e, period(2026, 6), None);
-    assert_eq!(part.base_pay, dec!(10909.09));
+    assert_eq!(part.base_pay.get(), dec!(10909.09));
 }
 
 #[test]
@@ -258,7 +261,7 @@ fn prior_year_under_60k_and_first_job_rules() {
     low.prior_year_le_60k = true;
     let jan = run(&rules, &low, period(2026, 1), None);
     assert_eq!(jan.ytd.basic, dec!(60000));
-    assert_eq!(jan.iit, dec!(0));
+    assert_eq!(jan.iit.get(), dec!(0));
     let mut first = employee("北京", dec!(20000), dec!(20000));
     first.first_job_this_year = true;
     first.hire_date = date(2026, 6, 1);
@@ -293,20 +296,20 @@ fn annual_bonus_picks_the_cheaper_and_records_both() {
     // Gross 10,200 (incl. 200 全勤奖); employee SI/HF 800 + 203 + 50 + 1,200
     // = 2,253; taxable 2,947 → 88.41. Merged: 38,948 × 10% − 2,520 =
     // 1,374.80, so the bonus costs 1,286.39 merged vs 3,390.10 separate.
-    assert_eq!(r.si_employee, dec!(2253));
+    assert_eq!(r.si_employee.get(), dec!(2253));
     assert_eq!(b.merged_tax, dec!(1286.39));
     assert!(!b.separate, "merging is cheaper here");
     assert_eq!(b.tax, dec!(1286.39));
-    assert_eq!(r.iit, dec!(1374.80));
-    assert_eq!(r.bonus_tax, dec!(0));
-    assert_eq!(r.total_pay, dec!(46201));
+    assert_eq!(r.iit.get(), dec!(1374.80));
+    assert_eq!(r.bonus_tax.get(), dec!(0));
+    assert_eq!(r.total_pay.get(), dec!(46201));
     // A small bonus is cheaper separately: 12,000 → 360 vs merged 1,200+.
     let mut e2 = employee("北京", dec!(40000), dec!(35000));
     e2.lines.push(line("全年一次性奖金", dec!(12000)));
     let r2 = run(&rules, &e2, period(2026, 1), None);
     let b2 = r2.annual_bonus.clone().unwrap_or_else(|| panic!("no bonus"));
     assert!(b2.separate);
-    assert_eq!(r2.bonus_tax, dec!(360));
+    assert_eq!(r2.bonus_tax.get(), dec!(360));
     // After 2027-12-31 separate taxation is no longer allowed.
     let r3 = run(&rules, &e2, period(2028, 1), None);
     assert!(r3.annual_bonus.is_some_and(|b| !b.separate));
@@ -318,11 +321,16 @@ fn net_pay_identity_and_findings() {
     let mut e = employee("北京", dec!(10000), dec!(10000));
     e.lines.push(line("税后扣款", dec!(20000)));
     let r = run(&rules, &e, period(2026, 3), None);
-    assert!(r.net < Decimal::ZERO);
+    assert!(r.net.get() < Decimal::ZERO);
     assert!(r.findings.iter().any(|f| f.code == "C010"), "{:?}", r.findings);
     assert_eq!(
-        r.net + r.si_employee + r.iit + r.bonus_tax + r.post_tax_deduction + r.damage_deduction,
-        r.total_pay
+        r.net.get()
+            + r.si_employee.get()
+            + r.iit.get()
+            + r.bonus_tax.get()
+            + r.post_tax_deduction.get()
+            + r.damage_deduction.get(),
+        r.total_pay.get()
     );
 
     let mut d = employee("北京", dec!(10000), dec!(10000));
@@ -354,15 +362,15 @@ fn overtime_unpaid_and_sick_leave() {
     e.attendance.sick_leave_days = dec!(1);
     let r = run(&rules, &e, period(2026, 3), None);
     // Hourly 17400 / 174 = 100: 10 × 150 + 8 × 200 + 8 × 300 = 5500.
-    assert_eq!(r.overtime, dec!(5500));
+    assert_eq!(r.overtime.get(), dec!(5500));
     // Daily 17400 / 21.75 = 800: 2 days unpaid = 1600; 1 sick day × 40% = 320.
-    assert_eq!(r.unpaid_leave_deduction, dec!(1600));
-    assert_eq!(r.sick_leave_deduction, dec!(320));
+    assert_eq!(r.unpaid_leave_deduction.get(), dec!(1600));
+    assert_eq!(r.sick_leave_deduction.get(), dec!(320));
     // The 全勤奖 formula pays nothing with leave taken.
-    assert_eq!(r.allowance, dec!(0));
+    assert_eq!(r.allowance.get(), dec!(0));
     // Sick pay never takes the month below 80% of the minimum wage (2,540).
     let mut s = employee("北京", dec!(3000), dec!(7162));
     s.attendance.sick_leave_days = dec!(20);
     let r = run(&rules, &s, period(2026, 3), None);
-    assert_eq!(r.base_pay - r.sick_leave_deduction, dec!(2032));
+    assert_eq!(r.base_pay.get() - r.sick_leave_deduction.get(), dec!(2032));
 }

@@ -322,7 +322,7 @@ fn self_check_catches_a_tampered_output() {
         Some(bytes.len() as u64),
         "the hash and size are of the bytes on disk"
     );
-    let net = paybatch::model::Money::new(results[0].net).to_fixed2();
+    let net = paybatch::model::Money::new(results[0].net.get()).to_fixed2();
     let tampered = encoding_rs::GBK.decode(&bytes).0.replace(&net, "1.00");
     let _ = std::fs::write(&file, encoding_rs::GBK.encode(&tampered).0);
     let problems = self_check(t, &rendered);
@@ -348,7 +348,7 @@ fn xlsx_self_check_catches_a_tampered_workbook() {
     let (rules, results, rendered, _dir) = render_one("bank_icbc", 3);
     let t = template(&rules, "bank_icbc");
     assert!(self_check(t, &rendered).is_empty(), "{:?}", self_check(t, &rendered));
-    let expected: rust_decimal::Decimal = results.iter().map(|r| r.net).sum();
+    let expected: rust_decimal::Decimal = results.iter().map(|r| r.net.get()).sum();
     assert_eq!(rendered.total, Some(expected));
     let file = rendered.file.clone().unwrap_or_else(|| panic!("written"));
     let amount_col = t
@@ -648,7 +648,9 @@ fn a_bank_batch_over_max_rows_is_split_into_numbered_files_each_with_its_trailer
             "uploads/bank/代发定长_2026-03_003.txt"
         ]
     );
-    let net = paybatch::model::Money::new(results[0].net).to_fen().unwrap_or_default();
+    let net = paybatch::model::Money::new(results[0].net.get())
+        .to_fen()
+        .unwrap_or_default();
     for (f, count) in files.iter().zip([2, 2, 1]) {
         let text = std::fs::read(dir.path().join(&f.path)).unwrap_or_default();
         let text = String::from_utf8_lossy(&text);
