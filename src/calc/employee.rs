@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::context::PeriodRules;
 use super::fixed::{self, Fen, Scaled};
-use super::iit::{self, BasicFlags, MonthIncome, Ytd};
+use super::iit::{self, BasicFlags, MonthIncome, Ytd, YtdFigures};
 use super::input::EmployeeMonth;
 use super::trace::{Trace, TraceLine};
 use crate::i18n::Text;
@@ -80,7 +80,7 @@ pub struct EmployeeResult {
     pub leave_date: Option<Date>,
     pub days_employed: u32,
     /// The month's attendance as read (for variance attribution).
-    pub attendance: crate::calc::input::Attendance,
+    pub attendance: crate::calc::input::Attendance<Figure>,
     pub base_salary: Figure,
     pub base_pay: Figure,
     pub unpaid_leave_deduction: Figure,
@@ -111,7 +111,7 @@ pub struct EmployeeResult {
     /// 实发工资.
     pub net: Figure,
     pub employer_cost: Figure,
-    pub ytd: Ytd,
+    pub ytd: YtdFigures,
     #[serde(skip)]
     pub findings: Vec<Finding>,
     #[serde(skip)]
@@ -165,12 +165,9 @@ fn too_large(e: &EmployeeMonth, item: &str, amount: Decimal) -> Finding {
         "C007",
         Severity::Error,
         Text::new(
+            format!("{} {} 的{item} {amount} 超出可计算范围, 未计入", e.employee_id, e.name),
             format!(
-                "{} {} 的{item}金额 {amount} 超出可计算范围, 未计入",
-                e.employee_id, e.name
-            ),
-            format!(
-                "{} {}: {item} amount {amount} is out of range; not included",
+                "{} {}: {item} {amount} is out of range; not included",
                 e.employee_id, e.name
             ),
         ),
@@ -778,7 +775,12 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
 
     // Every amount is kept in 8 bytes; one too large for that is an error
     // (no real payroll comes near it), never a figure cut short.
-    let mut unfit: Option<(&str, Decimal)> = None;
+    let (kept_ytd, kept_attendance) = (YtdFigures::of(&ytd), att.kept());
+    let mut unfit: Option<(&str, Decimal)> = match (kept_ytd, kept_attendance) {
+        (None, _) => Some(("累计收入", ytd.income)),
+        (_, None) => Some(("考勤", att.values().into_iter().max().unwrap_or_default())),
+        _ => None,
+    };
     let mut keep = |what: &'static str, amount: Decimal| {
         Figure::of(amount).unwrap_or_else(|| {
             unfit.get_or_insert((what, amount));
@@ -789,7 +791,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         hire_date: e.hire_date,
         leave_date: e.leave_date,
         days_employed,
-        attendance: att,
+        attendance: kept_attendance.unwrap_or_default(),
         base_salary: keep("基本工资", base),
         base_pay: keep("基本工资(折算)", base_pay),
         unpaid_leave_deduction: keep("事假扣款", unpaid),
@@ -814,7 +816,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         damage_deduction: keep("赔偿扣款", damage),
         net: keep("实发工资", net),
         employer_cost: keep("单位成本", employer_cost),
-        ytd,
+        ytd: kept_ytd.unwrap_or_default(),
         findings: Vec::new(),
         trace: t.lines,
         // Identity is filled in by the caller ([`compute_owned`]).

@@ -12,7 +12,7 @@ use super::iit::Ytd;
 use crate::ingest::grid::Origin;
 use crate::ingest::inputs::InputSet;
 use crate::ingest::table::{Record, Table, Value};
-use crate::model::{Date, FastHash, Period, Str};
+use crate::model::{Date, FastHash, Figure, Period, Str};
 
 /// Special additional deduction items, in import-column order.
 pub const ADDITIONAL_ITEMS: [&str; 7] = [
@@ -25,14 +25,64 @@ pub const ADDITIONAL_ITEMS: [&str; 7] = [
     "private_pension",
 ];
 
-/// Hours and days from the attendance sheet.
+/// Hours and days from the attendance sheet: as `Decimal` for the
+/// calculation, as [`Figure`] (8 bytes each) in a kept result.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Attendance {
-    pub unpaid_leave_days: Decimal,
-    pub sick_leave_days: Decimal,
-    pub ot_workday_hours: Decimal,
-    pub ot_restday_hours: Decimal,
-    pub ot_holiday_hours: Decimal,
+pub struct Attendance<N = Decimal> {
+    pub unpaid_leave_days: N,
+    pub sick_leave_days: N,
+    pub ot_workday_hours: N,
+    pub ot_restday_hours: N,
+    pub ot_holiday_hours: N,
+}
+
+impl<N: Copy> Attendance<N> {
+    /// The five figures, in sheet order.
+    pub fn values(&self) -> [N; 5] {
+        [
+            self.unpaid_leave_days,
+            self.sick_leave_days,
+            self.ot_workday_hours,
+            self.ot_restday_hours,
+            self.ot_holiday_hours,
+        ]
+    }
+
+    fn from_values(
+        [
+            unpaid_leave_days,
+            sick_leave_days,
+            ot_workday_hours,
+            ot_restday_hours,
+            ot_holiday_hours,
+        ]: [N; 5],
+    ) -> Self {
+        Attendance {
+            unpaid_leave_days,
+            sick_leave_days,
+            ot_workday_hours,
+            ot_restday_hours,
+            ot_holiday_hours,
+        }
+    }
+}
+
+impl Attendance {
+    /// The figures in 8 bytes each, or `None` when one is too large.
+    pub fn kept(&self) -> Option<Attendance<Figure>> {
+        let mut out = [Figure::ZERO; 5];
+        for (slot, v) in out.iter_mut().zip(self.values()) {
+            *slot = Figure::of(v)?;
+        }
+        Some(Attendance::from_values(out))
+    }
+}
+
+impl Attendance<Figure> {
+    /// The figures back, exactly as they were.
+    pub fn get(&self) -> Attendance {
+        Attendance::from_values(self.values().map(Figure::get))
+    }
 }
 
 /// One variable-pay line.

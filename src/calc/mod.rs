@@ -165,7 +165,7 @@ mod size_guard {
         assert_eq!(size_of::<crate::ingest::table::Value>(), 24);
         assert_eq!(size_of::<crate::ingest::table::Record>(), 32);
         assert!(size_of::<super::input::EmployeeMonth>() <= 656);
-        assert!(size_of::<super::employee::EmployeeResult>() <= 912);
+        assert!(size_of::<super::employee::EmployeeResult>() <= 760);
         assert_eq!(size_of::<super::employee::SiLine>(), 40);
     }
 }

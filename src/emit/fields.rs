@@ -149,13 +149,13 @@ impl Field {
             return Some(Field::YtdAdditional(i));
         }
         match item {
-            "income" => money(|r| r.ytd.income),
-            "tax_free" => money(|r| r.ytd.tax_free),
-            "basic" => money(|r| r.ytd.basic),
-            "special" => money(|r| r.ytd.special),
-            "additional" => money(|r| r.ytd.additional),
-            "other" => money(|r| r.ytd.other),
-            "tax_withheld" => money(|r| r.ytd.tax_withheld),
+            "income" => money(|r| r.ytd.income.get()),
+            "tax_free" => money(|r| r.ytd.tax_free.get()),
+            "basic" => money(|r| r.ytd.basic.get()),
+            "special" => money(|r| r.ytd.special.get()),
+            "additional" => money(|r| r.ytd.additional.get()),
+            "other" => money(|r| r.ytd.other.get()),
+            "tax_withheld" => money(|r| r.ytd.tax_withheld.get()),
             _ => None,
         }
     }
@@ -192,7 +192,7 @@ impl Field {
                 money([v.0, v.1, v.2][*pick])
             }
             Field::Additional(i) => money(r.additional[*i].get()),
-            Field::YtdAdditional(i) => money(r.ytd.additional_items[*i]),
+            Field::YtdAdditional(i) => money(r.ytd.additional_items[*i].get()),
         }
     }
 }

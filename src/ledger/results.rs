@@ -138,14 +138,7 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
                 .as_bytes(),
         );
         row.push_field(r.days_employed.to_compact_string().as_bytes());
-        let a = &r.attendance;
-        for d in [
-            a.unpaid_leave_days,
-            a.sick_leave_days,
-            a.ot_workday_hours,
-            a.ot_restday_hours,
-            a.ot_holiday_hours,
-        ] {
+        for d in r.attendance.values().map(Figure::get) {
             // Most are zero: skip the general decimal formatting for them.
             row.push_field(
                 if d.is_zero() {
@@ -170,7 +163,7 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
             None => b"",
         });
         r.additional.iter().for_each(|v| row.push_field(m(v.get()).as_bytes()));
-        for field in ytd_fields(&r.ytd) {
+        for field in ytd_fields(&r.ytd.get()) {
             row.push_field(field.as_bytes());
         }
         w.write_byte_record(&row).map_err(csv_err)?;

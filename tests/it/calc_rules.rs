@@ -112,6 +112,26 @@ fn a_base_finer_than_fen_still_gives_whole_fen_shares() {
     assert!(r.findings.is_empty(), "{:?}", r.findings);
 }
 
+/// A figure too large to keep exactly is an error finding, not a figure
+/// cut short.
+#[test]
+fn a_figure_too_large_to_keep_is_an_error() {
+    let r = run(
+        &rules(),
+        &employee("北京", dec!(1_000_000_000_000_000_000), dec!(10000)),
+        period(2026, 3),
+        None,
+    );
+    assert!(r.findings.iter().any(|f| f.code == "C007"), "{:?}", r.findings);
+    let fine = run(
+        &rules(),
+        &employee("北京", dec!(10000), dec!(10000)),
+        period(2026, 3),
+        None,
+    );
+    assert!(fine.findings.iter().all(|f| f.code != "C007"), "{:?}", fine.findings);
+}
+
 #[test]
 fn beijing_rules_follow_the_period() {
     // 2025-03 is in the 2024-07 → 2025-06 year: floor 6,821.
@@ -225,10 +245,10 @@ fn mid_year_joiner_basic_deduction_counts_from_the_hire_month() {
     let mut e = employee("北京", dec!(20000), dec!(20000));
     e.hire_date = date(2026, 6, 1);
     let june = run(&rules, &e, period(2026, 6), None);
-    assert_eq!(june.ytd.basic, dec!(5000));
+    assert_eq!(june.ytd.basic.get(), dec!(5000));
     assert_eq!(june.ytd.months, 1);
-    let july = run(&rules, &e, period(2026, 7), Some(&june.ytd));
-    assert_eq!(july.ytd.basic, dec!(10000));
+    let july = run(&rules, &e, period(2026, 7), Some(&june.ytd.get()));
+    assert_eq!(july.ytd.basic.get(), dec!(10000));
     // A joiner on 15 June is paid 12 of June's 22 weekdays.
     e.hire_date = date(2026, 6, 15);
     let part = run(&rules, &e, period(2026, 6), None);
@@ -249,9 +269,9 @@ fn rehire_in_the_same_year_continues_the_count() {
     e.hire_date = date(2026, 6, 1);
     let r = run(&rules(), &e, period(2026, 6), Some(&prior));
     assert_eq!(r.ytd.months, 4);
-    assert_eq!(r.ytd.basic, dec!(20000));
+    assert_eq!(r.ytd.basic.get(), dec!(20000));
     // 30,000 before + 10,000 base + 200 全勤奖 (company formula).
-    assert_eq!(r.ytd.income, dec!(40200));
+    assert_eq!(r.ytd.income.get(), dec!(40200));
 }
 
 #[test]
@@ -260,15 +280,15 @@ fn prior_year_under_60k_and_first_job_rules() {
     let mut low = employee("北京", dec!(8000), dec!(8000));
     low.prior_year_le_60k = true;
     let jan = run(&rules, &low, period(2026, 1), None);
-    assert_eq!(jan.ytd.basic, dec!(60000));
+    assert_eq!(jan.ytd.basic.get(), dec!(60000));
     assert_eq!(jan.iit.get(), dec!(0));
     let mut first = employee("北京", dec!(20000), dec!(20000));
     first.first_job_this_year = true;
     first.hire_date = date(2026, 6, 1);
     let june = run(&rules, &first, period(2026, 6), None);
-    assert_eq!(june.ytd.basic, dec!(30000));
-    let july = run(&rules, &first, period(2026, 7), Some(&june.ytd));
-    assert_eq!(july.ytd.basic, dec!(35000));
+    assert_eq!(june.ytd.basic.get(), dec!(30000));
+    let july = run(&rules, &first, period(2026, 7), Some(&june.ytd.get()));
+    assert_eq!(july.ytd.basic.get(), dec!(35000));
 }
 
 fn line(item: &str, amount: Decimal) -> VarLine {
