@@ -156,9 +156,11 @@ fn finding(e: &EmployeeMonth, code: &str, severity: Severity, message: Text, hin
     }
 }
 
-/// An SI/HF share (or their sum) too large for whole fen in 64 bits: no
-/// real payroll comes near it, so the input is wrong and the line is left
-/// out rather than carried inexactly.
+/// A figure too large to keep exactly: an SI/HF share (or their sum) past
+/// whole fen in 64 bits, or a result amount past [`Figure`]'s range. No
+/// real payroll comes near either, so the input is wrong; the figure is
+/// left out (zero) and the error blocks the batch, rather than a figure
+/// carried inexactly.
 fn too_large(e: &EmployeeMonth, item: &str, amount: Decimal) -> Finding {
     finding(
         e,
@@ -171,7 +173,10 @@ fn too_large(e: &EmployeeMonth, item: &str, amount: Decimal) -> Finding {
                 e.employee_id, e.name
             ),
         ),
-        Text::new("核对该员工的缴费基数和比例", "check the employee's SI/HF base and rate"),
+        Text::new(
+            "核对该员工的金额、基数和比例",
+            "check the employee's amounts, bases and rates",
+        ),
     )
 }
 

@@ -66,13 +66,11 @@ impl Context<'_> {
 
 /// SI/HF items whose employee share is social insurance (not housing fund).
 fn si_only(r: &EmployeeResult, employer: bool) -> Decimal {
-    let fen =
-        r.si.iter()
-            .filter(|l| l.key() != "housing_fund")
-            .map(|l| if employer { l.employer.0 } else { l.employee.0 })
-            // Lines and their totals fit `i64` fen (the kernel checked).
-            .fold(0i64, i64::saturating_add);
-    crate::calc::fixed::Fen(fen).dec()
+    r.si.iter()
+        .filter(|l| l.key() != "housing_fund")
+        .map(|l| if employer { l.employer } else { l.employee })
+        .map(crate::calc::fixed::Fen::dec)
+        .sum()
 }
 
 /// A template field, resolved from its name once per output (not once per
