@@ -93,7 +93,7 @@ pub fn si_slots<K: AsRef<str>>(r: &EmployeeResult, items: &[K], slots: &mut Vec<
     slots.resize(items.len(), None);
     for l in &r.si {
         if let Some(i) = items.iter().position(|k| k.as_ref() == l.key()) {
-            slots[i].get_or_insert([l.base, l.employee.dec(), l.employer.dec()]);
+            slots[i].get_or_insert([l.base.get(), l.employee.dec(), l.employer.dec()]);
         }
     }
 }
@@ -103,6 +103,6 @@ pub fn si_values(r: &EmployeeResult, key: &str) -> (Decimal, Decimal, Decimal) {
     r.si.iter()
         .find(|l| l.key() == key)
         .map_or((Decimal::ZERO, Decimal::ZERO, Decimal::ZERO), |l| {
-            (l.base, l.employee.dec(), l.employer.dec())
+            (l.base.get(), l.employee.dec(), l.employer.dec())
         })
 }

@@ -23,7 +23,7 @@ use crate::validate::Finding;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiLine {
     pub name: &'static intern::Name,
-    pub base: Decimal,
+    pub base: Figure,
     pub employer: Fen,
     pub employee: Fen,
 }
@@ -44,7 +44,7 @@ impl Serialize for SiLine {
         let mut line = s.serialize_struct("SiLine", 5)?;
         line.serialize_field("key", self.key())?;
         line.serialize_field("label", self.label())?;
-        line.serialize_field("base", &self.base)?;
+        line.serialize_field("base", &self.base.get())?;
         line.serialize_field("employer", &self.employer.dec())?;
         line.serialize_field("employee", &self.employee.dec())?;
         line.end()
@@ -60,6 +60,15 @@ pub struct BonusResult {
     pub merged_tax: Decimal,
     pub separate: bool,
     pub tax: Decimal,
+}
+
+/// What a result carries besides its figures: its findings and, when
+/// asked for, the explain trace. Boxed, so that a result with neither (nearly
+/// every one) spends 8 bytes on them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notes {
+    pub findings: Vec<Finding>,
+    pub trace: Vec<TraceLine>,
 }
 
 /// Every figure of one employee-month.
@@ -112,10 +121,21 @@ pub struct EmployeeResult {
     pub net: Figure,
     pub employer_cost: Figure,
     pub ytd: YtdFigures,
+    /// Findings and the explain trace, which few results have.
     #[serde(skip)]
-    pub findings: Vec<Finding>,
-    #[serde(skip)]
-    pub trace: Vec<TraceLine>,
+    pub notes: Option<Box<Notes>>,
+}
+
+impl EmployeeResult {
+    /// What the calculation found about this employee.
+    pub fn findings(&self) -> &[Finding] {
+        self.notes.as_deref().map_or(&[], |n| &n.findings)
+    }
+
+    /// How each figure was computed (only when tracing was asked for).
+    pub fn trace(&self) -> &[TraceLine] {
+        self.notes.as_deref().map_or(&[], |n| &n.trace)
+    }
 }
 
 fn fen(v: Decimal) -> Decimal {
@@ -524,12 +544,13 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                         (applied, employer, employee)
                     }
                 };
-                let Some(totals) = fen_totals
+                let totals = fen_totals
                     .0
                     .checked_add(employer)
-                    .zip(fen_totals.1.checked_add(employee))
-                else {
-                    findings.push(too_large(e, item.label.zh.as_str(), employer.dec().max(employee.dec())));
+                    .zip(fen_totals.1.checked_add(employee));
+                let (Some(kept_base), Some(totals)) = (Figure::of(applied), totals) else {
+                    let largest = applied.max(employer.dec()).max(employee.dec());
+                    findings.push(too_large(e, item.label.zh.as_str(), largest));
                     continue;
                 };
                 fen_totals = totals;
@@ -576,7 +597,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
                 }
                 si.push(SiLine {
                     name: ci.name,
-                    base: applied,
+                    base: kept_base,
                     employer,
                     employee,
                 });
@@ -822,8 +843,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         net: keep("实发工资", net),
         employer_cost: keep("单位成本", employer_cost),
         ytd: kept_ytd.unwrap_or_default(),
-        findings: Vec::new(),
-        trace: t.lines,
+        notes: None,
         // Identity is filled in by the caller ([`compute_owned`]).
         employee_id: Str::default(),
         name: Str::default(),
@@ -840,6 +860,11 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
     if let Some((what, amount)) = unfit {
         findings.push(too_large(e, what, amount));
     }
-    r.findings = findings;
+    if !findings.is_empty() || !t.lines.is_empty() {
+        r.notes = Some(Box::new(Notes {
+            findings,
+            trace: t.lines,
+        }));
+    }
     r
 }

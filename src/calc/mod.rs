@@ -66,7 +66,7 @@ pub fn compute_period(
             employee::compute_owned(e, &pr, ytd.as_ref(), trace_on)
         },
     );
-    findings.extend(employees.iter().flat_map(|r| r.findings.iter().cloned()));
+    findings.extend(employees.iter().flat_map(|r| r.findings().iter().cloned()));
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     PeriodResult {
         period,
@@ -165,7 +165,7 @@ mod size_guard {
         assert_eq!(size_of::<crate::ingest::table::Value>(), 24);
         assert_eq!(size_of::<crate::ingest::table::Record>(), 32);
         assert!(size_of::<super::input::EmployeeMonth>() <= 656);
-        assert!(size_of::<super::employee::EmployeeResult>() <= 760);
-        assert_eq!(size_of::<super::employee::SiLine>(), 40);
+        assert!(size_of::<super::employee::EmployeeResult>() <= 720);
+        assert_eq!(size_of::<super::employee::SiLine>(), 32);
     }
 }

@@ -45,12 +45,12 @@ pub fn run(ctx: &Ctx, args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         ctx.printer.json(&serde_json::json!({
             "period": args.period.to_string(),
             "employee": r,
-            "trace": r.trace,
+            "trace": r.trace(),
         }));
         return Ok(ExitStatus::Ok);
     }
     let mut out = format!("{} {} {} ({})\n", args.period, r.employee_id, r.name, r.city);
-    for line in &r.trace {
+    for line in r.trace() {
         out.push_str(&format!(
             "\n{} = {}\n",
             line.label.get(ctx.lang),

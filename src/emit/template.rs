@@ -106,7 +106,7 @@ pub fn select_rows<'r>(
             RowSet::BaseChanges => ctx.previous_si_base.get(r.employee_id.as_str()).is_some_and(|prev| {
                 r.si.iter()
                     .find(|l| l.key() == "pension")
-                    .is_some_and(|l| l.base != *prev)
+                    .is_some_and(|l| l.base.get() != *prev)
             }),
             RowSet::BonusSeparate => r.annual_bonus.as_ref().is_some_and(|b| b.separate),
         });

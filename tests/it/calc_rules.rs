@@ -39,7 +39,7 @@ fn run(rules: &RuleSet, e: &EmployeeMonth, p: Period, prior: Option<&Ytd>) -> Em
 fn si(r: &EmployeeResult, key: &str) -> (Decimal, Decimal, Decimal) {
     r.si.iter()
         .find(|l| l.key() == key)
-        .map(|l| (l.base, l.employee.dec(), l.employer.dec()))
+        .map(|l| (l.base.get(), l.employee.dec(), l.employer.dec()))
         .unwrap_or_else(|| panic!("no item {key} in {:?}", r.si))
 }
 
@@ -109,7 +109,7 @@ fn a_base_finer_than_fen_still_gives_whole_fen_shares() {
         (ee + l.employee.dec(), er + l.employer.dec())
     });
     assert_eq!((r.si_employee.get(), r.si_employer.get()), (employee, employer));
-    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert!(r.findings().is_empty(), "{:?}", r.findings());
 }
 
 /// A figure too large to keep exactly is an error finding, not a figure
@@ -122,14 +122,18 @@ fn a_figure_too_large_to_keep_is_an_error() {
         period(2026, 3),
         None,
     );
-    assert!(r.findings.iter().any(|f| f.code == "C007"), "{:?}", r.findings);
+    assert!(r.findings().iter().any(|f| f.code == "C007"), "{:?}", r.findings());
     let fine = run(
         &rules(),
         &employee("北京", dec!(10000), dec!(10000)),
         period(2026, 3),
         None,
     );
-    assert!(fine.findings.iter().all(|f| f.code != "C007"), "{:?}", fine.findings);
+    assert!(
+        fine.findings().iter().all(|f| f.code != "C007"),
+        "{:?}",
+        fine.findings()
+    );
 }
 
 #[test]
@@ -342,7 +346,7 @@ fn net_pay_identity_and_findings() {
     e.lines.push(line("税后扣款", dec!(20000)));
     let r = run(&rules, &e, period(2026, 3), None);
     assert!(r.net.get() < Decimal::ZERO);
-    assert!(r.findings.iter().any(|f| f.code == "C010"), "{:?}", r.findings);
+    assert!(r.findings().iter().any(|f| f.code == "C010"), "{:?}", r.findings());
     assert_eq!(
         r.net.get()
             + r.si_employee.get()
@@ -357,18 +361,18 @@ fn net_pay_identity_and_findings() {
     // 20% of the 10,200 gross is 2,040.
     d.lines.push(line("赔偿扣款", dec!(2040.01)));
     let r = run(&rules, &d, period(2026, 3), None);
-    assert!(r.findings.iter().any(|f| f.code == "C012"), "{:?}", r.findings);
+    assert!(r.findings().iter().any(|f| f.code == "C012"), "{:?}", r.findings());
     d.lines[0].amount = dec!(2040);
     assert!(
         !run(&rules, &d, period(2026, 3), None)
-            .findings
+            .findings()
             .iter()
             .any(|f| f.code == "C012")
     );
 
     let low = employee("北京", dec!(2000), dec!(7162));
     let r = run(&rules, &low, period(2026, 3), None);
-    assert!(r.findings.iter().any(|f| f.code == "C011"), "{:?}", r.findings);
+    assert!(r.findings().iter().any(|f| f.code == "C011"), "{:?}", r.findings());
 }
 
 #[test]
