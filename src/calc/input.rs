@@ -193,7 +193,10 @@ fn rows(tables: &[Table]) -> usize {
 // once per table, then read by index row by row.
 
 /// Attendance by employee ID (the first row of an ID counts).
-fn attendance_by_id(tables: Vec<Table>) -> HashMap<Str, Attendance, FastHash> {
+/// Kept in 8 bytes a figure: the map holds an entry for nearly every
+/// employee. Every typed number fits ([`crate::ingest::table::convert`]
+/// refuses wider ones).
+fn attendance_by_id(tables: Vec<Table>) -> HashMap<Str, Attendance<Figure>, FastHash> {
     let mut attendance = sized(rows(&tables));
     for t in &tables {
         let [id, unpaid, sick, workday, restday, holiday] = fields(
@@ -208,12 +211,9 @@ fn attendance_by_id(tables: Vec<Table>) -> HashMap<Str, Attendance, FastHash> {
             ],
         );
         for r in &t.records {
-            attendance.entry(text_at(r, id)).or_insert(Attendance {
-                unpaid_leave_days: num_at(r, unpaid),
-                sick_leave_days: num_at(r, sick),
-                ot_workday_hours: num_at(r, workday),
-                ot_restday_hours: num_at(r, restday),
-                ot_holiday_hours: num_at(r, holiday),
+            attendance.entry(text_at(r, id)).or_insert_with(|| {
+                let read = Attendance::from_values([unpaid, sick, workday, restday, holiday].map(|f| num_at(r, f)));
+                read.kept().unwrap_or_default()
             });
         }
     }
@@ -226,7 +226,13 @@ fn lines_by_id(tables: Vec<Table>, employees: usize) -> HashMap<Str, Vec<VarLine
     for t in &tables {
         let [id, item, amount, belongs_to] = fields(t, ["employee_id", "item", "amount", "belongs_to"]);
         for r in &t.records {
-            lines.entry(text_at(r, id)).or_default().push(VarLine {
+            let of_id = lines.entry(text_at(r, id)).or_default();
+            // Most employees have one or two lines: grow from one, not
+            // from `Vec`'s minimum of four (448 bytes an employee).
+            if of_id.len() == of_id.capacity() {
+                of_id.reserve_exact(of_id.len().max(1));
+            }
+            of_id.push(VarLine {
                 item: text_at(r, item),
                 amount: num_at(r, amount),
                 belongs_to: r.at(belongs_to).as_period(),
@@ -381,7 +387,7 @@ impl RosterFields {
             hf_rate,
             first_job_this_year,
             prior_year_le_60k,
-            attendance: sides.attendance.get(&id).copied().unwrap_or_default(),
+            attendance: sides.attendance.get(&id).map(Attendance::get).unwrap_or_default(),
             lines,
             additional: sides.additional.get(&id).copied().unwrap_or_default(),
             prior: sides.opening.get(id.as_str()).copied().map(Box::new),
@@ -394,7 +400,7 @@ impl RosterFields {
 /// The side tables a month reads by employee ID (the variable-pay lines
 /// and leave dates are taken in the sequential pass instead).
 struct Sides {
-    attendance: HashMap<Str, Attendance, FastHash>,
+    attendance: HashMap<Str, Attendance<Figure>, FastHash>,
     additional: HashMap<Str, [Decimal; 7], FastHash>,
     opening: HashMap<Str, Ytd, FastHash>,
 }

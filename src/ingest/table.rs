@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use super::grid::{Cell, Origin};
 use super::normalize::{half_width, header_key, parse_bool, parse_date, parse_number, trim};
-use crate::model::{Date, Period, Str};
+use crate::model::{Date, Figure, Period, Str};
 use crate::rules::schema::{FieldType, InputSchema};
 use compact_str::ToCompactString;
 
@@ -91,6 +91,14 @@ impl Value {
     }
 }
 
+/// A number with at most about 17 significant digits (a mantissa below
+/// 2^58): every figure computed from the inputs then fits the 8 bytes a
+/// result keeps it in ([`Figure`]). Wider numbers are not amounts, days or
+/// rates anyone pays by; the cell is reported like any non-number.
+fn keepable(n: Decimal) -> Option<Decimal> {
+    Figure::of(n).map(|_| n)
+}
+
 /// Converts one cell to a field type.
 pub fn convert(cell: &Cell, ty: FieldType) -> Value {
     if cell.is_empty() {
@@ -114,11 +122,12 @@ pub fn convert(cell: &Cell, ty: FieldType) -> Value {
                 .map(|c| c.to_ascii_uppercase())
                 .collect::<Str>(),
         ),
-        (FieldType::Number, Cell::Number(n)) => Value::Number(*n),
-        (FieldType::Number, Cell::Text(s)) => parse_number(s).map_or_else(bad, Value::Number),
-        (FieldType::Integer, Cell::Number(n)) if n.fract().is_zero() => Value::Number(*n),
+        (FieldType::Number, Cell::Number(n)) => keepable(*n).map_or_else(bad, Value::Number),
+        (FieldType::Number, Cell::Text(s)) => parse_number(s).and_then(keepable).map_or_else(bad, Value::Number),
+        (FieldType::Integer, Cell::Number(n)) if n.fract().is_zero() => keepable(*n).map_or_else(bad, Value::Number),
         (FieldType::Integer, Cell::Text(s)) => parse_number(s)
             .filter(|n| n.fract().is_zero())
+            .and_then(keepable)
             .map_or_else(bad, Value::Number),
         (FieldType::Date, Cell::Date(d)) => Value::Date(*d),
         (FieldType::Date, Cell::Number(n)) if n.fract().is_zero() => i64::try_from(*n)
@@ -457,5 +466,29 @@ mod tests {
         assert_eq!(convert(&text("2026年1月"), FieldType::Period).display(), "2026-01");
         assert_eq!(convert(&text("是"), FieldType::Bool), Value::Bool(true));
         assert_eq!(convert(&text("   "), FieldType::Text), Value::Empty);
+    }
+
+    /// Numbers wider than a kept figure (17 significant digits and more)
+    /// are reported, not carried: a card number typed into an amount column.
+    #[test]
+    fn numbers_too_wide_to_keep_are_bad() {
+        let text = |s: &str| Cell::Text(s.into());
+        assert_eq!(
+            convert(&text("6222020200112233446"), FieldType::Number),
+            Value::Bad("6222020200112233446".into())
+        );
+        assert_eq!(
+            convert(&text("0.12345678901234567890"), FieldType::Number),
+            Value::Bad("0.12345678901234567890".into())
+        );
+        assert_eq!(
+            convert(&Cell::Number(dec!(6222020200112233446)), FieldType::Integer),
+            Value::Bad("6222020200112233446".into())
+        );
+        // 16 significant digits still fit.
+        assert_eq!(
+            convert(&text("1234567890123.456"), FieldType::Number),
+            Value::Number(dec!(1234567890123.456))
+        );
     }
 }
