@@ -390,10 +390,10 @@ fn check_unique(rule: &Rule, inputs: &InputSet, out: &mut Vec<Finding>) {
         }
         let when = When::of(rule, table);
         for record in &table.records {
-            if !applies(record, when.as_ref()) || record.values[f].is_empty() {
+            if !applies(record, when.as_ref()) || record.at(Some(f)).is_empty() {
                 continue;
             }
-            match first.entry(record.values[f].text()) {
+            match first.entry(record.at(Some(f)).text()) {
                 Entry::Occupied(seen) => {
                     let (t, r) = *seen.get();
                     let vars = [var("first", short_origin(&t.origin(r, f)))];
@@ -416,8 +416,8 @@ fn check_one_key(rule: &Rule, key_field: &str, inputs: &InputSet, out: &mut Vec<
             continue;
         };
         for record in &table.records {
-            let value = &record.values[f];
-            let owner = record.values[k].text();
+            let value = record.at(Some(f));
+            let owner = record.at(Some(k)).text();
             if value.is_empty() || owner.is_empty() {
                 continue;
             }
