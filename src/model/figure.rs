@@ -27,31 +27,28 @@ impl Figure {
     /// `d` exactly, or `None` when its mantissa is 2^58 or more.
     #[inline]
     pub fn of(d: Decimal) -> Option<Figure> {
-        // The documented 16-byte layout: flags, then the low, middle and
-        // high 32 bits of the mantissa.
-        let b = d.serialize();
-        let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        let (flags, lo, mid, hi) = (word(0), word(4), word(8), word(12));
-        let magnitude = u64::from(lo) | (u64::from(mid) << 32);
-        if hi != 0 || magnitude >> (64 - MAGNITUDE_SHIFT) != 0 {
+        // The documented 16-byte layout, read as one number: flags in the
+        // low 32 bits (scale in bits 16–23, sign in bit 31), then the
+        // mantissa's low, middle and high 32 bits.
+        let bits = u128::from_le_bytes(d.serialize());
+        if bits >> (32 + 64 - MAGNITUDE_SHIFT) != 0 {
             return None;
         }
-        let negative = if flags & 0x8000_0000 != 0 { SIGN } else { 0 };
+        let flags = bits as u32;
+        let magnitude = (bits >> 32) as u64;
+        let sign = u64::from(flags >> 31) << SCALE_BITS;
         let scale = u64::from((flags >> 16) & 0xFF);
-        Some(Figure(magnitude << MAGNITUDE_SHIFT | negative | scale))
+        Some(Figure(magnitude << MAGNITUDE_SHIFT | sign | scale))
     }
 
     /// The decimal, exactly as it was given.
     #[inline]
     pub fn get(self) -> Decimal {
         // The same layout back (`from_parts` would drop the sign of -0).
-        let magnitude = self.0 >> MAGNITUDE_SHIFT;
-        let sign = if self.0 & SIGN != 0 { 0x8000_0000 } else { 0 };
-        let flags = sign | (((self.0 & (SIGN - 1)) as u32) << 16);
-        let mut b = [0u8; 16];
-        b[..4].copy_from_slice(&flags.to_le_bytes());
-        b[4..12].copy_from_slice(&magnitude.to_le_bytes());
-        Decimal::deserialize(b)
+        let magnitude = u128::from(self.0 >> MAGNITUDE_SHIFT);
+        let sign = u128::from((self.0 & SIGN) >> SCALE_BITS) << 31;
+        let scale = u128::from(self.0 & (SIGN - 1)) << 16;
+        Decimal::deserialize((magnitude << 32 | sign | scale).to_le_bytes())
     }
 }
 
