@@ -78,32 +78,21 @@ pub fn entries(rules: &JournalRules, results: &[EmployeeResult]) -> Vec<Entry> {
     for (cc, (_, si)) in &by_cc {
         out.push(line(&a.si_expense, cc, *si, Decimal::ZERO));
     }
-    let sum = |f: fn(&EmployeeResult) -> Decimal| results.iter().map(f).sum::<Decimal>();
-    out.push(line(&a.net_payable, "", Decimal::ZERO, sum(|r| r.net.get())));
-    out.push(line(
-        &a.iit_payable,
-        "",
-        Decimal::ZERO,
-        sum(|r| r.iit.get() + r.bonus_tax.get()),
-    ));
-    out.push(line(
-        &a.si_employee_payable,
-        "",
-        Decimal::ZERO,
-        sum(|r| r.si_employee.get()),
-    ));
-    out.push(line(
-        &a.deductions_payable,
-        "",
-        Decimal::ZERO,
-        sum(|r| r.post_tax_deduction.get() + r.damage_deduction.get()),
-    ));
-    out.push(line(
-        &a.si_employer_payable,
-        "",
-        Decimal::ZERO,
-        sum(|r| r.si_employer.get()),
-    ));
+    // The credit side: each payable account and what it sums.
+    type Amount = fn(&EmployeeResult) -> Decimal;
+    let sum = |f: Amount| results.iter().map(f).sum::<Decimal>();
+    let credits: [(&Account, Amount); 5] = [
+        (&a.net_payable, |r| r.net.get()),
+        (&a.iit_payable, |r| r.iit.get() + r.bonus_tax.get()),
+        (&a.si_employee_payable, |r| r.si_employee.get()),
+        (&a.deductions_payable, |r| {
+            r.post_tax_deduction.get() + r.damage_deduction.get()
+        }),
+        (&a.si_employer_payable, |r| r.si_employer.get()),
+    ];
+    for (account, amount) in credits {
+        out.push(line(account, "", Decimal::ZERO, sum(amount)));
+    }
     out.retain(|e| !(e.debit.is_zero() && e.credit.is_zero()));
     out
 }
