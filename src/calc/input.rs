@@ -342,14 +342,7 @@ impl RosterFields {
     }
 
     /// The month of a kept roster record; its text fields move out of it.
-    fn month(
-        &self,
-        t: &Table,
-        mut r: Record,
-        lines: Vec<VarLine>,
-        leave_date: Option<Date>,
-        sides: &Sides,
-    ) -> EmployeeMonth {
+    fn month(&self, t: &Table, mut r: Record, taken: Taken, sides: &Sides) -> EmployeeMonth {
         let id = take_at(&mut r, self.id);
         let number = |f: Option<usize>| r.at(f).as_number();
         let flag = |f: Option<usize>| r.at(f).as_bool().unwrap_or(false);
@@ -380,15 +373,15 @@ impl RosterFields {
             bank_name: take(self.bank_name),
             bank_card: take(self.bank_card),
             hire_date,
-            leave_date,
+            leave_date: taken.leave_date,
             base_salary,
             si_base,
             hf_base,
             hf_rate,
             first_job_this_year,
             prior_year_le_60k,
-            attendance: sides.attendance.get(&id).map(Attendance::get).unwrap_or_default(),
-            lines,
+            attendance: taken.attendance.get(),
+            lines: taken.lines,
             additional: sides.additional.get(&id).copied().unwrap_or_default(),
             prior: sides.opening.get(id.as_str()).copied().map(Box::new),
             origin,
@@ -397,10 +390,17 @@ impl RosterFields {
     }
 }
 
-/// The side tables a month reads by employee ID (the variable-pay lines
-/// and leave dates are taken in the sequential pass instead).
+/// What the sequential pass over the roster takes out of the side tables
+/// for each kept row, so that those maps are gone before the results grow.
+struct Taken {
+    lines: Vec<VarLine>,
+    leave_date: Option<Date>,
+    attendance: Attendance<Figure>,
+}
+
+/// The side tables a month reads by employee ID, on all cores (the rest is
+/// [`Taken`] in the sequential pass).
 struct Sides {
-    attendance: HashMap<Str, Attendance<Figure>, FastHash>,
     additional: HashMap<Str, [Decimal; 7], FastHash>,
     opening: HashMap<Str, Ytd, FastHash>,
 }
@@ -429,7 +429,7 @@ pub fn assemble<R: Send>(
     );
     // The side tables are independent: each becomes its map on its own
     // core, and is freed once folded in.
-    let ((attendance, mut lines), (additional, (leavers, opening))) = rayon::join(
+    let ((mut attendance, mut lines), (additional, (leavers, opening))) = rayon::join(
         || {
             rayon::join(
                 || attendance_by_id(attendance_tables),
@@ -449,20 +449,17 @@ pub fn assemble<R: Send>(
         },
     );
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "side tables by employee");
-    let sides = Sides {
-        attendance,
-        additional,
-        opening,
-    };
+    let sides = Sides { additional, opening };
     let mut seen: std::collections::HashSet<Str, FastHash> =
         std::collections::HashSet::with_capacity_and_hasher(roster_rows, FastHash::default());
     // In order, on one core: which rows are paid, and each one's
-    // variable-pay lines and leave date. The kept records move up in place.
+    // variable-pay lines, leave date and attendance. The kept records move
+    // up in place.
     let mut kept = Vec::new();
     for mut t in inputs.take_kind("roster") {
         let mut records = std::mem::take(&mut t.records);
         let f = RosterFields::of(&t);
-        let mut extras: Vec<(Vec<VarLine>, Option<Date>)> = Vec::with_capacity(records.len());
+        let mut taken: Vec<Taken> = Vec::with_capacity(records.len());
         records.retain(|r| {
             let id = r.at(f.id).text();
             let Some(hire_date) = r.at(f.hire).as_date() else {
@@ -483,13 +480,17 @@ pub fn assemble<R: Send>(
             if !keep(&head) {
                 return false;
             }
-            extras.push((lines.remove(id.as_ref()).unwrap_or_default(), leave_date));
+            taken.push(Taken {
+                lines: lines.remove(id.as_ref()).unwrap_or_default(),
+                leave_date,
+                attendance: attendance.remove(id.as_ref()).unwrap_or_default(),
+            });
             true
         });
-        kept.push((t, f, records, extras));
+        kept.push((t, f, records, taken));
     }
     // What only the pass above needed goes before the results grow.
-    drop((seen, lines, leavers));
+    drop((seen, lines, leavers, attendance));
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         rows = kept.iter().map(|k| k.2.len()).sum::<usize>(),
@@ -498,12 +499,12 @@ pub fn assemble<R: Send>(
     // On all cores: each record becomes its month, then `build`'s result;
     // the collect writes straight into the final buffer.
     let mut out: Vec<R> = Vec::new();
-    for (t, f, records, extras) in kept {
+    for (t, f, records, taken) in kept {
         let (t, f, sides, build) = (&t, &f, &sides, &build);
         let part: Vec<R> = records
             .into_par_iter()
-            .zip(extras)
-            .map(|(r, (lines, leave_date))| build(f.month(t, r, lines, leave_date, sides)))
+            .zip(taken)
+            .map(|(r, taken)| build(f.month(t, r, taken, sides)))
             .collect();
         if out.is_empty() {
             out = part;

@@ -1,5 +1,6 @@
 //! Joining the roster with the side tables: which roster rows are paid, in
-//! which order, and that each row's lines and leave date reach its month.
+//! which order, and that each row's lines, attendance and leave date reach
+//! its month.
 
 use std::collections::HashMap;
 
@@ -35,6 +36,7 @@ fn roster_rows_paid_once_in_order_with_their_lines() {
         "变动项.csv",
         "工号,姓名,项目,金额\nP1,甲,餐补,300\nP6,己,餐补,100\nP1,甲,餐补,200\n",
     );
+    write("考勤.csv", "工号,姓名,事假天数\nP6,己,2\nP1,甲,1\nP1,甲,5\n");
     write(
         "离职名单.csv",
         "工号,姓名,离职日期\nP5,戊,2026-02-27\nP6,己,2026-03-20\n",
@@ -52,12 +54,15 @@ fn roster_rows_paid_once_in_order_with_their_lines() {
     assert_eq!(ids, ["P4", "P1", "P6"]);
     let p1 = &result.employees[1];
     assert_eq!((p1.name.as_str(), p1.base_salary.get()), ("甲", dec!(10000)));
-    // Both of P1's lines, once each.
+    // Both of P1's lines, once each; the first attendance row of an ID counts.
     assert_eq!(p1.allowance.get(), dec!(500));
+    assert_eq!(p1.attendance.get().unpaid_leave_days, dec!(1));
+    assert_eq!(result.employees[0].attendance.get().unpaid_leave_days, dec!(0));
     // P6 takes its leave date from the leavers list and is prorated.
     let p6 = &result.employees[2];
     assert_eq!(p6.leave_date.map(|d| d.to_string()).as_deref(), Some("2026-03-20"));
     assert_eq!(p6.allowance.get(), dec!(100));
+    assert_eq!(p6.attendance.get().unpaid_leave_days, dec!(2));
     assert!(p6.base_pay.get() < dec!(10000), "{}", p6.base_pay.get());
     let not_employed: Vec<&str> = result
         .findings
