@@ -801,7 +801,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
 
     // Every amount is kept in 8 bytes; one too large for that is an error
     // (no real payroll comes near it), never a figure cut short.
-    let (kept_ytd, kept_attendance) = (YtdFigures::of(&ytd), att.kept());
+    let (kept_ytd, kept_attendance) = (ytd.kept(), att.kept());
     let mut unfit: Option<(&str, Decimal)> = match (kept_ytd, kept_attendance) {
         (None, _) => Some(("累计收入", ytd.income)),
         (_, None) => Some(("考勤", att.values().into_iter().max().unwrap_or_default())),

@@ -9,72 +9,62 @@ use super::fixed::{self, Fen, Scaled};
 use crate::model::{Figure, Rounding};
 use crate::rules::iit::{BasicDeduction, BonusPolicy, RateTable};
 
-/// Cumulative figures for the tax year up to and including a month.
+/// Cumulative figures for the tax year up to and including a month: as
+/// `Decimal` for the calculation, as [`Figure`] (8 bytes each) in a kept
+/// result ([`YtdFigures`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ytd {
+pub struct Ytd<N = Decimal> {
     /// Months employed with this employer in the tax year.
     pub months: u32,
-    pub income: Decimal,
-    pub tax_free: Decimal,
-    pub basic: Decimal,
-    pub special: Decimal,
-    pub additional: Decimal,
-    pub other: Decimal,
+    pub income: N,
+    pub tax_free: N,
+    pub basic: N,
+    pub special: N,
+    pub additional: N,
+    pub other: N,
     /// 累计已预扣预缴税额.
-    pub tax_withheld: Decimal,
+    pub tax_withheld: N,
     /// Cumulative special additional deductions per item, in the order of
     /// [`crate::calc::input::ADDITIONAL_ITEMS`].
-    pub additional_items: [Decimal; 7],
+    pub additional_items: [N; 7],
 }
 
-/// [`Ytd`] as a computed result keeps it: the same figures, 8 bytes each
-/// ([`Figure`]) instead of 16.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct YtdFigures {
-    pub months: u32,
-    pub income: Figure,
-    pub tax_free: Figure,
-    pub basic: Figure,
-    pub special: Figure,
-    pub additional: Figure,
-    pub other: Figure,
-    pub tax_withheld: Figure,
-    pub additional_items: [Figure; 7],
-}
+/// [`Ytd`] as a computed result keeps it.
+pub type YtdFigures = Ytd<Figure>;
 
-impl YtdFigures {
-    /// `ytd` exactly, or `None` when a figure is too large to keep.
-    pub fn of(ytd: &Ytd) -> Option<YtdFigures> {
-        let mut items = [Figure::ZERO; 7];
-        for (slot, v) in items.iter_mut().zip(ytd.additional_items) {
-            *slot = Figure::of(v)?;
+impl<N: Copy> Ytd<N> {
+    /// The same figures through `f`, or `None` when `f` refuses one.
+    fn try_map<M: Copy + Default>(&self, f: impl Fn(N) -> Option<M>) -> Option<Ytd<M>> {
+        let mut items = [M::default(); 7];
+        for (slot, v) in items.iter_mut().zip(self.additional_items) {
+            *slot = f(v)?;
         }
-        Some(YtdFigures {
-            months: ytd.months,
-            income: Figure::of(ytd.income)?,
-            tax_free: Figure::of(ytd.tax_free)?,
-            basic: Figure::of(ytd.basic)?,
-            special: Figure::of(ytd.special)?,
-            additional: Figure::of(ytd.additional)?,
-            other: Figure::of(ytd.other)?,
-            tax_withheld: Figure::of(ytd.tax_withheld)?,
+        Some(Ytd {
+            months: self.months,
+            income: f(self.income)?,
+            tax_free: f(self.tax_free)?,
+            basic: f(self.basic)?,
+            special: f(self.special)?,
+            additional: f(self.additional)?,
+            other: f(self.other)?,
+            tax_withheld: f(self.tax_withheld)?,
             additional_items: items,
         })
     }
+}
 
+impl Ytd {
+    /// The figures in 8 bytes each, or `None` when one is too large.
+    pub fn kept(&self) -> Option<YtdFigures> {
+        self.try_map(Figure::of)
+    }
+}
+
+impl YtdFigures {
     /// The figures back, exactly as they were.
     pub fn get(&self) -> Ytd {
-        Ytd {
-            months: self.months,
-            income: self.income.get(),
-            tax_free: self.tax_free.get(),
-            basic: self.basic.get(),
-            special: self.special.get(),
-            additional: self.additional.get(),
-            other: self.other.get(),
-            tax_withheld: self.tax_withheld.get(),
-            additional_items: self.additional_items.map(Figure::get),
-        }
+        // Reading a figure back cannot fail: every `Some` is taken.
+        self.try_map(|f| Some(f.get())).unwrap_or_default()
     }
 }
 
