@@ -70,11 +70,7 @@ impl<N: Copy> Attendance<N> {
 impl Attendance {
     /// The figures in 8 bytes each, or `None` when one is too large.
     pub fn kept(&self) -> Option<Attendance<Figure>> {
-        let mut out = [Figure::ZERO; 5];
-        for (slot, v) in out.iter_mut().zip(self.values()) {
-            *slot = Figure::of(v)?;
-        }
-        Some(Attendance::from_values(out))
+        Figure::all(self.values()).map(Attendance::from_values)
     }
 }
 

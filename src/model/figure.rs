@@ -41,6 +41,16 @@ impl Figure {
         Some(Figure(magnitude << MAGNITUDE_SHIFT | sign | scale))
     }
 
+    /// All of `values`, or `None` when any does not fit (the twin of
+    /// `calc::fixed::Fen::all`).
+    pub fn all<const N: usize>(values: [Decimal; N]) -> Option<[Figure; N]> {
+        let mut out = [Figure::ZERO; N];
+        for (slot, v) in out.iter_mut().zip(values) {
+            *slot = Figure::of(v)?;
+        }
+        Some(out)
+    }
+
     /// The decimal, exactly as it was given.
     #[inline]
     pub fn get(self) -> Decimal {
