@@ -14,7 +14,17 @@ use paybatch::i18n::Lang;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (mimalloc.h, v2 and v3).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
 fn main() -> ExitCode {
+    // Freed pages go back to the OS at once instead of after 10 ms: the
+    // input tables are freed while the results grow, and with the delay
+    // the peak at a million employees varied between about 1.17 and
+    // 1.39 GB from run to run; at once, it stays near 1.17 GB. No
+    // measurable cost in time (100k employees, three runs each).
+    // SAFETY: sets one integer option; mimalloc reads it on each purge.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let lang = cli.lang.unwrap_or_default();

@@ -87,11 +87,21 @@ impl RunOutcome {
 /// Peak resident memory of this process so far, in MB (Linux; 0 elsewhere).
 /// Logged with each pipeline phase so `-v` shows where memory goes.
 pub fn peak_rss_mb() -> u64 {
+    status_mb("VmHWM:")
+}
+
+/// Resident memory of this process now, in MB (Linux; 0 elsewhere): logged
+/// with `-vv` steps inside a phase.
+pub fn rss_mb() -> u64 {
+    status_mb("VmRSS:")
+}
+
+fn status_mb(key: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .find_map(|l| l.strip_prefix(key))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         })
         .map_or(0, |kb| kb / 1024)

@@ -11,7 +11,7 @@ use super::iit::{self, BasicFlags, MonthIncome, Ytd, YtdFigures};
 use super::input::EmployeeMonth;
 use super::trace::{Trace, TraceLine};
 use crate::i18n::Text;
-use crate::model::{Date, Figure, Period, Rounding, Str, intern};
+use crate::model::{Date, Figure, Period, Rounding, Str, Sym, intern};
 use crate::rules::payroll::{FORMULA_VARIABLES, ItemKind, MONTH_VARIABLES, ProrationMethod};
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
@@ -76,12 +76,12 @@ pub struct Notes {
 pub struct EmployeeResult {
     pub employee_id: Str,
     pub name: Str,
-    pub id_type: Str,
+    pub id_type: Sym,
     pub id_number: Str,
-    pub department: Str,
-    pub cost_center: Str,
-    pub city: Str,
-    pub bank_name: Str,
+    pub department: Sym,
+    pub cost_center: Sym,
+    pub city: Sym,
+    pub bank_name: Sym,
     pub bank_card: Str,
     pub phone: Str,
     pub email: Str,
@@ -847,12 +847,12 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         // Identity is filled in by the caller ([`compute_owned`]).
         employee_id: Str::default(),
         name: Str::default(),
-        id_type: Str::default(),
+        id_type: Sym::default(),
         id_number: Str::default(),
-        department: Str::default(),
-        cost_center: Str::default(),
-        city: Str::default(),
-        bank_name: Str::default(),
+        department: Sym::default(),
+        cost_center: Sym::default(),
+        city: Sym::default(),
+        bank_name: Sym::default(),
         bank_card: Str::default(),
         phone: Str::default(),
         email: Str::default(),

@@ -12,7 +12,7 @@ use super::iit::Ytd;
 use crate::ingest::grid::Origin;
 use crate::ingest::inputs::InputSet;
 use crate::ingest::table::{Record, Table, Value};
-use crate::model::{Date, FastHash, Figure, Period, Str};
+use crate::model::{Date, FastHash, Figure, Period, Str, Sym};
 
 /// Special additional deduction items, in import-column order.
 pub const ADDITIONAL_ITEMS: [&str; 7] = [
@@ -96,14 +96,14 @@ pub struct VarLine {
 pub struct EmployeeMonth {
     pub employee_id: Str,
     pub name: Str,
-    pub id_type: Str,
+    pub id_type: Sym,
     pub id_number: Str,
     pub phone: Str,
     pub email: Str,
-    pub department: Str,
-    pub cost_center: Str,
-    pub city: Str,
-    pub bank_name: Str,
+    pub department: Sym,
+    pub cost_center: Sym,
+    pub city: Sym,
+    pub bank_name: Sym,
     pub bank_card: Str,
     pub hire_date: Date,
     pub leave_date: Option<Date>,
@@ -354,19 +354,28 @@ impl RosterFields {
             flag(self.prior_year_le_60k),
         );
         let origin = t.row_origin(r.row, None);
+        let sym = |f: Option<usize>| Sym::new(&r.at(f).text());
+        let id_type = match sym(self.id_type) {
+            none if none.is_empty() => Sym::new("居民身份证"),
+            given => given,
+        };
+        let (department, cost_center, city, bank_name) = (
+            sym(self.department),
+            sym(self.cost_center),
+            sym(self.city),
+            sym(self.bank_name),
+        );
         let mut take = |f: Option<usize>| take_at(&mut r, f);
         EmployeeMonth {
             name: take(self.name),
-            id_type: Some(take(self.id_type))
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| "居民身份证".into()),
+            id_type,
             id_number: take(self.id_number),
             phone: take(self.phone),
             email: take(self.email),
-            department: take(self.department),
-            cost_center: take(self.cost_center),
-            city: take(self.city),
-            bank_name: take(self.bank_name),
+            department,
+            cost_center,
+            city,
+            bank_name,
             bank_card: take(self.bank_card),
             hire_date,
             leave_date: taken.leave_date,
@@ -444,7 +453,11 @@ pub fn assemble<R: Send>(
             )
         },
     );
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "side tables by employee");
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        rss_mb = crate::pipeline::rss_mb(),
+        "side tables by employee"
+    );
     let sides = Sides { additional, opening };
     let mut seen: std::collections::HashSet<Str, FastHash> =
         std::collections::HashSet::with_capacity_and_hasher(roster_rows, FastHash::default());
@@ -490,6 +503,7 @@ pub fn assemble<R: Send>(
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         rows = kept.iter().map(|k| k.2.len()).sum::<usize>(),
+        rss_mb = crate::pipeline::rss_mb(),
         "roster rows on the payroll"
     );
     // On all cores: each record becomes its month, then `build`'s result;
@@ -522,10 +536,10 @@ impl EmployeeMonth {
             id_number: Str::default(),
             phone: Str::default(),
             email: Str::default(),
-            department: Str::default(),
-            cost_center: Str::default(),
+            department: Sym::default(),
+            cost_center: Sym::default(),
             city: city.into(),
-            bank_name: Str::default(),
+            bank_name: Sym::default(),
             bank_card: Str::default(),
             hire_date,
             leave_date: None,

@@ -227,9 +227,9 @@ fn write_sheet(
         let mut subtotal = vec![Decimal::ZERO; cols.getters.len()];
         for r in &list {
             row += 1;
-            let texts = [&r.employee_id, &r.name, &r.department, &r.cost_center, &r.city];
+            let texts: [&str; 5] = [&r.employee_id, &r.name, &r.department, &r.cost_center, &r.city];
             for (c, t) in texts.iter().enumerate() {
-                ws.write(row, c as u16, t.as_str()).map_err(&e)?;
+                ws.write(row, c as u16, *t).map_err(&e)?;
                 widths[c] = widths[c].max(text_width(t));
             }
             ws.write(row, 5, r.days_employed).map_err(&e)?;

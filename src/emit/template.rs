@@ -59,7 +59,7 @@ pub fn select_rows<'r>(
     });
     let selected = results
         .iter()
-        .filter(|r| t.city.as_ref().is_none_or(|c| *c == r.city))
+        .filter(|r| t.city.as_ref().is_none_or(|c| *c == *r.city))
         .filter(|r| match t.rows {
             RowSet::All => true,
             RowSet::Paid => {

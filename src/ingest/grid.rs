@@ -144,19 +144,72 @@ pub fn csv_sheet_name(file: &str) -> String {
 
 /// Streams a CSV file's rows (any of the detected encodings) to `on_row`
 /// with their 0-based row index; nothing but the current row is kept.
-pub fn stream_csv_bytes(
-    bytes: &[u8],
-    file: &str,
-    mut on_row: impl FnMut(usize, Vec<Cell>) -> Result<()>,
-) -> Result<()> {
+pub fn stream_csv_bytes(bytes: &[u8], file: &str, on_row: impl FnMut(usize, Vec<Cell>) -> Result<()>) -> Result<()> {
     if bytes.contains(&0) {
         return Err(Error::Encoding { file: file.into() });
     }
     let (text, _) = decode_text(bytes, file)?;
+    stream_csv_reader(text.as_bytes(), file, on_row)
+}
+
+/// [`stream_csv_bytes`] for a file on disk, without holding the file: a
+/// UTF-8 file (the million-row extracts) is checked chunk by chunk, then
+/// parsed from disk. Anything else is read whole and decoded as before
+/// (GBK files are clerks' desktop exports).
+pub fn stream_csv_file(path: &Path, file: &str, on_row: impl FnMut(usize, Vec<Cell>) -> Result<()>) -> Result<()> {
+    let open = || std::fs::File::open(path).map_err(|e| Error::io(path, e));
+    match utf8_without_nul(open()?).map_err(|e| Error::io(path, e))? {
+        Some(bom) => {
+            let mut reader = std::io::BufReader::with_capacity(1 << 20, open()?);
+            if bom {
+                std::io::Read::read_exact(&mut reader, &mut [0; 3]).map_err(|e| Error::io(path, e))?;
+            }
+            stream_csv_reader(reader, file, on_row)
+        }
+        None => stream_csv_bytes(&std::fs::read(path).map_err(|e| Error::io(path, e))?, file, on_row),
+    }
+}
+
+/// Whether a stream is UTF-8 without NUL bytes, read in 1 MiB chunks:
+/// `Some(true)` when it starts with a byte-order mark, `None` when it is
+/// not UTF-8 (or holds a NUL).
+fn utf8_without_nul(mut input: impl std::io::Read) -> std::io::Result<Option<bool>> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let mut buf = vec![0u8; 1 << 20];
+    let mut head: Vec<u8> = Vec::with_capacity(BOM.len());
+    // Bytes of a character cut by the previous chunk, moved to the front.
+    let mut carried = 0;
+    loop {
+        let n = input.read(&mut buf[carried..])?;
+        if n == 0 {
+            return Ok((carried == 0).then_some(head == BOM));
+        }
+        let filled = carried + n;
+        let fresh = &buf[carried..filled];
+        head.extend(fresh.iter().take(BOM.len() - head.len()));
+        if memchr::memchr(0, fresh).is_some() {
+            return Ok(None);
+        }
+        carried = match std::str::from_utf8(&buf[..filled]) {
+            Ok(_) => 0,
+            // Only a character cut at the very end may wait for the next chunk.
+            Err(e) if e.error_len().is_none() => filled - e.valid_up_to(),
+            Err(_) => return Ok(None),
+        };
+        buf.copy_within(filled - carried..filled, 0);
+    }
+}
+
+/// Parses CSV text (already known to be UTF-8) row by row.
+fn stream_csv_reader(
+    input: impl std::io::Read,
+    file: &str,
+    mut on_row: impl FnMut(usize, Vec<Cell>) -> Result<()>,
+) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(input);
     let mut record = csv::StringRecord::new();
     let mut i = 0;
     loop {
@@ -398,5 +451,68 @@ mod tests {
         let bom = b"\xEF\xBB\xBFa,b\n";
         assert_eq!(decode_text(bom, "x.csv").map(|r| r.1).ok(), Some(TextEncoding::Utf8Bom));
         assert!(decode_text(&[0x81, 0x20, 0xff, 0xfe], "x.csv").is_err());
+    }
+
+    /// A chunk reader that hands out `step` bytes at a time, so that
+    /// characters are cut at every position.
+    struct Dribble<'a>(&'a [u8], usize);
+
+    impl std::io::Read for Dribble<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(out.len()).min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn utf8_is_checked_across_chunk_boundaries() {
+        let text = "\u{feff}工号,姓名\nG1,张三\n".as_bytes();
+        for step in 1..8 {
+            assert_eq!(
+                utf8_without_nul(Dribble(text, step)).ok(),
+                Some(Some(true)),
+                "step {step}"
+            );
+            assert_eq!(utf8_without_nul(Dribble(&text[3..], step)).ok(), Some(Some(false)));
+            // A character cut off by the end of the file.
+            assert_eq!(
+                utf8_without_nul(Dribble(&text[..text.len() - 2], step)).ok(),
+                Some(None)
+            );
+        }
+        let gbk = encoding_rs::GBK.encode("工号,姓名").0;
+        assert_eq!(utf8_without_nul(Dribble(&gbk, 3)).ok(), Some(None));
+        assert_eq!(utf8_without_nul(Dribble(b"a,\0b", 2)).ok(), Some(None));
+        assert_eq!(utf8_without_nul(Dribble(b"", 2)).ok(), Some(Some(false)));
+    }
+
+    #[test]
+    fn a_csv_file_streams_like_its_bytes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for (name, bytes) in [
+            ("utf8.csv", "工号,姓名\nG1,张三\n".as_bytes().to_vec()),
+            ("bom.csv", "\u{feff}工号,姓名\nG1,张三\n".as_bytes().to_vec()),
+            (
+                "gbk.csv",
+                encoding_rs::GBK.encode("工号,姓名\nG1,张三\n").0.into_owned(),
+            ),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+            let mut rows = Vec::new();
+            stream_csv_file(&path, name, |_, row| {
+                rows.push(row);
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                rows,
+                read_csv_bytes(&bytes, name).map(|g| g.rows).unwrap_or_default(),
+                "{name}"
+            );
+            assert_eq!(rows[0][0], Cell::Text("工号".into()), "{name}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::grid::{
-    Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_bytes, stream_workbook_bytes,
+    Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_file, stream_workbook_bytes,
 };
 use super::parquet::stream_parquet;
 use super::table::{Table, TableBuilder};
@@ -62,7 +62,7 @@ fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec
         if ext == "parquet" {
             stream_parquet(path, display, one_sheet)?;
         } else {
-            stream_csv_bytes(&read()?, display, one_sheet)?;
+            stream_csv_file(path, display, one_sheet)?;
         }
         Ok(vec![sheet])
     } else if is_workbook_ext(&ext) {

@@ -13,7 +13,7 @@ use crate::calc::employee::EmployeeResult;
 use crate::calc::iit::Ytd;
 use crate::calc::input::ADDITIONAL_ITEMS;
 use crate::error::{Error, Result};
-use crate::model::{Figure, Money, Str};
+use crate::model::{Figure, Money, Str, Sym};
 use compact_str::ToCompactString;
 
 pub const RESULTS_FILE: &str = "results.csv";
@@ -117,7 +117,7 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
     let mut row = csv::ByteRecord::new();
     for r in results {
         row.clear();
-        for text in [
+        let texts: [&str; 9] = [
             &r.employee_id,
             &r.name,
             &r.id_type,
@@ -127,7 +127,8 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
             &r.city,
             &r.bank_name,
             &r.bank_card,
-        ] {
+        ];
+        for text in texts {
             row.push_field(text.as_bytes());
         }
         row.push_field(r.hire_date.to_compact_string().as_bytes());
@@ -349,12 +350,12 @@ pub fn read_employees(bytes: &[u8]) -> Result<Vec<EmployeeResult>> {
         let mut r = EmployeeResult {
             employee_id: get("employee_id"),
             name: get("name"),
-            id_type: get("id_type"),
+            id_type: Sym::new(&get("id_type")),
             id_number: get("id_number"),
-            department: get("department"),
-            cost_center: get("cost_center"),
-            city: get("city"),
-            bank_name: get("bank_name"),
+            department: Sym::new(&get("department")),
+            cost_center: Sym::new(&get("cost_center")),
+            city: Sym::new(&get("city")),
+            bank_name: Sym::new(&get("bank_name")),
             bank_card: get("bank_card"),
             hire_date: get("hire_date").parse().unwrap_or_default(),
             leave_date: get("leave_date").parse().ok(),

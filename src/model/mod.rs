@@ -8,6 +8,7 @@ pub mod money;
 
 pub use date::{Date, Period};
 pub use figure::Figure;
+pub use intern::Sym;
 
 /// Short text held inline (names, IDs, card numbers: up to 24 bytes need no
 /// heap allocation); one per identity field of every employee.

@@ -444,10 +444,18 @@ pub fn check_period(
 ) -> crate::Result<(InputSet, Vec<Finding>)> {
     let started = std::time::Instant::now();
     let (inputs, mut findings) = crate::ingest::inputs::load(ws, rules, period)?;
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "read inputs");
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        rss_mb = crate::pipeline::rss_mb(),
+        "read inputs"
+    );
     let started = std::time::Instant::now();
     findings.extend(validate(rules, &inputs, period));
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "validated inputs");
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        rss_mb = crate::pipeline::rss_mb(),
+        "validated inputs"
+    );
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok((inputs, findings))
 }
