@@ -4,6 +4,7 @@
 
 pub mod grid;
 pub mod inputs;
+pub mod keys;
 pub mod normalize;
 pub mod parquet;
 pub mod table;

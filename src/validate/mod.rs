@@ -4,9 +4,7 @@
 
 mod finding;
 
-use std::borrow::Cow;
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -15,6 +13,7 @@ pub use finding::{Finding, FindingJson, Tally};
 use crate::i18n::Text;
 use crate::ingest::grid::Origin;
 use crate::ingest::inputs::InputSet;
+use crate::ingest::keys::{Column, KeyIndex};
 use crate::ingest::table::{Record, Table, Value};
 use crate::model::{FastHash, Period, ids};
 use crate::rules::RuleSet;
@@ -175,20 +174,15 @@ fn check_table(
         }
         return;
     }
-    let reference: Option<HashSet<Cow<'_, str>, FastHash>> = match &rule.check {
+    let reference = match &rule.check {
         Check::ExistsIn { input, field } => {
-            let refs: Vec<&Table> = inputs.of_kind(input).collect();
-            if refs.is_empty() {
+            if inputs.of_kind(input).next().is_none() {
                 // A missing reference file is reported once, as S012.
                 return;
             }
-            let mut set =
-                HashSet::with_capacity_and_hasher(refs.iter().map(|t| t.records.len()).sum(), FastHash::default());
-            set.extend(refs.iter().flat_map(|t| {
-                let f = t.field(field);
-                t.records.iter().map(move |r| r.at(f).text())
-            }));
-            Some(set)
+            let column = Column::new(inputs.of_kind(input), field);
+            let index = KeyIndex::of_column(&column);
+            Some(Reference { column, index })
         }
         _ => None,
     };
@@ -237,8 +231,20 @@ struct Prepared<'a> {
     /// The city field (for base bounds).
     city: Option<usize>,
     /// The values an exists-in check accepts.
-    reference: Option<HashSet<Cow<'a, str>, FastHash>>,
+    reference: Option<Reference<'a>>,
     bounds: Option<BaseBounds<'a>>,
+}
+
+/// The rows an exists-in check looks values up in.
+struct Reference<'a> {
+    column: Column<'a>,
+    index: KeyIndex,
+}
+
+impl Reference<'_> {
+    fn contains(&self, text: &str) -> bool {
+        self.index.find(text, |p| self.column.text(p)).is_some()
+    }
 }
 
 /// Each city's declared-base bounds in force for the period, one pair per
@@ -376,61 +382,64 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
     }
 }
 
+/// Which tables of the rule's input a uniqueness rule reads, with its field.
+fn unique_column<'a>(rule: &'a Rule, inputs: &'a InputSet) -> Column<'a> {
+    Column::of(inputs.of_kind(&rule.input).filter_map(|t| {
+        let f = t.field(&rule.field)?;
+        t.columns[f].is_some().then_some((t, Some(f)))
+    }))
+}
+
 fn check_unique(rule: &Rule, inputs: &InputSet, out: &mut Vec<Finding>) {
     // The first row holding each value; its origin is built only for a duplicate.
-    let rows = inputs.of_kind(&rule.input).map(|t| t.records.len()).sum();
-    let mut first: HashMap<Cow<'_, str>, (&Table, &Record), FastHash> =
-        HashMap::with_capacity_and_hasher(rows, FastHash::default());
-    for table in inputs.of_kind(&rule.input) {
-        let Some(f) = table.field(&rule.field) else {
-            continue;
-        };
-        if table.columns[f].is_none() {
-            continue;
-        }
+    let column = unique_column(rule, inputs);
+    let key = |q| column.text(q);
+    let mut first = KeyIndex::with_capacity(column.rows());
+    for (table, f, start) in column.tables() {
         let when = When::of(rule, table);
-        for record in &table.records {
-            if !applies(record, when.as_ref()) || record.at(Some(f)).is_empty() {
+        for (record, p) in table.records.iter().zip(start..) {
+            let value = record.at(f);
+            // A row the rule does not apply to never becomes a first row.
+            if !applies(record, when.as_ref()) || value.is_empty() {
                 continue;
             }
-            match first.entry(record.at(Some(f)).text()) {
-                Entry::Occupied(seen) => {
-                    let (t, r) = *seen.get();
-                    let vars = [var("first", short_origin(&t.origin(r, f)))];
-                    out.push(finding(rule, table, record, f, &vars));
-                }
-                Entry::Vacant(slot) => {
-                    slot.insert((table, record));
-                }
+            if let Some(seen) = first.first(&value.text(), p, key)
+                && let (Some((t, r, _)), Some(f)) = (column.at(seen), f)
+            {
+                let vars = [var("first", short_origin(&t.origin(r, f)))];
+                out.push(finding(rule, table, record, f, &vars));
             }
         }
     }
 }
 
 fn check_one_key(rule: &Rule, key_field: &str, inputs: &InputSet, out: &mut Vec<Finding>) {
-    let rows = inputs.of_kind(&rule.input).map(|t| t.records.len()).sum();
-    let mut first: HashMap<Cow<'_, str>, Cow<'_, str>, FastHash> =
-        HashMap::with_capacity_and_hasher(rows, FastHash::default());
-    for table in inputs.of_kind(&rule.input) {
-        let (Some(f), Some(k)) = (table.field(&rule.field), table.field(key_field)) else {
+    let column = Column::of(
+        inputs
+            .of_kind(&rule.input)
+            .filter(|t| t.field(key_field).is_some())
+            .map(|t| (t, t.field(&rule.field))),
+    );
+    // The first row holding each value: its key is the value's owner.
+    let mut first = KeyIndex::with_capacity(column.rows());
+    for (p, table, record, f) in column.iter() {
+        let value = record.at(f);
+        let owner = table.value(record, key_field).text();
+        if value.is_empty() || owner.is_empty() {
+            continue;
+        }
+        let Some(seen) = first.first(&value.text(), p, |q| column.text(q)) else {
             continue;
         };
-        for record in &table.records {
-            let value = record.at(Some(f));
-            let owner = record.at(Some(k)).text();
-            if value.is_empty() || owner.is_empty() {
-                continue;
-            }
-            match first.entry(value.text()) {
-                Entry::Occupied(seen) if *seen.get() != owner => {
-                    let vars = [var("other", seen.get().to_string()), var("key", owner)];
-                    out.push(finding(rule, table, record, f, &vars));
-                }
-                Entry::Occupied(_) => {}
-                Entry::Vacant(slot) => {
-                    slot.insert(owner);
-                }
-            }
+        let Some((t, r, _)) = column.at(seen) else {
+            continue;
+        };
+        let other = t.value(r, key_field).text();
+        if other != owner
+            && let Some(f) = f
+        {
+            let vars = [var("other", other.to_string()), var("key", owner)];
+            out.push(finding(rule, table, record, f, &vars));
         }
     }
 }
