@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use super::iit::Ytd;
 use crate::ingest::grid::Origin;
 use crate::ingest::inputs::InputSet;
+use crate::ingest::keys::{Column, KeyIndex};
 use crate::ingest::table::{Record, Table, Value};
 use crate::model::{Date, FastHash, Figure, Period, Str, Sym};
 
@@ -185,16 +186,30 @@ fn rows(tables: &[Table]) -> usize {
     tables.iter().map(|t| t.records.len()).sum()
 }
 
-// Each side table becomes a map by employee ID; every field is looked up
-// once per table, then read by index row by row.
+// Each side table lands in the roster row its employee ID names (the
+// first row of that ID with a hire date; rows of unknown IDs are left
+// out: validation reports them); every field is looked up once per table,
+// then read by index row by row. Each table's records are freed as they
+// are read.
 
-/// Attendance by employee ID (the first row of an ID counts).
-/// Kept in 8 bytes a figure: the map holds an entry for nearly every
-/// employee. Every typed number fits ([`crate::ingest::table::convert`]
-/// refuses wider ones).
-fn attendance_by_id(tables: Vec<Table>) -> HashMap<Str, Attendance<Figure>, FastHash> {
-    let mut attendance = sized(rows(&tables));
-    for t in &tables {
+/// Where an employee's data goes: the roster position of their ID.
+type RowOf<'a> = dyn Fn(&str) -> Option<u32> + Sync + 'a;
+
+/// Each table with its records, each dropped once read.
+fn drain(tables: Vec<Table>, mut each: impl FnMut(&Table, std::vec::IntoIter<Record>)) {
+    for mut t in tables {
+        let records = std::mem::take(&mut t.records);
+        each(&t, records.into_iter());
+    }
+}
+
+/// Attendance by roster position (the first row of an ID counts). Kept in
+/// 8 bytes a figure: nearly every employee has a row. Every typed number
+/// fits ([`crate::ingest::table::convert`] refuses wider ones).
+fn attendance_by_row(tables: Vec<Table>, positions: usize, row_of: &RowOf<'_>) -> Vec<Attendance<Figure>> {
+    let mut attendance = vec![Attendance::<Figure>::default(); positions];
+    let mut seen = vec![false; positions];
+    drain(tables, |t, records| {
         let [id, unpaid, sick, workday, restday, holiday] = fields(
             t,
             [
@@ -206,52 +221,61 @@ fn attendance_by_id(tables: Vec<Table>) -> HashMap<Str, Attendance<Figure>, Fast
                 "ot_holiday_hours",
             ],
         );
-        for r in &t.records {
-            attendance.entry(text_at(r, id)).or_insert_with(|| {
-                let read = Attendance::from_values([unpaid, sick, workday, restday, holiday].map(|f| num_at(r, f)));
-                read.kept().unwrap_or_default()
-            });
+        for r in records {
+            let Some(p) = row_of(&r.at(id).text()).map(|p| p as usize) else {
+                continue;
+            };
+            if !std::mem::replace(&mut seen[p], true) {
+                let read = Attendance::from_values([unpaid, sick, workday, restday, holiday].map(|f| num_at(&r, f)));
+                attendance[p] = read.kept().unwrap_or_default();
+            }
         }
-    }
+    });
     attendance
 }
 
-/// Variable-pay lines by employee ID, in file order.
-fn lines_by_id(tables: Vec<Table>, employees: usize) -> HashMap<Str, Vec<VarLine>, FastHash> {
-    let mut lines: HashMap<Str, Vec<VarLine>, FastHash> = sized(employees);
-    for t in &tables {
+/// Variable-pay lines by roster position, in file order.
+fn lines_by_row(tables: Vec<Table>, positions: usize, row_of: &RowOf<'_>) -> Vec<Vec<VarLine>> {
+    let mut lines: Vec<Vec<VarLine>> = std::iter::repeat_with(Vec::new).take(positions).collect();
+    drain(tables, |t, records| {
         let [id, item, amount, belongs_to] = fields(t, ["employee_id", "item", "amount", "belongs_to"]);
-        for r in &t.records {
-            let of_id = lines.entry(text_at(r, id)).or_default();
+        for r in records {
+            let Some(of_id) = row_of(&r.at(id).text()).and_then(|p| lines.get_mut(p as usize)) else {
+                continue;
+            };
             // Most employees have one or two lines: grow from one, not
-            // from `Vec`'s minimum of four (448 bytes an employee).
+            // from `Vec`'s minimum of four.
             if of_id.len() == of_id.capacity() {
                 of_id.reserve_exact(of_id.len().max(1));
             }
             of_id.push(VarLine {
-                item: text_at(r, item),
-                amount: num_at(r, amount),
+                item: text_at(&r, item),
+                amount: num_at(&r, amount),
                 belongs_to: r.at(belongs_to).as_period(),
                 origin: t.row_origin(r.row, None),
             });
         }
-    }
+    });
     lines
 }
 
-/// Special additional deductions by employee ID (rows of an ID add up).
-fn additional_by_id(tables: Vec<Table>) -> HashMap<Str, [Decimal; 7], FastHash> {
-    let mut additional: HashMap<Str, [Decimal; 7], FastHash> = sized(rows(&tables));
-    for t in &tables {
+/// Special additional deductions by roster position (rows of an ID add up).
+fn additional_by_row(tables: Vec<Table>, row_of: &RowOf<'_>) -> HashMap<u32, [Decimal; 7], FastHash> {
+    let mut additional: HashMap<u32, [Decimal; 7], FastHash> =
+        HashMap::with_capacity_and_hasher(rows(&tables), FastHash::default());
+    drain(tables, |t, records| {
         let id = t.field("employee_id");
         let items = ADDITIONAL_ITEMS.map(|k| t.field(k));
-        for r in &t.records {
-            let entry = additional.entry(text_at(r, id)).or_default();
+        for r in records {
+            let Some(p) = row_of(&r.at(id).text()) else {
+                continue;
+            };
+            let entry = additional.entry(p).or_default();
             for (slot, item) in entry.iter_mut().zip(items) {
-                *slot += num_at(r, item);
+                *slot += num_at(&r, item);
             }
         }
-    }
+    });
     additional
 }
 
@@ -337,8 +361,14 @@ impl RosterFields {
         }
     }
 
+    /// A row's leave date: its own, else the leavers list's.
+    fn leave_date(&self, r: &Record, id: &str, leavers: &HashMap<Str, Date, FastHash>) -> Option<Date> {
+        r.at(self.leave).as_date().or_else(|| leavers.get(id).copied())
+    }
+
     /// The month of a kept roster record; its text fields move out of it.
     fn month(&self, t: &Table, mut r: Record, taken: Taken, sides: &Sides) -> EmployeeMonth {
+        let leave_date = self.leave_date(&r, &r.at(self.id).text(), &sides.leavers);
         let id = take_at(&mut r, self.id);
         let number = |f: Option<usize>| r.at(f).as_number();
         let flag = |f: Option<usize>| r.at(f).as_bool().unwrap_or(false);
@@ -378,7 +408,7 @@ impl RosterFields {
             bank_name,
             bank_card: take(self.bank_card),
             hire_date,
-            leave_date: taken.leave_date,
+            leave_date,
             base_salary,
             si_base,
             hf_base,
@@ -387,7 +417,7 @@ impl RosterFields {
             prior_year_le_60k,
             attendance: taken.attendance.get(),
             lines: taken.lines,
-            additional: sides.additional.get(&id).copied().unwrap_or_default(),
+            additional: sides.additional.get(&taken.position).copied().unwrap_or_default(),
             prior: sides.opening.get(id.as_str()).copied().map(Box::new),
             origin,
             employee_id: id,
@@ -395,19 +425,47 @@ impl RosterFields {
     }
 }
 
-/// What the sequential pass over the roster takes out of the side tables
-/// for each kept row, so that those maps are gone before the results grow.
+/// What a kept roster record brings from the side tables.
 struct Taken {
+    /// The record's roster position.
+    position: u32,
     lines: Vec<VarLine>,
-    leave_date: Option<Date>,
     attendance: Attendance<Figure>,
 }
 
-/// The side tables a month reads by employee ID, on all cores (the rest is
-/// [`Taken`] in the sequential pass).
+/// The side tables a month reads by roster position or employee ID, on
+/// all cores.
 struct Sides {
-    additional: HashMap<Str, [Decimal; 7], FastHash>,
+    additional: HashMap<u32, [Decimal; 7], FastHash>,
+    leavers: HashMap<Str, Date, FastHash>,
     opening: HashMap<Str, Ytd, FastHash>,
+}
+
+/// The roster's index: each employee ID's first row with a hire date (the
+/// row that is paid; validation reports the others).
+fn roster_ids(column: &Column<'_>, fields: &[RosterFields]) -> KeyIndex {
+    let mut ids = KeyIndex::with_capacity(column.rows());
+    for ((t, id, start), f) in column.tables().zip(fields) {
+        for (r, p) in t.records.iter().zip(start..) {
+            let key = r.at(id).text();
+            if !key.is_empty() && r.at(f.hire).as_date().is_some() {
+                ids.first(&key, p, |q| column.text(q));
+            }
+        }
+    }
+    ids
+}
+
+/// Takes the first `n` items out of `items` (no copy when that is all).
+fn first_n<T>(items: &mut Vec<T>, n: usize) -> Vec<T> {
+    let rest = items.split_off(n.min(items.len()));
+    std::mem::replace(items, rest)
+}
+
+/// Keeps the items whose flag is set; `flags` lines up with `items`.
+fn keep_flagged<T>(items: &mut Vec<T>, flags: &[bool]) {
+    let mut flag = flags.iter();
+    items.retain(|_| flag.next().copied().unwrap_or(false));
 }
 
 /// Joins the input tables into employee-months, in roster order, and maps
@@ -424,26 +482,31 @@ pub fn assemble<R: Send>(
     build: impl Fn(EmployeeMonth) -> R + Sync,
 ) -> Vec<R> {
     let started = std::time::Instant::now();
-    let roster_rows = inputs.of_kind("roster").map(|t| t.records.len()).sum::<usize>();
-    let (attendance_tables, variable_tables, deduction_tables, leaver_tables, opening_tables) = (
+    let (rosters, attendance_tables, variable_tables, deduction_tables, leaver_tables, opening_tables) = (
+        inputs.take_kind("roster"),
         inputs.take_kind("attendance"),
         inputs.take_kind("variable"),
         inputs.take_kind("deductions"),
         inputs.take_kind("leavers"),
         inputs.take_kind("opening"),
     );
-    // The side tables are independent: each becomes its map on its own
-    // core, and is freed once folded in.
+    let fields: Vec<RosterFields> = rosters.iter().map(RosterFields::of).collect();
+    let column = Column::of(rosters.iter().zip(&fields).map(|(t, f)| (t, f.id)));
+    let positions = column.rows();
+    let ids = roster_ids(&column, &fields);
+    let row_of = |id: &str| ids.find(id, |p| column.text(p));
+    // The side tables are independent: each lands by roster position on
+    // its own core, and is freed as it is read.
     let ((mut attendance, mut lines), (additional, (leavers, opening))) = rayon::join(
         || {
             rayon::join(
-                || attendance_by_id(attendance_tables),
-                || lines_by_id(variable_tables, roster_rows),
+                || attendance_by_row(attendance_tables, positions, &row_of),
+                || lines_by_row(variable_tables, positions, &row_of),
             )
         },
         || {
             rayon::join(
-                || additional_by_id(deduction_tables),
+                || additional_by_row(deduction_tables, &row_of),
                 || {
                     rayon::join(
                         || leave_dates_by_id(leaver_tables),
@@ -456,61 +519,66 @@ pub fn assemble<R: Send>(
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         rss_mb = crate::pipeline::rss_mb(),
-        "side tables by employee"
+        "side tables by roster row"
     );
-    let sides = Sides { additional, opening };
-    let mut seen: std::collections::HashSet<Str, FastHash> =
-        std::collections::HashSet::with_capacity_and_hasher(roster_rows, FastHash::default());
-    // In order, on one core: which rows are paid, and each one's
-    // variable-pay lines, leave date and attendance. The kept records move
-    // up in place.
-    let mut kept = Vec::new();
-    for mut t in inputs.take_kind("roster") {
-        let mut records = std::mem::take(&mut t.records);
-        let f = RosterFields::of(&t);
-        let mut taken: Vec<Taken> = Vec::with_capacity(records.len());
-        records.retain(|r| {
+    // In order, on one core: which rows are paid.
+    let mut kept = vec![false; positions];
+    for ((t, _, start), f) in column.tables().zip(&fields) {
+        for (r, p) in t.records.iter().zip(start..) {
             let id = r.at(f.id).text();
             let Some(hire_date) = r.at(f.hire).as_date() else {
-                return false;
+                continue;
             };
-            if id.is_empty() || !seen.insert(Str::from(id.as_ref())) {
-                return false;
+            if id.is_empty() || row_of(&id) != Some(p) {
+                continue;
             }
-            let leave_date = r.at(f.leave).as_date().or_else(|| leavers.get(id.as_ref()).copied());
             let head = Head {
                 employee_id: &id,
                 name: &r.at(f.name).text(),
                 hire_date,
-                leave_date,
-                table: &t,
+                leave_date: f.leave_date(r, &id, &leavers),
+                table: t,
                 row: r.row,
             };
-            if !keep(&head) {
-                return false;
-            }
-            taken.push(Taken {
-                lines: lines.remove(id.as_ref()).unwrap_or_default(),
-                leave_date,
-                attendance: attendance.remove(id.as_ref()).unwrap_or_default(),
-            });
-            true
-        });
-        kept.push((t, f, records, taken));
+            kept[p as usize] = keep(&head);
+        }
     }
-    // What only the pass above needed goes before the results grow.
-    drop((seen, lines, leavers, attendance));
+    drop(ids);
+    keep_flagged(&mut attendance, &kept);
+    keep_flagged(&mut lines, &kept);
+    let mut positions: Vec<u32> = (0u32..).zip(&kept).filter(|(_, k)| **k).map(|(p, _)| p).collect();
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
-        rows = kept.iter().map(|k| k.2.len()).sum::<usize>(),
+        rows = positions.len(),
         rss_mb = crate::pipeline::rss_mb(),
         "roster rows on the payroll"
     );
+    let sides = Sides {
+        additional,
+        leavers,
+        opening,
+    };
     // On all cores: each record becomes its month, then `build`'s result;
     // the collect writes straight into the final buffer.
     let mut out: Vec<R> = Vec::new();
-    for (t, f, records, taken) in kept {
-        let (t, f, sides, build) = (&t, &f, &sides, &build);
+    let mut kept_rows = kept.iter();
+    for (mut t, f) in rosters.into_iter().zip(&fields) {
+        let mut records = std::mem::take(&mut t.records);
+        let flags: Vec<bool> = kept_rows.by_ref().take(records.len()).copied().collect();
+        keep_flagged(&mut records, &flags);
+        // This table's share of the kept rows' side data (all of it when
+        // there is one roster table).
+        let n = records.len();
+        let taken = first_n(&mut positions, n)
+            .into_par_iter()
+            .zip(first_n(&mut attendance, n))
+            .zip(first_n(&mut lines, n))
+            .map(|((position, attendance), lines)| Taken {
+                position,
+                lines,
+                attendance,
+            });
+        let (t, f, sides, build) = (&t, f, &sides, &build);
         let part: Vec<R> = records
             .into_par_iter()
             .zip(taken)
