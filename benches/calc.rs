@@ -6,8 +6,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use paybatch::calc::context::PeriodRules;
 use paybatch::calc::employee::compute_figures;
-use paybatch::calc::input::{EmployeeMonth, VarLine};
-use paybatch::ingest::grid::Origin;
+use paybatch::calc::input::{EmployeeMonth, LineAt, VarLine};
 use paybatch::model::{Date, Period};
 use paybatch::rules::RuleSet;
 use rust_decimal::Decimal;
@@ -36,11 +35,10 @@ fn employees(n: usize) -> Vec<EmployeeMonth> {
                 item: "餐补".into(),
                 amount: Decimal::from(500),
                 belongs_to: None,
-                origin: Origin {
+                origin: LineAt {
                     file: "v".into(),
                     sheet: "s".into(),
-                    row: i,
-                    col: None,
+                    row: i as u32,
                 },
             });
             e

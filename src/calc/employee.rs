@@ -377,7 +377,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         t.add(|| {
             let mut tl = TraceLine::new(
                 format!("line.{}", def.kind.key()),
-                Text::new(line.item.clone(), line.item.clone()),
+                Text::new(line.item.to_string(), line.item.to_string()),
                 line.amount,
             )
             .formula(format!("变动项 {} ({})", line.origin, def.kind.key()))

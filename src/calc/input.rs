@@ -82,14 +82,31 @@ impl Attendance<Figure> {
     }
 }
 
-/// One variable-pay line.
+/// One variable-pay line: 64 bytes (a million employees have about 1.25
+/// million lines).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VarLine {
-    pub item: Str,
+    /// The item's name (a few dozen distinct ones).
+    pub item: Sym,
     pub amount: Decimal,
     /// The period the amount belongs to, for retro pay (补发/补扣).
     pub belongs_to: Option<Period>,
-    pub origin: Origin,
+    pub origin: LineAt,
+}
+
+/// Where a variable-pay line is: file, sheet and 0-based row, shown like
+/// an [`Origin`] without a column (`变动项.xlsx!Sheet1!2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineAt {
+    pub file: Sym,
+    pub sheet: Sym,
+    pub row: u32,
+}
+
+impl std::fmt::Display for LineAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}!{}!{}", self.file, self.sheet, u64::from(self.row) + 1)
+    }
 }
 
 /// Everything the calculation needs for one employee-month.
@@ -239,6 +256,7 @@ fn lines_by_row(tables: Vec<Table>, positions: usize, row_of: &RowOf<'_>) -> Vec
     let mut lines: Vec<Vec<VarLine>> = std::iter::repeat_with(Vec::new).take(positions).collect();
     drain(tables, |t, records| {
         let [id, item, amount, belongs_to] = fields(t, ["employee_id", "item", "amount", "belongs_to"]);
+        let (file, sheet) = (Sym::new(&t.file), Sym::new(&t.sheet));
         for r in records {
             let Some(of_id) = row_of(&r.at(id).text()).and_then(|p| lines.get_mut(p as usize)) else {
                 continue;
@@ -249,10 +267,14 @@ fn lines_by_row(tables: Vec<Table>, positions: usize, row_of: &RowOf<'_>) -> Vec
                 of_id.reserve_exact(of_id.len().max(1));
             }
             of_id.push(VarLine {
-                item: text_at(&r, item),
+                item: Sym::new(&r.at(item).text()),
                 amount: num_at(&r, amount),
                 belongs_to: r.at(belongs_to).as_period(),
-                origin: t.row_origin(r.row, None),
+                origin: LineAt {
+                    file,
+                    sheet,
+                    row: u32::try_from(r.row).unwrap_or(u32::MAX),
+                },
             });
         }
     });

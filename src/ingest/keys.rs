@@ -159,11 +159,11 @@ mod tests {
                 .enumerate()
                 .map(|(i, id)| Record {
                     row: i + 1,
-                    values: vec![if id.is_empty() {
+                    values: Box::new([if id.is_empty() {
                         Value::Empty
                     } else {
                         Value::Text((*id).into())
-                    }],
+                    }]),
                 })
                 .collect(),
         }

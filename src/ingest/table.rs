@@ -158,7 +158,8 @@ pub fn convert(cell: &Cell, ty: FieldType) -> Value {
 pub struct Record {
     /// 0-based row in the grid.
     pub row: usize,
-    pub values: Vec<Value>,
+    /// Exactly as many as the table has columns for: no spare capacity.
+    pub values: Box<[Value]>,
 }
 
 impl Record {

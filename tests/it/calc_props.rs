@@ -6,9 +6,8 @@ use std::collections::HashMap;
 
 use paybatch::calc::context::PeriodRules;
 use paybatch::calc::employee::compute;
-use paybatch::calc::input::{EmployeeMonth, VarLine};
+use paybatch::calc::input::{EmployeeMonth, LineAt, VarLine};
 use paybatch::calc::{compute_period, iit::Ytd};
-use paybatch::ingest::grid::Origin;
 use paybatch::ledger::results::to_csv;
 use paybatch::model::{Date, Period};
 use paybatch::rules::RuleSet;
@@ -26,11 +25,10 @@ fn line(item: &str, amount: Decimal) -> VarLine {
         item: item.into(),
         amount,
         belongs_to: None,
-        origin: Origin {
+        origin: LineAt {
             file: "v.xlsx".into(),
             sheet: "s".into(),
             row: 1,
-            col: None,
         },
     }
 }

@@ -5,8 +5,7 @@
 use paybatch::calc::context::PeriodRules;
 use paybatch::calc::employee::{EmployeeResult, compute};
 use paybatch::calc::iit::Ytd;
-use paybatch::calc::input::{EmployeeMonth, VarLine};
-use paybatch::ingest::grid::Origin;
+use paybatch::calc::input::{EmployeeMonth, LineAt, VarLine};
 use paybatch::model::{Date, Period, Precision, RoundMode, Rounding};
 use paybatch::rules::RuleSet;
 use rust_decimal::Decimal;
@@ -300,11 +299,10 @@ fn line(item: &str, amount: Decimal) -> VarLine {
         item: item.into(),
         amount,
         belongs_to: None,
-        origin: Origin {
+        origin: LineAt {
             file: "变动项.xlsx".into(),
             sheet: "Sheet1".into(),
             row: 1,
-            col: None,
         },
     }
 }
