@@ -340,27 +340,77 @@ pub type OnRow<'a> = dyn FnMut(&str, usize, Vec<Cell>) -> Result<()> + 'a;
 pub fn stream_workbook_bytes(
     bytes: &[u8],
     file: &str,
+    on_row: impl FnMut(&str, usize, Vec<Cell>) -> Result<()>,
+) -> Result<Vec<String>> {
+    let cursor = std::io::Cursor::new(bytes);
+    stream_workbook(bytes, file, on_row, || {
+        if is_xlsx_name(file) {
+            // Named xlsx: open it as one (auto-detection would try xls first).
+            open_xlsx(cursor, file)
+        } else {
+            open_workbook_auto_from_rs(cursor).map_err(|e| workbook_error(file, e.to_string()))
+        }
+    })
+}
+
+/// [`stream_workbook_bytes`] for a file on disk. An xlsx is read through a
+/// buffer instead of whole (a million-row roster is about 140 MB of it);
+/// other workbook formats are read whole, as format detection needs.
+pub fn stream_workbook_file(
+    path: &Path,
+    file: &str,
+    on_row: impl FnMut(&str, usize, Vec<Cell>) -> Result<()>,
+) -> Result<Vec<String>> {
+    if !is_xlsx_name(file) {
+        return stream_workbook_bytes(&std::fs::read(path).map_err(|e| Error::io(path, e))?, file, on_row);
+    }
+    let mut input = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
+    let mut head = [0u8; 4];
+    let seen = read_up_to(&mut input, &mut head).map_err(|e| Error::io(path, e))?;
+    std::io::Seek::rewind(&mut input).map_err(|e| Error::io(path, e))?;
+    stream_workbook(&head[..seen], file, on_row, || open_xlsx(input, file))
+}
+
+fn is_xlsx_name(file: &str) -> bool {
+    let lower = file.to_lowercase();
+    lower.ends_with(".xlsx") || lower.ends_with(".xlsm")
+}
+
+fn open_xlsx<RS: std::io::Read + std::io::Seek>(input: RS, file: &str) -> Result<Sheets<RS>> {
+    Xlsx::new(input)
+        .map(Sheets::Xlsx)
+        .map_err(|e| workbook_error(file, e.to_string()))
+}
+
+/// Reads until `buf` is full or the input ends; returns how much was read.
+fn read_up_to(input: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Streams the sheets of the workbook `open` opens, whose first bytes are
+/// `head` (an empty or password-protected file is refused first).
+fn stream_workbook<RS: std::io::Read + std::io::Seek>(
+    head: &[u8],
+    file: &str,
     mut on_row: impl FnMut(&str, usize, Vec<Cell>) -> Result<()>,
+    open: impl FnOnce() -> Result<Sheets<RS>>,
 ) -> Result<Vec<String>> {
     guarded(file, || {
-        if bytes.is_empty() {
+        if head.is_empty() {
             return Err(workbook_error(file, "文件为空 (empty file)".into()));
         }
-        if bytes.starts_with(b"\xD0\xCF\x11\xE0") && file.to_lowercase().ends_with(".xlsx") {
+        if head.starts_with(b"\xD0\xCF\x11\xE0") && file.to_lowercase().ends_with(".xlsx") {
             // An OLE container named .xlsx is an encrypted (password) workbook.
             return Err(Error::Protected { file: file.into() });
         }
-        let cursor = std::io::Cursor::new(bytes);
-        let lower = file.to_lowercase();
-        let workbook = if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
-            // Named xlsx: open it as one (auto-detection would try xls first).
-            Xlsx::new(cursor)
-                .map(Sheets::Xlsx)
-                .map_err(|e| workbook_error(file, e.to_string()))?
-        } else {
-            open_workbook_auto_from_rs(cursor).map_err(|e| workbook_error(file, e.to_string()))?
-        };
-        stream_sheets(workbook, file, &mut on_row)
+        stream_sheets(open()?, file, &mut on_row)
     })
 }
 

@@ -7,9 +7,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::grid::{
-    Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_file, stream_workbook_bytes,
-};
+use super::grid::{Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_file, stream_workbook_file};
 use super::parquet::stream_parquet;
 use super::table::{Table, TableBuilder};
 use crate::error::{Error, Result};
@@ -55,7 +53,6 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Grid>> {
 /// (every visible sheet). Returns the sheet names.
 fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec<String>> {
     let ext = extension(path);
-    let read = || std::fs::read(path).map_err(|e| Error::io(path, e));
     if ext == "csv" || ext == "txt" || ext == "parquet" {
         let sheet = csv_sheet_name(display);
         let one_sheet = |r, row| on_row(&sheet, r, row);
@@ -66,7 +63,7 @@ fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec
         }
         Ok(vec![sheet])
     } else if is_workbook_ext(&ext) {
-        stream_workbook_bytes(&read()?, display, on_row)
+        stream_workbook_file(path, display, on_row)
     } else {
         Err(Error::UnsupportedFile { file: display.into() })
     }
