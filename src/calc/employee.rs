@@ -107,7 +107,7 @@ pub struct EmployeeResult {
     pub annual_bonus: Option<Box<BonusResult>>,
     /// 应发合计 = gross + annual bonus.
     pub total_pay: Figure,
-    pub si: Vec<SiLine>,
+    pub si: Box<[SiLine]>,
     pub si_employee: Figure,
     pub si_employer: Figure,
     /// This month's special additional deductions by item.
@@ -832,7 +832,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
         tax_free: keep("免税收入", tax_free),
         annual_bonus: bonus_result,
         total_pay: keep("应发合计", total_pay),
-        si,
+        si: si.into_boxed_slice(),
         si_employee: keep("社保公积金个人部分", si_employee),
         si_employer: keep("社保公积金单位部分", si_employer),
         additional: e.additional.map(|a| keep("专项附加扣除", a)),

@@ -281,10 +281,45 @@ fn lines_by_row(tables: Vec<Table>, positions: usize, row_of: &RowOf<'_>) -> Vec
     lines
 }
 
-/// Special additional deductions by roster position (rows of an ID add up).
-fn additional_by_row(tables: Vec<Table>, row_of: &RowOf<'_>) -> HashMap<u32, [Decimal; 7], FastHash> {
-    let mut additional: HashMap<u32, [Decimal; 7], FastHash> =
-        HashMap::with_capacity_and_hasher(rows(&tables), FastHash::default());
+/// Special additional deductions: every row of a roster employee, by
+/// roster position (a month adds its rows up). 64 bytes a row in
+/// [`Figure`]s, about a third of a map of decimal sums.
+struct Deductions {
+    /// Sorted by position; rows of one position in file order.
+    rows: Vec<(u32, [Figure; 7])>,
+    /// Rows with a number too wide for a [`Figure`] (typed input never has
+    /// one: `convert` refuses them), kept whole.
+    wide: Vec<(u32, [Decimal; 7])>,
+}
+
+impl Deductions {
+    /// The sums of the rows at roster position `p`.
+    fn at(&self, p: u32) -> [Decimal; 7] {
+        fn rows_at<T>(rows: &[(u32, T)], p: u32) -> impl Iterator<Item = &T> {
+            let start = rows.partition_point(|(q, _)| *q < p);
+            rows[start..].iter().take_while(move |(q, _)| *q == p).map(|(_, v)| v)
+        }
+        let mut sum = [Decimal::ZERO; 7];
+        for items in rows_at(&self.rows, p) {
+            for (s, v) in sum.iter_mut().zip(items) {
+                *s += v.get();
+            }
+        }
+        for items in rows_at(&self.wide, p) {
+            for (s, v) in sum.iter_mut().zip(items) {
+                *s += *v;
+            }
+        }
+        sum
+    }
+}
+
+/// Special additional deductions by roster position.
+fn deductions_by_row(tables: Vec<Table>, row_of: &RowOf<'_>) -> Deductions {
+    let mut out = Deductions {
+        rows: Vec::with_capacity(rows(&tables)),
+        wide: Vec::new(),
+    };
     drain(tables, |t, records| {
         let id = t.field("employee_id");
         let items = ADDITIONAL_ITEMS.map(|k| t.field(k));
@@ -292,13 +327,17 @@ fn additional_by_row(tables: Vec<Table>, row_of: &RowOf<'_>) -> HashMap<u32, [De
             let Some(p) = row_of(&r.at(id).text()) else {
                 continue;
             };
-            let entry = additional.entry(p).or_default();
-            for (slot, item) in entry.iter_mut().zip(items) {
-                *slot += num_at(&r, item);
+            let amounts = items.map(|f| num_at(&r, f));
+            match Figure::all(amounts) {
+                Some(kept) => out.rows.push((p, kept)),
+                None => out.wide.push((p, amounts)),
             }
         }
     });
-    additional
+    // Stable: an employee's rows stay in file order.
+    out.rows.sort_by_key(|(p, _)| *p);
+    out.wide.sort_by_key(|(p, _)| *p);
+    out
 }
 
 /// Leave dates from the leavers list by employee ID (the last row counts).
@@ -439,7 +478,7 @@ impl RosterFields {
             prior_year_le_60k,
             attendance: taken.attendance.get(),
             lines: taken.lines,
-            additional: sides.additional.get(&taken.position).copied().unwrap_or_default(),
+            additional: sides.additional.at(taken.position),
             prior: sides.opening.get(id.as_str()).copied().map(Box::new),
             origin,
             employee_id: id,
@@ -458,7 +497,7 @@ struct Taken {
 /// The side tables a month reads by roster position or employee ID, on
 /// all cores.
 struct Sides {
-    additional: HashMap<u32, [Decimal; 7], FastHash>,
+    additional: Deductions,
     leavers: HashMap<Str, Date, FastHash>,
     opening: HashMap<Str, Ytd, FastHash>,
 }
@@ -528,7 +567,7 @@ pub fn assemble<R: Send>(
         },
         || {
             rayon::join(
-                || additional_by_row(deduction_tables, &row_of),
+                || deductions_by_row(deduction_tables, &row_of),
                 || {
                     rayon::join(
                         || leave_dates_by_id(leaver_tables),

@@ -37,6 +37,11 @@ fn roster_rows_paid_once_in_order_with_their_lines() {
         "工号,姓名,项目,金额\nP1,甲,餐补,300\nP6,己,餐补,100\nP1,甲,餐补,200\n",
     );
     write("考勤.csv", "工号,姓名,事假天数\nP6,己,2\nP1,甲,1\nP1,甲,5\n");
+    // Rows of one ID add up, item by item; P9 is not on the roster.
+    write(
+        "专项附加扣除.csv",
+        "工号,姓名,子女教育,赡养老人\nP6,己,1000,0\nP9,无,5000,5000\nP1,甲,2000,1500\nP6,己,1000,1000.5\n",
+    );
     write(
         "离职名单.csv",
         "工号,姓名,离职日期\nP5,戊,2026-02-27\nP6,己,2026-03-20\n",
@@ -58,6 +63,11 @@ fn roster_rows_paid_once_in_order_with_their_lines() {
     assert_eq!(p1.allowance.get(), dec!(500));
     assert_eq!(p1.attendance.get().unpaid_leave_days, dec!(1));
     assert_eq!(result.employees[0].attendance.get().unpaid_leave_days, dec!(0));
+    // Special additional deductions (children's education, elderly support).
+    let deductions = |r: &paybatch::calc::employee::EmployeeResult| (r.additional[0].get(), r.additional[4].get());
+    assert_eq!(deductions(p1), (dec!(2000), dec!(1500)));
+    assert_eq!(deductions(&result.employees[0]), (dec!(0), dec!(0)));
+    assert_eq!(deductions(&result.employees[2]), (dec!(2000), dec!(1000.5)));
     // P6 takes its leave date from the leavers list and is prorated.
     let p6 = &result.employees[2];
     assert_eq!(p6.leave_date.map(|d| d.to_string()).as_deref(), Some("2026-03-20"));
