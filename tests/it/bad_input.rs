@@ -33,6 +33,29 @@ fn corrupt_xlsx() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// A real workbook cut short, read from disk through a buffer: a clear
+/// error naming the file, never a panic.
+#[test]
+fn truncated_xlsx_from_disk() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["工号", "姓名", "入职日期"].iter().enumerate() {
+        ws.write(0, c as u16, *h).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for r in 1..200u32 {
+        ws.write(r, 0, format!("G{r:04}")).unwrap_or_else(|e| panic!("{e}"));
+        ws.write(r, 1, "张三").unwrap_or_else(|e| panic!("{e}"));
+    }
+    let bytes = wb.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
+    for cut in [bytes.len() / 2, bytes.len() - 30] {
+        let dir = workspace_with_roster("花名册.xlsx", &bytes[..cut]);
+        let (code, err) = validate(dir.path(), "en");
+        assert_eq!(code, Some(3), "cut at {cut}: {err}");
+        assert!(err.starts_with("error: cannot open spreadsheet 花名册.xlsx"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
 /// A Parquet file with valid magic bytes and a garbage footer, and one cut
 /// short: each is a clear error naming the file, never a panic.
 #[test]
