@@ -622,11 +622,12 @@ pub fn assemble<R: Send>(
     // On all cores: each record becomes its month, then `build`'s result;
     // the collect writes straight into the final buffer.
     let mut out: Vec<R> = Vec::new();
-    let mut kept_rows = kept.iter();
+    let mut start = 0;
     for (mut t, f) in rosters.into_iter().zip(&fields) {
         let mut records = std::mem::take(&mut t.records);
-        let flags: Vec<bool> = kept_rows.by_ref().take(records.len()).copied().collect();
-        keep_flagged(&mut records, &flags);
+        let end = start + records.len();
+        keep_flagged(&mut records, &kept[start..end]);
+        start = end;
         // This table's share of the kept rows' side data (all of it when
         // there is one roster table).
         let n = records.len();

@@ -365,10 +365,14 @@ pub fn stream_workbook_file(
         return stream_workbook_bytes(&std::fs::read(path).map_err(|e| Error::io(path, e))?, file, on_row);
     }
     let mut input = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
-    let mut head = [0u8; 4];
-    let seen = read_up_to(&mut input, &mut head).map_err(|e| Error::io(path, e))?;
-    std::io::Seek::rewind(&mut input).map_err(|e| Error::io(path, e))?;
-    stream_workbook(&head[..seen], file, on_row, || open_xlsx(input, file))
+    use std::io::{Read, Seek};
+    let mut head = Vec::with_capacity(4);
+    (&mut input)
+        .take(4)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(path, e))?;
+    input.rewind().map_err(|e| Error::io(path, e))?;
+    stream_workbook(&head, file, on_row, || open_xlsx(input, file))
 }
 
 fn is_xlsx_name(file: &str) -> bool {
@@ -380,18 +384,6 @@ fn open_xlsx<RS: std::io::Read + std::io::Seek>(input: RS, file: &str) -> Result
     Xlsx::new(input)
         .map(Sheets::Xlsx)
         .map_err(|e| workbook_error(file, e.to_string()))
-}
-
-/// Reads until `buf` is full or the input ends; returns how much was read.
-fn read_up_to(input: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match input.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
 }
 
 /// Streams the sheets of the workbook `open` opens, whose first bytes are
