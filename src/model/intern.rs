@@ -40,9 +40,10 @@ pub fn name(key: &str, label: &Text) -> &'static Name {
 
 /// A text many employees share (ID type, department, cost centre, city,
 /// bank), stored once: 8 bytes in a result instead of a 24-byte copy. Each
-/// distinct text is kept for the life of the process; a roster has a few
-/// thousand of them at most, and a column of all-different texts costs what
-/// copies would. Compares, hashes and prints as its text.
+/// distinct text is kept for the life of the process, with an entry in the
+/// shared table and in each thread's cache: a roster has a few thousand of
+/// them at most (a column of all-different texts would cost a few times
+/// what copies do). Compares, hashes and prints as its text.
 #[derive(Clone, Copy)]
 pub struct Sym(&'static Str);
 
