@@ -14,7 +14,8 @@ use super::table::{Record, Table};
 use crate::model::FastHash;
 
 /// One field read across the tables of a kind, row by row: position `p`
-/// is the `p`-th record counting through the tables in order.
+/// is the `p`-th record counting through the tables in order. Positions
+/// are `u32`: four billion records would take 96 GB before their cells.
 pub struct Column<'a> {
     /// Each table with the field's index in it, and its first position.
     parts: Vec<(&'a Table, Option<usize>, u32)>,
