@@ -144,12 +144,6 @@ impl From<&str> for Sym {
     }
 }
 
-impl From<&Str> for Sym {
-    fn from(text: &Str) -> Sym {
-        Sym::new(text)
-    }
-}
-
 impl fmt::Display for Sym {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.0)
