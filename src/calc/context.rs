@@ -15,6 +15,16 @@ use crate::rules::iit::{BonusPolicy, RateTable};
 use crate::rules::payroll::PayrollRules;
 use crate::rules::social::{BaseBounds, Item};
 
+fn overtime_scaled(pay: &PayrollRules) -> Option<([Scaled; 3], Scaled)> {
+    let ot = &pay.overtime;
+    let factors = [
+        Scaled::of(ot.workday)?,
+        Scaled::of(ot.restday)?,
+        Scaled::of(ot.holiday)?,
+    ];
+    Some((factors, Scaled::of(pay.hourly_divisor())?))
+}
+
 /// One item in force in a city, with its scheme's bounds.
 #[derive(Debug, Clone)]
 pub struct CityItem<'r> {
@@ -51,6 +61,10 @@ pub struct PeriodRules<'r> {
     pub weekdays_divisor: Decimal,
     /// Hours a monthly wage divides into for overtime (21.75 × 8).
     pub hourly_divisor: Decimal,
+    /// The overtime multipliers (workday, rest day, holiday) and
+    /// `hourly_divisor` as integers, when they are exact (else the fast
+    /// path leaves overtime to the reference path).
+    pub overtime_scaled: Option<([Scaled; 3], Scaled)>,
     /// Share of a sick day's wage that is deducted (1 − paid share).
     pub sick_unpaid_share: Decimal,
     /// The annual table with the basic deduction (None: either is missing).
@@ -103,6 +117,7 @@ impl<'r> PeriodRules<'r> {
             weekdays: period.weekdays(),
             weekdays_divisor: Decimal::from(period.weekdays().max(1)),
             hourly_divisor: rules.payroll.hourly_divisor(),
+            overtime_scaled: overtime_scaled(&rules.payroll),
             sick_unpaid_share: Decimal::ONE - rules.payroll.sick_pay.paid_share,
             annual: in_force(&rules.iit.rates.annual, period)
                 .zip(in_force(&rules.iit.deductions.basic, period))

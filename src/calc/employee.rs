@@ -200,6 +200,106 @@ fn too_large(e: &EmployeeMonth, item: &str, amount: Decimal) -> Finding {
     )
 }
 
+/// The month's variable pay: totals by item kind (the company formulas'
+/// results included) and the tax-free part of the lines. A formula that
+/// fails is a finding and adds nothing.
+pub(super) fn variable_pay(
+    e: &EmployeeMonth,
+    pr: &PeriodRules<'_>,
+    days_employed: u32,
+    t: &mut Trace,
+    findings: &mut Vec<Finding>,
+) -> ([Decimal; ItemKind::ALL.len()], Decimal) {
+    let pay = pr.payroll;
+    let pay_file = pay.file.as_str();
+    let att = &e.attendance;
+    let mut kinds = [Decimal::ZERO; ItemKind::ALL.len()];
+    let mut tax_free = Decimal::ZERO;
+    for line in &e.lines {
+        let Some(def) = pay.item(&line.item) else { continue };
+        kinds[def.kind as usize] += line.amount;
+        if def.tax_free {
+            tax_free += line.amount;
+        }
+        t.add(|| {
+            let mut tl = TraceLine::new(
+                format!("line.{}", def.kind.key()),
+                Text::new(line.item.to_string(), line.item.to_string()),
+                line.amount,
+            )
+            .formula(format!("变动项 {} ({})", line.origin, def.kind.key()))
+            .rule(format!("{pay_file}#item.{}", line.item));
+            if let Some(p) = line.belongs_to {
+                tl = tl.input("belongs_to", p);
+            }
+            tl
+        });
+    }
+    // The formula variables in `FORMULA_VARIABLES` order; the item-kind
+    // totals are refreshed before each formula.
+    let mut slots = [Decimal::ZERO; FORMULA_VARIABLES.len()];
+    if !pay.formulas.is_empty() {
+        slots[..MONTH_VARIABLES].copy_from_slice(&[
+            e.base_salary,
+            Decimal::from(pr.period.days()),
+            Decimal::from(pr.weekdays),
+            Decimal::from(days_employed),
+            att.unpaid_leave_days,
+            att.sick_leave_days,
+            att.ot_workday_hours,
+            att.ot_restday_hours,
+            att.ot_holiday_hours,
+        ]);
+    }
+    for formula in &pay.formulas {
+        slots[MONTH_VARIABLES..].copy_from_slice(&kinds);
+        match formula.expr.eval_slots(&slots) {
+            Ok(raw) => {
+                let value = fen(raw);
+                kinds[formula.kind as usize] += value;
+                t.add(|| {
+                    let mut used = Vec::new();
+                    formula.expr.variables(&mut used);
+                    let mut tl = TraceLine::new(
+                        format!("formula.{}", formula.name),
+                        Text::new(formula.name.clone(), formula.name.clone()),
+                        value,
+                    )
+                    .formula(formula.source_text.clone())
+                    .rule(format!("{}:{}", formula.file, formula.line))
+                    .rounded(raw, Rounding::FEN_HALF_UP);
+                    for v in used {
+                        let val = FORMULA_VARIABLES
+                            .iter()
+                            .position(|n| *n == v)
+                            .map(|i| slots[i].to_string())
+                            .unwrap_or_default();
+                        tl = tl.input(&v, val);
+                    }
+                    tl
+                });
+            }
+            Err(err) => findings.push(finding(
+                e,
+                "C001",
+                Severity::Error,
+                Text::new(
+                    format!(
+                        "公式「{}」({}:{}) 无法计算: {err}",
+                        formula.name, formula.file, formula.line
+                    ),
+                    format!(
+                        "formula `{}` ({}:{}) failed: {err}",
+                        formula.name, formula.file, formula.line
+                    ),
+                ),
+                Text::new("请修改规则文件中的公式", "fix the formula in the rule file"),
+            )),
+        }
+    }
+    (kinds, tax_free)
+}
+
 /// Computes one employee-month. `prior` is the year so far (None in
 /// January or for a first month with this employer).
 pub fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, trace_on: bool) -> EmployeeResult {
@@ -226,7 +326,23 @@ pub fn compute_owned(e: EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>
 
 /// Every figure of one employee-month: the calculation kernel. The
 /// result's identity strings are left empty ([`compute_owned`] fills them).
+/// The common month takes the whole-fen fast path ([`super::fast`]); a
+/// traced month and every other month take the reference path.
 pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, trace_on: bool) -> EmployeeResult {
+    if !trace_on && let Some(r) = super::fast::compute(e, pr, prior) {
+        return r;
+    }
+    compute_reference(e, pr, prior, trace_on)
+}
+
+/// [`compute_figures`] on the reference path: every month, in `Decimal`
+/// with the integer shortcuts of [`fixed`], and the trace when asked for.
+pub(super) fn compute_reference(
+    e: &EmployeeMonth,
+    pr: &PeriodRules<'_>,
+    prior: Option<&Ytd>,
+    trace_on: bool,
+) -> EmployeeResult {
     let mut t = Trace::new(trace_on);
     let mut findings = Vec::new();
     let period = pr.period;
@@ -366,90 +482,7 @@ pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Y
     });
 
     // ── variable pay and formulas ───────────────────────────────────────
-    let mut kinds = [Decimal::ZERO; ItemKind::ALL.len()];
-    let mut tax_free = Decimal::ZERO;
-    for line in &e.lines {
-        let Some(def) = pay.item(&line.item) else { continue };
-        kinds[def.kind as usize] += line.amount;
-        if def.tax_free {
-            tax_free += line.amount;
-        }
-        t.add(|| {
-            let mut tl = TraceLine::new(
-                format!("line.{}", def.kind.key()),
-                Text::new(line.item.to_string(), line.item.to_string()),
-                line.amount,
-            )
-            .formula(format!("变动项 {} ({})", line.origin, def.kind.key()))
-            .rule(format!("{pay_file}#item.{}", line.item));
-            if let Some(p) = line.belongs_to {
-                tl = tl.input("belongs_to", p);
-            }
-            tl
-        });
-    }
-    // The formula variables in `FORMULA_VARIABLES` order; the item-kind
-    // totals are refreshed before each formula.
-    let mut slots = [Decimal::ZERO; FORMULA_VARIABLES.len()];
-    if !pay.formulas.is_empty() {
-        slots[..MONTH_VARIABLES].copy_from_slice(&[
-            base,
-            month_days,
-            Decimal::from(pr.weekdays),
-            Decimal::from(days_employed),
-            att.unpaid_leave_days,
-            att.sick_leave_days,
-            att.ot_workday_hours,
-            att.ot_restday_hours,
-            att.ot_holiday_hours,
-        ]);
-    }
-    for formula in &pay.formulas {
-        slots[MONTH_VARIABLES..].copy_from_slice(&kinds);
-        match formula.expr.eval_slots(&slots) {
-            Ok(raw) => {
-                let value = fen(raw);
-                kinds[formula.kind as usize] += value;
-                t.add(|| {
-                    let mut used = Vec::new();
-                    formula.expr.variables(&mut used);
-                    let mut tl = TraceLine::new(
-                        format!("formula.{}", formula.name),
-                        Text::new(formula.name.clone(), formula.name.clone()),
-                        value,
-                    )
-                    .formula(formula.source_text.clone())
-                    .rule(format!("{}:{}", formula.file, formula.line))
-                    .rounded(raw, Rounding::FEN_HALF_UP);
-                    for v in used {
-                        let val = FORMULA_VARIABLES
-                            .iter()
-                            .position(|n| *n == v)
-                            .map(|i| slots[i].to_string())
-                            .unwrap_or_default();
-                        tl = tl.input(&v, val);
-                    }
-                    tl
-                });
-            }
-            Err(err) => findings.push(finding(
-                e,
-                "C001",
-                Severity::Error,
-                Text::new(
-                    format!(
-                        "公式「{}」({}:{}) 无法计算: {err}",
-                        formula.name, formula.file, formula.line
-                    ),
-                    format!(
-                        "formula `{}` ({}:{}) failed: {err}",
-                        formula.name, formula.file, formula.line
-                    ),
-                ),
-                Text::new("请修改规则文件中的公式", "fix the formula in the rule file"),
-            )),
-        }
-    }
+    let (kinds, tax_free) = variable_pay(e, pr, days_employed, &mut t, &mut findings);
     let kind = |k: ItemKind| fen(kinds[k as usize]);
     let (allowance, commission, bonus, retro) = (
         kind(ItemKind::Allowance),

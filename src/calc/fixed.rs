@@ -8,7 +8,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::model::{Precision, RoundMode, Rounding};
+use crate::model::{Figure, Precision, RoundMode, Rounding};
 
 const POW10: [i64; 19] = {
     let mut p = [1i64; 19];
@@ -65,6 +65,13 @@ impl Fen {
     pub fn checked_sub(self, other: Fen) -> Option<Fen> {
         self.0.checked_sub(other.0).map(Fen)
     }
+
+    /// As a result keeps it: the [`Figure`] of [`Fen::dec`], without the
+    /// decimal in between. None past `Figure`'s range.
+    #[inline]
+    pub fn figure(self) -> Option<Figure> {
+        Figure::of_mantissa(self.0, 2)
+    }
 }
 
 /// `d` as an `i64` mantissa and its scale, when the mantissa fits. Reads
@@ -114,6 +121,32 @@ impl Scaled {
     /// Back to a decimal.
     pub fn dec(self) -> Decimal {
         Decimal::new(self.num, self.scale)
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.num == 0
+    }
+
+    /// `self × other` as `Decimal` keeps it: the scales add up, nothing is
+    /// normalised. None past `i64` or a scale of 12.
+    #[inline]
+    pub fn checked_mul(self, other: Scaled) -> Option<Scaled> {
+        let scale = self.scale + other.scale;
+        (scale <= 12).then_some(Scaled {
+            num: self.num.checked_mul(other.num)?,
+            scale,
+        })
+    }
+
+    /// `self + other` as `Decimal` keeps it: at the larger scale.
+    #[inline]
+    pub fn checked_add(self, other: Scaled) -> Option<Scaled> {
+        let scale = self.scale.max(other.scale);
+        let at = |s: Scaled| s.num.checked_mul(POW10[(scale - s.scale) as usize]);
+        Some(Scaled {
+            num: at(self)?.checked_add(at(other)?)?,
+            scale,
+        })
     }
 }
 
@@ -175,16 +208,20 @@ fn div_round_wide(n: i128, d: i128, mode: RoundMode) -> i128 {
 /// `Decimal` gives, on the integer path when every part fits.
 #[inline]
 pub fn share(amount: Decimal, count: Decimal, per: Decimal) -> Decimal {
-    let fast = || {
-        let (amount, count, per) = (Fen::of(amount)?, Scaled::of(count)?, Scaled::of(per)?);
-        if per.num <= 0 {
-            return None;
-        }
-        let n = i128::from(amount.0) * i128::from(count.num) * i128::from(POW10[per.scale as usize]);
-        let d = i128::from(per.num) * i128::from(POW10[count.scale as usize]);
-        i64::try_from(div_round_wide(n, d, RoundMode::HalfUp)).ok().map(Fen)
-    };
+    let fast = || share_fen(Fen::of(amount)?, Scaled::of(count)?, Scaled::of(per)?);
     fast().map_or_else(|| Rounding::FEN_HALF_UP.apply(amount * count / per), Fen::dec)
+}
+
+/// [`share`] in whole fen; None when `per` is not positive or the figure
+/// does not fit.
+#[inline]
+pub fn share_fen(amount: Fen, count: Scaled, per: Scaled) -> Option<Fen> {
+    if per.num <= 0 {
+        return None;
+    }
+    let n = i128::from(amount.0) * i128::from(count.num) * i128::from(POW10[per.scale as usize]);
+    let d = i128::from(per.num) * i128::from(POW10[count.scale as usize]);
+    i64::try_from(div_round_wide(n, d, RoundMode::HalfUp)).ok().map(Fen)
 }
 
 /// `round(fen × factor + fixed)` under `rounding`: an SI/HF contribution or

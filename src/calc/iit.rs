@@ -206,35 +206,86 @@ fn withhold_exact(table: &RateTable, basic: Decimal, prior: &Ytd, month: &MonthI
     }
 }
 
-/// [`withhold_exact`] in whole fen; None when a figure is not whole fen
-/// (or would overflow), and the caller falls back. Same figures.
-fn withhold_fen(table: &FenTable, basic_months: Option<u32>, prior: &Ytd, month: &MonthIncome) -> Option<Withholding> {
+/// The year so far in whole fen: the figures the cumulative formula reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FenYtd {
+    pub income: Fen,
+    pub tax_free: Fen,
+    pub special: Fen,
+    pub additional: Fen,
+    pub other: Fen,
+    pub tax_withheld: Fen,
+}
+
+impl FenYtd {
+    /// `ytd`'s figures in whole fen, when every one is.
+    pub fn of(ytd: &Ytd) -> Option<FenYtd> {
+        let [income, tax_free, special, additional, other, tax_withheld] = Fen::all([
+            ytd.income,
+            ytd.tax_free,
+            ytd.special,
+            ytd.additional,
+            ytd.other,
+            ytd.tax_withheld,
+        ])?;
+        Some(FenYtd {
+            income,
+            tax_free,
+            special,
+            additional,
+            other,
+            tax_withheld,
+        })
+    }
+}
+
+/// One month of cumulative withholding in whole fen: [`Withholding`]'s
+/// figures before they become decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FenWithholding {
+    /// The year to date, this month included.
+    pub ytd: FenYtd,
+    /// 累计减除费用.
+    pub basic: Fen,
+    pub taxable: Fen,
+    pub rate: Option<Scaled>,
+    pub quick_deduction: Fen,
+    pub cumulative_tax: Fen,
+    pub this_month: Fen,
+}
+
+/// [`withhold`] in whole fen, for a caller that holds its figures in fen:
+/// None when the table is not whole fen or a sum would overflow. The
+/// month's figures are `FenYtd`'s, this month only.
+pub fn withhold_in_fen(
+    tax: &TaxTable<'_>,
+    flags: BasicFlags,
+    prior_months: u32,
+    prior: &FenYtd,
+    month_number: u32,
+    month: &FenYtd,
+) -> Option<FenWithholding> {
+    let months = basic_months(flags, prior_months + 1, month_number);
+    withhold_fen_core(tax.fen.as_ref()?, months, prior, month)
+}
+
+fn withhold_fen_core(
+    table: &FenTable,
+    basic_months: Option<u32>,
+    prior: &FenYtd,
+    month: &FenYtd,
+) -> Option<FenWithholding> {
     let add = |a: Fen, b: Fen| a.checked_add(b);
     let basic = match basic_months {
         None => table.low_income_annual,
         Some(n) => Fen(table.monthly.0.checked_mul(i64::from(n))?),
     };
-    let [income, tax_free, special, additional, other, withheld] = Fen::all([
-        prior.income,
-        prior.tax_free,
-        prior.special,
-        prior.additional,
-        prior.other,
-        prior.tax_withheld,
-    ])?;
-    let [m_income, m_tax_free, m_special, m_additional, m_other] = Fen::all([
-        month.income,
-        month.tax_free,
-        month.special,
-        month.additional,
-        month.other,
-    ])?;
     let (income, tax_free, special) = (
-        add(income, m_income)?,
-        add(tax_free, m_tax_free)?,
-        add(special, m_special)?,
+        add(prior.income, month.income)?,
+        add(prior.tax_free, month.tax_free)?,
+        add(prior.special, month.special)?,
     );
-    let (additional, other) = (add(additional, m_additional)?, add(other, m_other)?);
+    let (additional, other) = (add(prior.additional, month.additional)?, add(prior.other, month.other)?);
     let taxable = [tax_free, basic, special, additional, other]
         .into_iter()
         .try_fold(income, Fen::checked_sub)?
@@ -252,25 +303,55 @@ fn withhold_fen(table: &FenTable, basic_months: Option<u32>, prior: &Ytd, month:
         Some(rate) => fixed::mul_add_round(taxable, rate, Fen(-quick.0), Rounding::FEN_HALF_UP)?.max(Fen::ZERO),
         None => Fen::ZERO,
     };
-    let this_month = cumulative_tax.checked_sub(withheld)?.max(Fen::ZERO);
+    let this_month = cumulative_tax.checked_sub(prior.tax_withheld)?.max(Fen::ZERO);
+    Some(FenWithholding {
+        ytd: FenYtd {
+            income,
+            tax_free,
+            special,
+            additional,
+            other,
+            tax_withheld: add(prior.tax_withheld, this_month)?,
+        },
+        basic,
+        taxable,
+        rate,
+        quick_deduction: quick,
+        cumulative_tax,
+        this_month,
+    })
+}
+
+/// [`withhold_exact`] in whole fen; None when a figure is not whole fen
+/// (or would overflow), and the caller falls back. Same figures.
+fn withhold_fen(table: &FenTable, basic_months: Option<u32>, prior: &Ytd, month: &MonthIncome) -> Option<Withholding> {
+    let this = FenYtd::of(&Ytd {
+        income: month.income,
+        tax_free: month.tax_free,
+        special: month.special,
+        additional: month.additional,
+        other: month.other,
+        ..Ytd::default()
+    })?;
+    let w = withhold_fen_core(table, basic_months, &FenYtd::of(prior)?, &this)?;
     let ytd = Ytd {
         months: prior.months + 1,
-        income: income.dec(),
-        tax_free: tax_free.dec(),
-        basic: basic.dec(),
-        special: special.dec(),
-        additional: additional.dec(),
-        other: other.dec(),
-        tax_withheld: add(withheld, this_month)?.dec(),
+        income: w.ytd.income.dec(),
+        tax_free: w.ytd.tax_free.dec(),
+        basic: w.basic.dec(),
+        special: w.ytd.special.dec(),
+        additional: w.ytd.additional.dec(),
+        other: w.ytd.other.dec(),
+        tax_withheld: w.ytd.tax_withheld.dec(),
         additional_items: prior.additional_items,
     };
     Some(Withholding {
         ytd,
-        taxable: taxable.dec(),
-        rate: rate.map_or(Decimal::ZERO, Scaled::dec),
-        quick_deduction: quick.dec(),
-        cumulative_tax: cumulative_tax.dec(),
-        this_month: this_month.dec(),
+        taxable: w.taxable.dec(),
+        rate: w.rate.map_or(Decimal::ZERO, Scaled::dec),
+        quick_deduction: w.quick_deduction.dec(),
+        cumulative_tax: w.cumulative_tax.dec(),
+        this_month: w.this_month.dec(),
     })
 }
 

@@ -6,6 +6,7 @@ pub mod columns;
 pub mod context;
 pub mod employee;
 pub mod expr;
+mod fast;
 pub mod fixed;
 pub mod iit;
 pub mod input;

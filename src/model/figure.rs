@@ -41,6 +41,18 @@ impl Figure {
         Some(Figure(magnitude << MAGNITUDE_SHIFT | sign | scale))
     }
 
+    /// `Decimal::new(mantissa, scale)` (scale at most 28) as [`Figure::of`]
+    /// keeps it, without building the decimal; `None` past 2^58.
+    #[inline]
+    pub fn of_mantissa(mantissa: i64, scale: u32) -> Option<Figure> {
+        let magnitude = mantissa.unsigned_abs();
+        if magnitude >> (64 - MAGNITUDE_SHIFT) != 0 || scale > 28 {
+            return None;
+        }
+        let sign = u64::from(mantissa < 0) << SCALE_BITS;
+        Some(Figure(magnitude << MAGNITUDE_SHIFT | sign | u64::from(scale)))
+    }
+
     /// All of `values`, or `None` when any does not fit (the twin of
     /// `calc::fixed::Fen::all`).
     pub fn all<const N: usize>(values: [Decimal; N]) -> Option<[Figure; N]> {
@@ -94,6 +106,12 @@ mod tests {
             let d = Decimal::from_parts(lo, mid, 0, negative, scale);
             let f = Figure::of(d);
             prop_assert_eq!(f.map(|f| f.get().serialize()), Some(d.serialize()));
+        }
+
+        /// A mantissa and scale give the bits of the decimal they make.
+        #[test]
+        fn of_mantissa_is_of_the_decimal(m in prop_oneof![any::<i64>(), -(1i64 << 59)..(1i64 << 59)], scale in 0u32..29) {
+            prop_assert_eq!(Figure::of_mantissa(m, scale), Figure::of(Decimal::new(m, scale)));
         }
 
         /// A mantissa of 2^58 or more is refused, never cut.
