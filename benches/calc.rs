@@ -1,5 +1,7 @@
 //! Calc kernel: employee-months per second on one core (no I/O). Run with
-//! `cargo bench --bench calc`; the scale script reports it per core.
+//! `cargo bench --bench calc`; the scale script reports it per core. The
+//! months mix common ones (the fast path) with joiners, leavers and leave
+//! in the demo generator's shares (the reference path).
 
 use std::hint::black_box;
 
@@ -29,7 +31,18 @@ fn employees(n: usize) -> Vec<EmployeeMonth> {
             );
             e.si_base = Some(base);
             e.hf_base = Some(base);
+            e.hf_rate = Some(Decimal::new(if i % 4 == 1 { 7 } else { 12 }, 2));
             e.attendance.ot_workday_hours = Decimal::from((i % 5) as i64 * 2);
+            // The generator's mix: 2% joiners and 2% leavers this month, 5%
+            // with a day of unpaid leave, 5% with two sick days. These take
+            // the reference path; the rest the whole-fen fast path.
+            match (i % 50, i % 20) {
+                (0, _) => e.hire_date = Date::new(2026, 3, 5).unwrap_or(Date::EPOCH),
+                (1, _) => e.leave_date = Date::new(2026, 3, 20),
+                (_, 2) => e.attendance.unpaid_leave_days = Decimal::ONE,
+                (_, 3) => e.attendance.sick_leave_days = Decimal::TWO,
+                _ => {}
+            }
             e.additional[0] = Decimal::from(if i % 3 == 0 { 2000 } else { 0 });
             e.lines.push(VarLine {
                 item: "餐补".into(),

@@ -13,7 +13,7 @@ use crate::rules::RuleSet;
 use crate::rules::dated::in_force;
 use crate::rules::iit::{BonusPolicy, RateTable};
 use crate::rules::payroll::PayrollRules;
-use crate::rules::social::{BaseBounds, Item};
+use crate::rules::social::{BaseBounds, DeclaredBase, Item};
 
 fn overtime_scaled(pay: &PayrollRules) -> Option<([Scaled; 3], Scaled)> {
     let ot = &pay.overtime;
@@ -31,6 +31,9 @@ pub struct CityItem<'r> {
     pub item: &'r Item,
     /// None: no base in force for the item's scheme.
     pub bounds: Option<&'r BaseBounds>,
+    /// The declared base the item starts from (resolved once: it compares
+    /// the scheme's name).
+    pub declared: DeclaredBase,
     /// Key and label, interned: every SI line points at them.
     pub name: &'static intern::Name,
     /// Bounds and fixed parts in whole fen, when they all are.
@@ -95,6 +98,7 @@ impl<'r> PeriodRules<'r> {
                         };
                         CityItem {
                             item: i,
+                            declared: i.declared(),
                             bounds,
                             name,
                             fen,

@@ -13,6 +13,7 @@ use super::trace::{Trace, TraceLine};
 use crate::i18n::Text;
 use crate::model::{Date, Figure, Period, Rounding, Str, Sym, intern};
 use crate::rules::payroll::{FORMULA_VARIABLES, ItemKind, MONTH_VARIABLES, ProrationMethod};
+use crate::rules::social::DeclaredBase;
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
 
@@ -543,9 +544,9 @@ pub(super) fn compute_reference(
                     ));
                     continue;
                 };
-                let declared = match item.declared() {
-                    crate::rules::social::DeclaredBase::Si => e.si_base,
-                    crate::rules::social::DeclaredBase::Hf => e.hf_base.or(e.si_base),
+                let declared = match ci.declared {
+                    DeclaredBase::Si => e.si_base,
+                    DeclaredBase::Hf => e.hf_base.or(e.si_base),
                 }
                 .unwrap_or(base);
                 let (er_rate, ee_rate, scaled) = match (&item.employee_chooses_rate, e.hf_rate) {

@@ -370,12 +370,10 @@ impl Expr {
     }
 
     /// The value, or zero with the first error left in `error`: a plain
-    /// return keeps the hot path cheap, and an error is never lost.
+    /// return keeps the hot path cheap, and an error is never lost. The
+    /// rare branches (functions, errors) are out of line, so that each
+    /// step of the recursion stays small.
     fn value(&self, vars: &Vars<'_>, error: &mut Option<ExprError>) -> Decimal {
-        let fail = |error: &mut Option<ExprError>, message: String| {
-            error.get_or_insert(ExprError { column: 0, message });
-            Decimal::ZERO
-        };
         match self {
             Expr::Num(n) => *n,
             Expr::Var(v) | Expr::Slot(_, v) => {
@@ -386,7 +384,7 @@ impl Expr {
                 };
                 match found {
                     Some(x) => x,
-                    None => fail(error, format!("unknown variable `{v}`")),
+                    None => fail(error, || format!("unknown variable `{v}`")),
                 }
             }
             Expr::Neg(e) => -e.value(vars, error),
@@ -400,9 +398,9 @@ impl Expr {
                     _ => {}
                 }
                 let y = b.value(vars, error);
-                let checked = |r: Option<Decimal>, error: &mut Option<ExprError>, what: &str| match r {
+                let checked = |r: Option<Decimal>, error: &mut Option<ExprError>, what: &'static str| match r {
                     Some(v) => v,
-                    None => fail(error, what.into()),
+                    None => fail(error, || what.to_string()),
                 };
                 match op {
                     Op::Add => checked(x.checked_add(y), error, "overflow"),
@@ -418,43 +416,63 @@ impl Expr {
                     Op::And | Op::Or => flag(truth(y)),
                 }
             }
-            Expr::Call(func, args) => {
-                let arg = |i: usize, error: &mut Option<ExprError>| match args.get(i) {
-                    Some(a) => a.value(vars, error),
-                    None => fail(error, format!("missing argument {}", i + 1)),
-                };
-                match func {
-                    Func::If => {
-                        if truth(arg(0, error)) {
-                            arg(1, error)
-                        } else {
-                            arg(2, error)
-                        }
-                    }
-                    Func::Abs => arg(0, error).abs(),
-                    Func::Round => {
-                        let x = arg(0, error);
-                        let places = arg(1, error);
-                        let to = match places.normalize().to_string().as_str() {
-                            "0" => Precision::Yuan,
-                            "1" => Precision::Jiao,
-                            "2" => Precision::Fen,
-                            other => return fail(error, format!("round(x, {other}): places must be 0, 1 or 2")),
-                        };
-                        Rounding::new(to, RoundMode::HalfUp).apply(x)
-                    }
-                    Func::Min | Func::Max => {
-                        let mut best = arg(0, error);
-                        for a in args.iter().skip(1) {
-                            let v = a.value(vars, error);
-                            if (*func == Func::Min && v < best) || (*func == Func::Max && v > best) {
-                                best = v;
-                            }
-                        }
-                        best
-                    }
+            Expr::Call(func, args) => call(*func, args, vars, error),
+        }
+    }
+}
+
+/// Records the first error (its message built only then) and gives zero.
+#[cold]
+#[inline(never)]
+fn fail(error: &mut Option<ExprError>, message: impl FnOnce() -> String) -> Decimal {
+    if error.is_none() {
+        *error = Some(ExprError {
+            column: 0,
+            message: message(),
+        });
+    }
+    Decimal::ZERO
+}
+
+/// A built-in function's value.
+#[inline(never)]
+fn call(func: Func, args: &[Expr], vars: &Vars<'_>, error: &mut Option<ExprError>) -> Decimal {
+    let arg = |i: usize, error: &mut Option<ExprError>| match args.get(i) {
+        Some(a) => a.value(vars, error),
+        None => fail(error, || format!("missing argument {}", i + 1)),
+    };
+    match func {
+        Func::If => {
+            if truth(arg(0, error)) {
+                arg(1, error)
+            } else {
+                arg(2, error)
+            }
+        }
+        Func::Abs => arg(0, error).abs(),
+        Func::Round => {
+            let x = arg(0, error);
+            let places = arg(1, error);
+            let to = match places.normalize().to_string().as_str() {
+                "0" => Precision::Yuan,
+                "1" => Precision::Jiao,
+                "2" => Precision::Fen,
+                other => {
+                    let other = other.to_string();
+                    return fail(error, || format!("round(x, {other}): places must be 0, 1 or 2"));
+                }
+            };
+            Rounding::new(to, RoundMode::HalfUp).apply(x)
+        }
+        Func::Min | Func::Max => {
+            let mut best = arg(0, error);
+            for a in args.iter().skip(1) {
+                let v = a.value(vars, error);
+                if (func == Func::Min && v < best) || (func == Func::Max && v > best) {
+                    best = v;
                 }
             }
+            best
         }
     }
 }

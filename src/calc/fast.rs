@@ -43,7 +43,7 @@ fn social(e: &EmployeeMonth, base: rust_decimal::Decimal, pr: &PeriodRules<'_>) 
     let (mut employer_total, mut employee_total) = (Fen::ZERO, Fen::ZERO);
     for ci in &city.items {
         let item = ci.item;
-        let declared = match item.declared() {
+        let declared = match ci.declared {
             DeclaredBase::Si => e.si_base,
             DeclaredBase::Hf => e.hf_base.or(e.si_base),
         }
@@ -90,7 +90,12 @@ pub(super) fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Yt
         return None;
     }
     let kind = |k: ItemKind| {
-        let total = Rounding::FEN_HALF_UP.apply(kinds[k as usize]);
+        let total = kinds[k as usize];
+        // Most kinds have no line: `Decimal::ZERO` as it started.
+        if total.is_zero() && total.scale() == 0 && total.is_sign_positive() {
+            return Some((Figure::ZERO, Fen::ZERO));
+        }
+        let total = Rounding::FEN_HALF_UP.apply(total);
         Some((Figure::of(total)?, Fen::of(total)?))
     };
     let (allowance, commission, bonus, retro) = (

@@ -193,6 +193,23 @@ fn div_round<T: Int>(n: T, d: T, mode: RoundMode) -> T {
     if up { q + away } else { q }
 }
 
+/// `n / 10^k` rounded by `mode`, for k up to 18. Each power is a constant
+/// divisor, which the compiler turns into a multiplication: a division
+/// instruction costs tens of cycles, and every SI/HF share and the IIT
+/// take one.
+#[inline]
+fn div_round_pow10(n: i64, k: usize, mode: RoundMode) -> Option<i64> {
+    macro_rules! by_constant {
+        ($($k:literal)*) => {
+            match k {
+                $($k => Some(div_round(n, const { POW10[$k] }, mode)),)*
+                _ => None,
+            }
+        };
+    }
+    by_constant!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18)
+}
+
 /// `n / d` (d > 0) rounded by `mode`, in i64 when both fit: i128 division
 /// is a slow library call.
 #[inline]
@@ -228,16 +245,16 @@ pub fn share_fen(amount: Fen, count: Scaled, per: Scaled) -> Option<Fen> {
 /// a tax before its floor. None when an intermediate does not fit.
 #[inline]
 pub fn mul_add_round(fen: Fen, factor: Scaled, fixed: Fen, rounding: Rounding) -> Option<Fen> {
-    let step: i64 = match rounding.to {
-        Precision::Fen => 1,
-        Precision::Jiao => 10,
-        Precision::Yuan => 100,
+    let places: usize = match rounding.to {
+        Precision::Fen => 0,
+        Precision::Jiao => 1,
+        Precision::Yuan => 2,
     };
-    let unit = POW10[factor.scale as usize];
+    let (unit, step) = (POW10[factor.scale as usize], POW10[places]);
     // In i64 when every step fits (any real base and rate); else in i128.
     let narrow = || {
         let raw = fen.0.checked_mul(factor.num)?.checked_add(fixed.0.checked_mul(unit)?)?;
-        div_round(raw, unit.checked_mul(step)?, rounding.mode).checked_mul(step)
+        div_round_pow10(raw, factor.scale as usize + places, rounding.mode)?.checked_mul(step)
     };
     if let Some(rounded) = narrow() {
         return Some(Fen(rounded));
@@ -392,6 +409,13 @@ mod tests {
         ) {
             let (a, c, p) = (Decimal::new(amount, 2), Decimal::new(count, count_scale), Decimal::new(per, per_scale));
             prop_assert_eq!(share(a, c, p), Rounding::FEN_HALF_UP.apply(a * c / p));
+        }
+
+        /// Dividing by a constant power of ten rounds as dividing by the
+        /// same number at run time.
+        #[test]
+        fn pow10_division_equals_runtime_division(n in any::<i64>(), k in 0usize..19, mode in mode()) {
+            prop_assert_eq!(div_round_pow10(n, k, mode), Some(div_round(n, std::hint::black_box(POW10[k]), mode)));
         }
 
         #[test]
