@@ -288,7 +288,7 @@ pub fn emit_all(
     }
     jobs.push((
         "payslips",
-        36,
+        24,
         Box::new(|| {
             let mut wb = payslip::payslips_workbook(results, ctx)?;
             let mut files = vec![save_xlsx(&mut wb, out, "payslips/payslips.xlsx")?];
