@@ -15,6 +15,8 @@ use crate::rules::iit::{BonusPolicy, RateTable};
 use crate::rules::payroll::PayrollRules;
 use crate::rules::social::{BaseBounds, DeclaredBase, Item};
 
+/// The overtime multipliers and the hourly divisor as integers, when all
+/// four are exact ([`PeriodRules::overtime_scaled`]).
 fn overtime_scaled(pay: &PayrollRules) -> Option<([Scaled; 3], Scaled)> {
     let ot = &pay.overtime;
     let factors = [

@@ -6,7 +6,9 @@
 //! and returns `None` for every other month, which the reference then
 //! computes. The property test below holds the two paths equal.
 
-use super::context::PeriodRules;
+use rust_decimal::Decimal;
+
+use super::context::{CityPeriod, PeriodRules};
 use super::employee::{EmployeeResult, SiLine, variable_pay};
 use super::fixed::{self, Fen, Scaled};
 use super::iit::{self, BasicFlags, FenYtd, Ytd, YtdFigures};
@@ -37,8 +39,7 @@ fn overtime(att: &Attendance, base: Fen, pr: &PeriodRules<'_>) -> Option<(Figure
 }
 
 /// The month's SI/HF lines and their employer and employee totals.
-fn social(e: &EmployeeMonth, base: rust_decimal::Decimal, pr: &PeriodRules<'_>) -> Option<(Box<[SiLine]>, Fen, Fen)> {
-    let city = pr.cities.get(e.city.as_str())?;
+fn social(e: &EmployeeMonth, base: Decimal, city: &CityPeriod<'_>) -> Option<(Box<[SiLine]>, Fen, Fen)> {
     let mut lines = Vec::with_capacity(city.items.len());
     let (mut employer_total, mut employee_total) = (Fen::ZERO, Fen::ZERO);
     for ci in &city.items {
@@ -129,7 +130,7 @@ pub(super) fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Yt
     if city.minimum_wage.is_some_and(|mw| gross.dec() < mw) {
         return None;
     }
-    let (si, si_employer, si_employee) = social(e, base, pr)?;
+    let (si, si_employer, si_employee) = social(e, base, city)?;
 
     // Cumulative IIT in fen.
     let prior = prior.copied().unwrap_or_default();
@@ -226,7 +227,6 @@ mod tests {
     use std::sync::LazyLock;
 
     use proptest::prelude::*;
-    use rust_decimal::Decimal;
 
     use super::*;
     use crate::calc::employee::compute_reference;

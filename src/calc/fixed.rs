@@ -123,6 +123,7 @@ impl Scaled {
         Decimal::new(self.num, self.scale)
     }
 
+    /// Zero at any scale.
     pub fn is_zero(self) -> bool {
         self.num == 0
     }

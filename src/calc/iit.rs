@@ -220,14 +220,20 @@ pub struct FenYtd {
 impl FenYtd {
     /// `ytd`'s figures in whole fen, when every one is.
     pub fn of(ytd: &Ytd) -> Option<FenYtd> {
-        let [income, tax_free, special, additional, other, tax_withheld] = Fen::all([
+        FenYtd::of_decimals([
             ytd.income,
             ytd.tax_free,
             ytd.special,
             ytd.additional,
             ytd.other,
             ytd.tax_withheld,
-        ])?;
+        ])
+    }
+
+    /// Income, tax-free income, special, additional and other deductions
+    /// and tax withheld, in whole fen when every one is.
+    fn of_decimals(values: [Decimal; 6]) -> Option<FenYtd> {
+        let [income, tax_free, special, additional, other, tax_withheld] = Fen::all(values)?;
         Some(FenYtd {
             income,
             tax_free,
@@ -325,14 +331,14 @@ fn withhold_fen_core(
 /// [`withhold_exact`] in whole fen; None when a figure is not whole fen
 /// (or would overflow), and the caller falls back. Same figures.
 fn withhold_fen(table: &FenTable, basic_months: Option<u32>, prior: &Ytd, month: &MonthIncome) -> Option<Withholding> {
-    let this = FenYtd::of(&Ytd {
-        income: month.income,
-        tax_free: month.tax_free,
-        special: month.special,
-        additional: month.additional,
-        other: month.other,
-        ..Ytd::default()
-    })?;
+    let this = FenYtd::of_decimals([
+        month.income,
+        month.tax_free,
+        month.special,
+        month.additional,
+        month.other,
+        Decimal::ZERO,
+    ])?;
     let w = withhold_fen_core(table, basic_months, &FenYtd::of(prior)?, &this)?;
     let ytd = Ytd {
         months: prior.months + 1,
