@@ -23,6 +23,29 @@ fn sum<const N: usize>(values: [Fen; N]) -> Option<Fen> {
     values.into_iter().try_fold(Fen::ZERO, Fen::checked_add)
 }
 
+/// `d` as a kept figure and in whole fen. `Decimal::ZERO` as it was read
+/// or started (most deductions and item kinds) costs nothing.
+#[inline]
+fn kept_and_fen(d: Decimal) -> Option<(Figure, Fen)> {
+    if d.is_zero() && d.scale() == 0 && d.is_sign_positive() {
+        return Some((Figure::ZERO, Fen::ZERO));
+    }
+    Some((Figure::of(d)?, Fen::of(d)?))
+}
+
+/// Seven amounts as kept figures, and their sum in fen (left to right, as
+/// `fixed::total` sums them).
+fn kept_seven(values: [Decimal; 7]) -> Option<([Figure; 7], Fen)> {
+    let mut kept = [Figure::ZERO; 7];
+    let mut total = Fen::ZERO;
+    for (slot, v) in kept.iter_mut().zip(values) {
+        let (figure, fen) = kept_and_fen(v)?;
+        *slot = figure;
+        total = total.checked_add(fen)?;
+    }
+    Some((kept, total))
+}
+
 /// Overtime pay as the reference keeps it: zero (scale 0) when no hour
 /// counts, else base × weighted hours ÷ hourly divisor in fen.
 fn overtime(att: &Attendance, base: Fen, pr: &PeriodRules<'_>) -> Option<(Figure, Fen)> {
@@ -90,15 +113,7 @@ pub(super) fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Yt
     if !findings.is_empty() {
         return None;
     }
-    let kind = |k: ItemKind| {
-        let total = kinds[k as usize];
-        // Most kinds have no line: `Decimal::ZERO` as it started.
-        if total.is_zero() && total.scale() == 0 && total.is_sign_positive() {
-            return Some((Figure::ZERO, Fen::ZERO));
-        }
-        let total = Rounding::FEN_HALF_UP.apply(total);
-        Some((Figure::of(total)?, Fen::of(total)?))
-    };
+    let kind = |k: ItemKind| kept_and_fen(Rounding::FEN_HALF_UP.apply(kinds[k as usize]));
     let (allowance, commission, bonus, retro) = (
         kind(ItemKind::Allowance)?,
         kind(ItemKind::Commission)?,
@@ -134,11 +149,12 @@ pub(super) fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Yt
 
     // Cumulative IIT in fen.
     let prior = prior.copied().unwrap_or_default();
+    let (additional, additional_total) = kept_seven(e.additional)?;
     let month = FenYtd {
         income: gross,
         tax_free: Fen::of(tax_free)?,
         special: si_employee,
-        additional: sum(Fen::all(e.additional)?)?,
+        additional: additional_total,
         other: Fen::ZERO,
         tax_withheld: Fen::ZERO,
     };
@@ -169,7 +185,7 @@ pub(super) fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Yt
         additional: w.ytd.additional.figure()?,
         other: w.ytd.other.figure()?,
         tax_withheld: w.ytd.tax_withheld.figure()?,
-        additional_items: Figure::all(items)?,
+        additional_items: kept_seven(items)?.0,
     };
 
     let neg = |f: Fen| f.0.checked_neg().map(Fen);
@@ -208,7 +224,7 @@ pub(super) fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Yt
         si,
         si_employee: si_employee.figure()?,
         si_employer: si_employer.figure()?,
-        additional: Figure::all(e.additional)?,
+        additional,
         iit: w.this_month.figure()?,
         bonus_tax: Figure::ZERO,
         post_tax_deduction: post_tax.0,
