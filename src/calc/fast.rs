@@ -2,9 +2,10 @@
 //! its inputs to its kept figures, for the common case: a full month
 //! without leave, amounts and rules in whole fen, no annual bonus and
 //! nothing to report. It gives exactly the result of the reference path
-//! ([`super::employee::compute_figures`]), each figure's scale included,
-//! and returns `None` for every other month, which the reference then
-//! computes. The property test below holds the two paths equal.
+//! (`employee::compute_reference`), each figure's scale included, and
+//! returns `None` for every other month, which the reference then
+//! computes ([`super::employee::compute_figures`] picks). The property
+//! test below holds the two paths equal.
 
 use rust_decimal::Decimal;
 
