@@ -12,7 +12,7 @@ use crate::model::{Period, intern};
 use crate::rules::RuleSet;
 use crate::rules::dated::in_force;
 use crate::rules::iit::{BonusPolicy, RateTable};
-use crate::rules::payroll::PayrollRules;
+use crate::rules::payroll::{FORMULA_VARIABLES, PayrollRules};
 use crate::rules::social::{BaseBounds, DeclaredBase, Item};
 
 /// The overtime multipliers and the hourly divisor as integers, when all
@@ -25,6 +25,40 @@ fn overtime_scaled(pay: &PayrollRules) -> Option<([Scaled; 3], Scaled)> {
         Scaled::of(ot.holiday)?,
     ];
     Some((factors, Scaled::of(pay.hourly_divisor())?))
+}
+
+/// [`PeriodRules::full_month_formulas`]: the slots hold the period's
+/// calendar, days employed = days in the month, and leave days of 0.
+fn full_month_formulas(pay: &PayrollRules, period: Period) -> Vec<Option<Decimal>> {
+    const CALENDAR: [&str; 5] = [
+        "days_in_month",
+        "weekdays",
+        "days_employed",
+        "unpaid_leave_days",
+        "sick_leave_days",
+    ];
+    let mut slots = [Decimal::ZERO; FORMULA_VARIABLES.len()];
+    for (name, value) in [
+        ("days_in_month", period.days()),
+        ("weekdays", period.weekdays()),
+        ("days_employed", period.days()),
+    ] {
+        if let Some(i) = FORMULA_VARIABLES.iter().position(|v| *v == name) {
+            slots[i] = Decimal::from(value);
+        }
+    }
+    pay.formulas
+        .iter()
+        .map(|f| {
+            let mut used = Vec::new();
+            f.expr.variables(&mut used);
+            if used.iter().all(|v| CALENDAR.contains(&v.as_str())) {
+                f.expr.eval_slots(&slots).ok()
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// One item in force in a city, with its scheme's bounds.
@@ -70,6 +104,11 @@ pub struct PeriodRules<'r> {
     /// `hourly_divisor` as integers, when they are exact (else the fast
     /// path leaves overtime to the reference path).
     pub overtime_scaled: Option<([Scaled; 3], Scaled)>,
+    /// Each company formula's value in a full month whose leave days are a
+    /// plain 0, when the formula reads nothing but the calendar and the
+    /// leave days: the same for every such month of the period, so it is
+    /// evaluated once. None: it reads other figures, or fails.
+    pub full_month_formulas: Vec<Option<Decimal>>,
     /// Share of a sick day's wage that is deducted (1 − paid share).
     pub sick_unpaid_share: Decimal,
     /// The annual table with the basic deduction (None: either is missing).
@@ -124,6 +163,7 @@ impl<'r> PeriodRules<'r> {
             weekdays_divisor: Decimal::from(period.weekdays().max(1)),
             hourly_divisor: rules.payroll.hourly_divisor(),
             overtime_scaled: overtime_scaled(&rules.payroll),
+            full_month_formulas: full_month_formulas(&rules.payroll, period),
             sick_unpaid_share: Decimal::ONE - rules.payroll.sick_pay.paid_share,
             annual: in_force(&rules.iit.rates.annual, period)
                 .zip(in_force(&rules.iit.deductions.basic, period))

@@ -203,11 +203,16 @@ fn too_large(e: &EmployeeMonth, item: &str, amount: Decimal) -> Finding {
 
 /// The month's variable pay: totals by item kind (the company formulas'
 /// results included) and the tax-free part of the lines. A formula that
-/// fails is a finding and adds nothing.
+/// fails is a finding and adds nothing. `full_month` (the fast path's
+/// months only) lets a formula that reads only the calendar and leave days
+/// take its value for the period ([`PeriodRules::full_month_formulas`])
+/// when the leave days are a plain 0; the reference path always evaluates,
+/// so the fast path's proptest checks those values too.
 pub(super) fn variable_pay(
     e: &EmployeeMonth,
     pr: &PeriodRules<'_>,
     days_employed: u32,
+    full_month: bool,
     t: &mut Trace,
     findings: &mut Vec<Finding>,
 ) -> ([Decimal; ItemKind::ALL.len()], Decimal) {
@@ -252,9 +257,15 @@ pub(super) fn variable_pay(
             att.ot_holiday_hours,
         ]);
     }
-    for formula in &pay.formulas {
+    let plain_zero = |d: Decimal| d.is_zero() && d.scale() == 0 && d.is_sign_positive();
+    let per_period = full_month && plain_zero(att.unpaid_leave_days) && plain_zero(att.sick_leave_days);
+    for (formula, period_value) in pay.formulas.iter().zip(&pr.full_month_formulas) {
         slots[MONTH_VARIABLES..].copy_from_slice(&kinds);
-        match formula.expr.eval_slots(&slots) {
+        let evaluated = match period_value {
+            Some(v) if per_period => Ok(*v),
+            _ => formula.expr.eval_slots(&slots),
+        };
+        match evaluated {
             Ok(raw) => {
                 let value = fen(raw);
                 kinds[formula.kind as usize] += value;
@@ -483,7 +494,7 @@ pub(super) fn compute_reference(
     });
 
     // ── variable pay and formulas ───────────────────────────────────────
-    let (kinds, tax_free) = variable_pay(e, pr, days_employed, &mut t, &mut findings);
+    let (kinds, tax_free) = variable_pay(e, pr, days_employed, false, &mut t, &mut findings);
     let kind = |k: ItemKind| fen(kinds[k as usize]);
     let (allowance, commission, bonus, retro) = (
         kind(ItemKind::Allowance),

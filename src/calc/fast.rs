@@ -110,7 +110,7 @@ pub(super) fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Yt
     let (overtime_figure, overtime) = overtime(att, base_fen, pr)?;
 
     let mut findings = Vec::new();
-    let (kinds, tax_free) = variable_pay(e, pr, period.days(), &mut Trace::new(false), &mut findings);
+    let (kinds, tax_free) = variable_pay(e, pr, period.days(), true, &mut Trace::new(false), &mut findings);
     if !findings.is_empty() {
         return None;
     }
