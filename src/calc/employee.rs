@@ -139,7 +139,9 @@ impl EmployeeResult {
     }
 }
 
-fn fen(v: Decimal) -> Decimal {
+/// Rounds to the fen, half up (四舍五入): the rounding of every amount
+/// the month computes; both kernel paths use it.
+pub(super) fn fen(v: Decimal) -> Decimal {
     Rounding::FEN_HALF_UP.apply(v)
 }
 
@@ -257,8 +259,8 @@ pub(super) fn variable_pay(
             att.ot_holiday_hours,
         ]);
     }
-    let plain_zero = |d: Decimal| d.is_zero() && d.scale() == 0 && d.is_sign_positive();
-    let per_period = full_month && plain_zero(att.unpaid_leave_days) && plain_zero(att.sick_leave_days);
+    let per_period =
+        full_month && fixed::is_plain_zero(att.unpaid_leave_days) && fixed::is_plain_zero(att.sick_leave_days);
     for (formula, period_value) in pay.formulas.iter().zip(&pr.full_month_formulas) {
         slots[MONTH_VARIABLES..].copy_from_slice(&kinds);
         let evaluated = match period_value {

@@ -10,12 +10,12 @@
 use rust_decimal::Decimal;
 
 use super::context::{CityPeriod, PeriodRules};
-use super::employee::{EmployeeResult, SiLine, variable_pay};
+use super::employee::{EmployeeResult, SiLine, fen, variable_pay};
 use super::fixed::{self, Fen, Scaled};
 use super::iit::{self, BasicFlags, FenYtd, Ytd, YtdFigures};
 use super::input::{Attendance, EmployeeMonth};
 use super::trace::Trace;
-use crate::model::{Figure, Rounding};
+use crate::model::Figure;
 use crate::rules::payroll::ItemKind;
 use crate::rules::social::DeclaredBase;
 
@@ -28,7 +28,7 @@ fn sum<const N: usize>(values: [Fen; N]) -> Option<Fen> {
 /// or started (most deductions and item kinds) costs nothing.
 #[inline]
 fn kept_and_fen(d: Decimal) -> Option<(Figure, Fen)> {
-    if d.is_zero() && d.scale() == 0 && d.is_sign_positive() {
+    if fixed::is_plain_zero(d) {
         return Some((Figure::ZERO, Fen::ZERO));
     }
     Some((Figure::of(d)?, Fen::of(d)?))
@@ -114,7 +114,7 @@ pub(super) fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Yt
     if !findings.is_empty() {
         return None;
     }
-    let kind = |k: ItemKind| kept_and_fen(Rounding::FEN_HALF_UP.apply(kinds[k as usize]));
+    let kind = |k: ItemKind| kept_and_fen(fen(kinds[k as usize]));
     let (allowance, commission, bonus, retro) = (
         kind(ItemKind::Allowance)?,
         kind(ItemKind::Commission)?,

@@ -74,6 +74,14 @@ impl Fen {
     }
 }
 
+/// Whether `d` is `Decimal::ZERO` bit for bit (zero, scale 0, sign not
+/// set), as a total starts and an empty cell reads: a value whose every
+/// derived form is known without converting it.
+#[inline]
+pub fn is_plain_zero(d: Decimal) -> bool {
+    d.is_zero() && d.scale() == 0 && d.is_sign_positive()
+}
+
 /// `d` as an `i64` mantissa and its scale, when the mantissa fits. Reads
 /// the documented 16-byte layout ([`Decimal::serialize`]: flags, then the
 /// low, middle and high 32 bits of the mantissa) instead of widening the
