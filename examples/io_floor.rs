@@ -4,6 +4,8 @@
 //!
 //! Usage: io_floor <workspace> <period>
 //!   → prints "read_1thread write_1thread read_all_cores write_all_cores" (seconds)
+//! With IO_FLOOR_PER_FILE set, each output file and its write time go to
+//! stderr, to set against `paybatch -vv run`'s per-output times.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -68,6 +70,11 @@ fn load_outputs(dir: &Path) -> Vec<Loaded> {
     let mut all = Vec::new();
     files(dir, &mut all);
     all.sort();
+    if std::env::var_os("IO_FLOOR_PER_FILE").is_some() {
+        for (i, p) in all.iter().enumerate() {
+            eprintln!("file {i} {}", p.display());
+        }
+    }
     all.iter()
         .map(|p| {
             if p.extension().is_some_and(|e| e == "xlsx") {
@@ -124,7 +131,13 @@ fn write_one(loaded: &Loaded, target: &Path) {
 /// Writes every output again; `parallel` spreads the files over all cores.
 fn write_outputs(loaded: &[Loaded], scratch: &Path, parallel: bool) -> Duration {
     let started = Instant::now();
-    let job = |(i, l): (usize, &Loaded)| write_one(l, &scratch.join(format!("out{i}")));
+    let job = |(i, l): (usize, &Loaded)| {
+        let t = Instant::now();
+        write_one(l, &scratch.join(format!("out{i}")));
+        if std::env::var_os("IO_FLOOR_PER_FILE").is_some() {
+            eprintln!("write {i} {:.3}", t.elapsed().as_secs_f64());
+        }
+    };
     if parallel {
         loaded.par_iter().enumerate().for_each(job);
     } else {

@@ -30,25 +30,39 @@ const CHUNK: usize = 1 << 20;
 
 type Archive = zip::ZipArchive<BufReader<File>>;
 
-/// Scans the first visible sheet of the xlsx file at `path` (`file` names
-/// it in errors): `on_cell(row, col, value)` sees every cell's 0-based
-/// position, and its value only where `keep(row, col)`.
-pub fn scan_xlsx_file(
-    path: &Path,
-    file: &str,
-    keep: impl Fn(usize, usize) -> bool,
-    on_cell: impl FnMut(usize, usize, Option<Cell>),
-) -> Result<()> {
-    // The zip reader must not take the batch down either.
-    guarded(file, || scan(path, file, keep, on_cell))
+/// Which cells a scan converts to values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every cell.
+    All,
+    /// The cells of one column (if any), and, when `first_row`, every cell
+    /// of the first row that has cells (a header).
+    Column { column: Option<usize>, first_row: bool },
 }
 
-fn scan(
-    path: &Path,
-    file: &str,
-    keep: impl Fn(usize, usize) -> bool,
-    on_cell: impl FnMut(usize, usize, Option<Cell>),
-) -> Result<()> {
+/// What a scan reports, in sheet order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seen {
+    /// A row (0-based) that has at least one cell, before its cells.
+    Row(usize),
+    /// A kept cell: 0-based row and column, and its value.
+    Cell(usize, usize, Cell),
+}
+
+/// Scans the first visible sheet of the xlsx file at `path` (`file` names
+/// it in errors): `on` sees every row that has cells and every kept cell.
+///
+/// With [`Keep::Column`], a row is searched for its cell in that column
+/// (`<c r="H7"`) and the rest of the row is skipped unread: the self-check
+/// of a million-row upload costs about what inflating it costs. A row whose
+/// cell is not found that way (no such cell, no `r` positions, prefixed
+/// element names) is read cell by cell, so the result is the same.
+pub fn scan_xlsx_file(path: &Path, file: &str, keep: Keep, on: impl FnMut(Seen)) -> Result<()> {
+    // The zip reader must not take the batch down either.
+    guarded(file, || scan(path, file, keep, on))
+}
+
+fn scan(path: &Path, file: &str, keep: Keep, on: impl FnMut(Seen)) -> Result<()> {
     let fail = |reason: String| Error::Workbook {
         file: file.into(),
         reason,
@@ -59,30 +73,27 @@ fn scan(
     };
     let in_sheet = |e: &dyn std::fmt::Display| fail(format!("{sheet_path}: {e}"));
     let mut sheet = archive.by_name(&sheet_path).map_err(|e| in_sheet(&e))?;
-    let mut scanner = Scanner {
-        keep,
-        on_cell,
-        shared: None,
-        path,
-        in_data: false,
-        next_row: 0,
-        next_col: 0,
-    };
-    let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
+    let mut scanner = Scanner::new(keep, on, path);
+    // `buf[..len]` holds the unscanned bytes; the rest is room to read into,
+    // zeroed once rather than on every step.
+    let mut buf: Vec<u8> = vec![0; 2 * CHUNK];
+    let mut len = 0;
     loop {
-        let filled = buf.len();
-        buf.resize(filled + CHUNK, 0);
-        let read = read_up_to(&mut sheet, &mut buf[filled..]).map_err(|e| in_sheet(&e))?;
-        buf.truncate(filled + read);
+        if buf.len() < len + CHUNK {
+            buf.resize(len + CHUNK, 0);
+        }
+        let read = read_up_to(&mut sheet, &mut buf[len..len + CHUNK]).map_err(|e| in_sheet(&e))?;
+        len += read;
         let eof = read == 0;
-        let done = scanner.scan(&buf).map_err(|e| in_sheet(&e))?;
+        let done = scanner.scan(&buf[..len]).map_err(|e| in_sheet(&e))?;
         if eof {
-            if done < buf.len() {
+            if done < len {
                 return Err(in_sheet(&"工作表不完整 (sheet is cut short)"));
             }
             return Ok(());
         }
-        buf.drain(..done);
+        buf.copy_within(done..len, 0);
+        len -= done;
     }
 }
 
@@ -295,27 +306,66 @@ fn parse_a1(a1: &[u8]) -> std::result::Result<(usize, usize), String> {
     Ok((row, col - 1))
 }
 
+/// Appends the A1 position of 0-based `row` and `col` (`B7`).
+fn a1_into(row: usize, col: usize, out: &mut Vec<u8>) {
+    let mut letters = [0u8; 4];
+    let (mut at, mut n) = (letters.len(), col + 1);
+    while n > 0 && at > 0 {
+        at -= 1;
+        letters[at] = b'A' + ((n - 1) % 26) as u8;
+        n = (n - 1) / 26;
+    }
+    out.extend_from_slice(&letters[at..]);
+    // Writing into a Vec cannot fail.
+    let _ = std::io::Write::write_fmt(out, format_args!("{}", row + 1));
+}
+
 /// A number as the file writes it (`18013.21`, `-5`, `1.5E-7`), exactly.
 fn number(v: &str) -> Option<Decimal> {
     Decimal::from_str(v).ok().or_else(|| Decimal::from_scientific(v).ok())
 }
 
-struct Scanner<'p, K, F> {
-    keep: K,
-    on_cell: F,
+struct Scanner<'p, F> {
+    keep: Keep,
+    on: F,
     /// The shared-string table, read on the first kept cell that needs it.
     shared: Option<Vec<String>>,
     path: &'p Path,
     in_data: bool,
     next_row: usize,
     next_col: usize,
+    /// The first row that has cells.
+    first_row: Option<usize>,
+    /// The last row reported as [`Seen::Row`].
+    reported: Option<usize>,
+    /// Rows handled by [`Scanner::skim_row`] (for tests).
+    skimmed: usize,
 }
 
-impl<K, F> Scanner<'_, K, F>
-where
-    K: Fn(usize, usize) -> bool,
-    F: FnMut(usize, usize, Option<Cell>),
-{
+/// How [`Scanner::skim_row`] left a row.
+enum Skim {
+    /// Handled; scanning goes on at this byte (after `</row>`).
+    Done(usize),
+    /// To be read cell by cell.
+    CellByCell,
+}
+
+impl<'p, F: FnMut(Seen)> Scanner<'p, F> {
+    fn new(keep: Keep, on: F, path: &'p Path) -> Self {
+        Scanner {
+            keep,
+            on,
+            shared: None,
+            path,
+            in_data: false,
+            next_row: 0,
+            next_col: 0,
+            first_row: None,
+            reported: None,
+            skimmed: 0,
+        }
+    }
+
     /// Handles every complete cell in `xml`; returns how many bytes were
     /// used up (the rest is an unfinished tag or cell, for the next step).
     fn scan(&mut self, xml: &[u8]) -> std::result::Result<usize, String> {
@@ -343,6 +393,12 @@ where
                     self.next_col = 0;
                     // A row that closes itself has no end tag to count it.
                     self.next_row += usize::from(tag.empty);
+                    if !tag.empty
+                        && tag.name == b"row"
+                        && let Skim::Done(next) = self.skim_row(xml, at)?
+                    {
+                        at = next;
+                    }
                 }
                 b"row" => self.next_row += 1,
                 b"c" if !tag.end => {
@@ -363,18 +419,71 @@ where
         }
     }
 
+    /// The fast path for a row past the header when one column is kept:
+    /// the row's end is found, then its cell in that column by the cell's
+    /// opening (`<c r="H7"`); the other cells are not read. `at` is just
+    /// past the row's start tag.
+    fn skim_row(&mut self, xml: &[u8], at: usize) -> std::result::Result<Skim, String> {
+        static ROW_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"</row>"));
+        let Keep::Column {
+            column: Some(column),
+            first_row,
+        } = self.keep
+        else {
+            return Ok(Skim::CellByCell);
+        };
+        // The header row (the first with cells) is read whole; a row whose
+        // end is not in `xml` yet is read cell by cell as far as it goes.
+        if first_row && self.first_row.is_none() {
+            return Ok(Skim::CellByCell);
+        }
+        let Some(end) = ROW_END.find(&xml[at..]).map(|e| at + e) else {
+            return Ok(Skim::CellByCell);
+        };
+        let mut pattern = Vec::with_capacity(24);
+        pattern.extend_from_slice(b"<c r=\"");
+        a1_into(self.next_row, column, &mut pattern);
+        pattern.push(b'"');
+        let Some(cell) = memchr::memmem::find(&xml[at..end], &pattern).map(|p| at + p) else {
+            return Ok(Skim::CellByCell);
+        };
+        let Some(tag) = tag_at(xml, cell).filter(|t| t.next <= end && !t.end) else {
+            return Ok(Skim::CellByCell);
+        };
+        let content = if tag.empty {
+            &[][..]
+        } else {
+            match find_end(&xml[..end], tag.next, tag.name) {
+                Some((content_end, _)) => &xml[tag.next..content_end],
+                None => return Ok(Skim::CellByCell),
+            }
+        };
+        self.cell(tag.attrs, content)?;
+        self.next_row += 1;
+        self.skimmed += 1;
+        Ok(Skim::Done(end + b"</row>".len()))
+    }
+
     fn cell(&mut self, attrs: &[u8], content: &[u8]) -> std::result::Result<(), String> {
         let (row, col) = match attr(attrs, b"r") {
             Some(a1) => parse_a1(a1)?,
             None => (self.next_row, self.next_col),
         };
         self.next_col = col + 1;
-        let value = if (self.keep)(row, col) {
-            Some(self.value(attr(attrs, b"t"), content)?)
-        } else {
-            None
+        if self.reported != Some(row) {
+            self.reported = Some(row);
+            self.first_row.get_or_insert(row);
+            (self.on)(Seen::Row(row));
+        }
+        let kept = match self.keep {
+            Keep::All => true,
+            Keep::Column { column, first_row } => Some(col) == column || (first_row && self.first_row == Some(row)),
         };
-        (self.on_cell)(row, col, value);
+        if kept {
+            let value = self.value(attr(attrs, b"t"), content)?;
+            (self.on)(Seen::Cell(row, col, value));
+        }
         Ok(())
     }
 
@@ -439,21 +548,23 @@ mod tests {
     use rust_decimal_macros::dec;
     use rust_xlsxwriter::{Format, Workbook};
 
+    /// Everything a scan reports.
+    fn scan_with(path: &Path, keep: Keep) -> Vec<Seen> {
+        let mut seen = Vec::new();
+        let scanned = scan_xlsx_file(path, "t.xlsx", keep, |s| seen.push(s));
+        assert!(scanned.is_ok(), "{scanned:?}");
+        seen
+    }
+
     /// Every cell as this reader sees it, keeping all of them.
     fn scan_all(path: &Path) -> Vec<(usize, usize, Cell)> {
-        let mut cells = Vec::new();
-        let scanned = scan_xlsx_file(
-            path,
-            "t.xlsx",
-            |_, _| true,
-            |r, c, v| {
-                if let Some(v) = v {
-                    cells.push((r, c, v));
-                }
-            },
-        );
-        assert!(scanned.is_ok(), "{scanned:?}");
-        cells
+        scan_with(path, Keep::All)
+            .into_iter()
+            .filter_map(|s| match s {
+                Seen::Cell(r, c, v) => Some((r, c, v)),
+                Seen::Row(_) => None,
+            })
+            .collect()
     }
 
     /// The same cells as calamine reads them.
@@ -538,25 +649,68 @@ mod tests {
         assert!(scan_all(&path).contains(&(50, 0, Cell::Text("红字".into()))));
     }
 
+    /// A kept column gives the same rows and cells as keeping everything
+    /// and filtering: skimming a row for its cell loses nothing.
     #[test]
-    fn only_kept_cells_are_converted() {
+    fn a_kept_column_is_what_keeping_all_and_filtering_gives() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("t.xlsx");
-        write(&path, true, 10);
-        let (mut seen, mut kept) = (0, Vec::new());
-        let scanned = scan_xlsx_file(
-            &path,
-            "t.xlsx",
-            |r, c| r > 0 && c == 1,
-            |r, _, v| {
-                seen += 1;
-                kept.extend(v.map(|v| (r, v)));
+        write(&path, true, 3_000);
+        let all = scan_with(&path, Keep::All);
+        for (column, first_row) in [
+            (Some(1), true),
+            (Some(1), false),
+            (Some(27), true),
+            (Some(9), false),
+            (None, true),
+        ] {
+            let expected: Vec<Seen> = all
+                .iter()
+                .filter(|s| match s {
+                    Seen::Row(_) => true,
+                    Seen::Cell(r, c, _) => Some(*c) == column || (first_row && *r == 0),
+                })
+                .cloned()
+                .collect();
+            let got = scan_with(&path, Keep::Column { column, first_row });
+            assert_eq!(got, expected, "column {column:?}, first row {first_row}");
+        }
+        // Row 0 and the 2,999 rows below it, each reported once.
+        let rows = all.iter().filter(|s| matches!(s, Seen::Row(_))).count();
+        assert_eq!(rows, 3_000);
+        assert!(all.contains(&Seen::Cell(7, 1, Cell::Number(dec!(700.25)))));
+    }
+
+    /// A row is skimmed only when its kept cell is found by its opening;
+    /// a row without it, or without positions, is read cell by cell.
+    #[test]
+    fn rows_the_skim_cannot_place_are_read_cell_by_cell() {
+        let mut seen = Vec::new();
+        let mut scanner = Scanner::new(
+            Keep::Column {
+                column: Some(1),
+                first_row: false,
             },
+            |s| seen.push(s),
+            Path::new("unused"),
         );
-        assert!(scanned.is_ok());
-        assert_eq!(seen, 4 + 9 * 3);
-        assert_eq!(kept.len(), 9);
-        assert_eq!(kept[8], (9, Cell::Number(dec!(900.25))));
+        let xml = br#"<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row><row r="2"><c r="A2"><v>3</v></c></row><row r="3"><c><v>4</v></c><c><v>5</v></c></row><row r="4"><c r="B4" t="inlineStr"><is><t>x</t></is></c></row></sheetData>"#;
+        assert_eq!(scanner.scan(xml), Ok(xml.len()));
+        // Rows 1 and 4 have their cell at B1 and B4.
+        assert_eq!(scanner.skimmed, 2);
+        drop(scanner);
+        assert_eq!(
+            seen,
+            vec![
+                Seen::Row(0),
+                Seen::Cell(0, 1, Cell::Number(dec!(2))),
+                Seen::Row(1),
+                Seen::Row(2),
+                Seen::Cell(2, 1, Cell::Number(dec!(5))),
+                Seen::Row(3),
+                Seen::Cell(3, 1, Cell::Text("x".into())),
+            ]
+        );
     }
 
     #[test]
@@ -566,25 +720,22 @@ mod tests {
         assert!(parse_a1(b"A0").is_err());
         assert!(parse_a1(b"12").is_err());
         let mut cells = Vec::new();
-        let mut scanner = Scanner {
-            keep: |_, _| true,
-            on_cell: |r, c, v: Option<Cell>| cells.push((r, c, v)),
-            shared: None,
-            path: Path::new("unused"),
-            in_data: false,
-            next_row: 0,
-            next_col: 0,
+        let on = |s| {
+            if let Seen::Cell(r, c, v) = s {
+                cells.push((r, c, v));
+            }
         };
+        let mut scanner = Scanner::new(Keep::All, on, Path::new("unused"));
         let xml = br#"<x:sheetData><x:row><x:c t="inlineStr"><x:is><x:t>a&amp;b</x:t></x:is></x:c><x:c><x:v>2</x:v></x:c></x:row><x:row r="5"><x:c t="b"><x:v>0</x:v></x:c></x:row><x:row r="7"/><x:row><x:c><x:v>8</x:v></x:c></x:row></x:sheetData>"#;
         assert_eq!(scanner.scan(xml), Ok(xml.len()));
         assert_eq!(
             cells,
             vec![
-                (0, 0, Some(Cell::Text("a&b".into()))),
-                (0, 1, Some(Cell::Number(dec!(2)))),
-                (4, 0, Some(Cell::Bool(false))),
+                (0, 0, Cell::Text("a&b".into())),
+                (0, 1, Cell::Number(dec!(2))),
+                (4, 0, Cell::Bool(false)),
                 // After the empty row 7, a row without `r` is row 8.
-                (7, 0, Some(Cell::Number(dec!(8)))),
+                (7, 0, Cell::Number(dec!(8))),
             ]
         );
     }
@@ -592,15 +743,12 @@ mod tests {
     #[test]
     fn an_unfinished_cell_waits_for_more_and_a_cut_file_is_an_error() {
         let mut cells = 0;
-        let mut scanner = Scanner {
-            keep: |_, _| false,
-            on_cell: |_, _, _| cells += 1,
-            shared: None,
-            path: Path::new("unused"),
-            in_data: true,
-            next_row: 0,
-            next_col: 0,
-        };
+        let mut scanner = Scanner::new(
+            Keep::All,
+            |s| cells += usize::from(matches!(s, Seen::Cell(..))),
+            Path::new("unused"),
+        );
+        scanner.in_data = true;
         let xml = br#"<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v"#;
         // The second cell starts at byte 33 and is not finished.
         assert_eq!(scanner.scan(xml), Ok(33));
@@ -610,6 +758,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("cut.xlsx");
         assert!(std::fs::write(&path, b"PK\x03\x04 not really a zip").is_ok());
-        assert!(scan_xlsx_file(&path, "cut.xlsx", |_, _| true, |_, _, _| {}).is_err());
+        assert!(scan_xlsx_file(&path, "cut.xlsx", Keep::All, |_| {}).is_err());
     }
 }

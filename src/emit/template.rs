@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::fields::{Context, Field, FieldValue};
-use super::reread::scan_xlsx_file;
+use super::reread::{Keep, Seen, scan_xlsx_file};
 use super::sink::{GbkWriter, OutDir, Written};
 use super::xlsx::{
     EXCEL_MAX_ROWS, column_width, err, excel_number, header_format, parts, save_xlsx, text_width, workbook,
@@ -678,42 +678,38 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
         }
         FileFormat::Xlsx => {
             // Only the header cells and the amount column are converted; the
-            // other cells are counted by their row.
+            // other cells are not read.
             let columns = t.columns.len();
-            let first_row = std::cell::Cell::new(None::<usize>);
-            let is_header = |r: usize| t.header_row && first_row.get().is_none_or(|f| f == r);
-            let keep = |r: usize, c: usize| is_header(r) || Some(c) == total_col;
+            let keep = Keep::Column {
+                column: total_col,
+                first_row: t.header_row,
+            };
             let text = |cell: Cell| match cell {
                 Cell::Number(n) => Money::new(n).to_fixed2(),
                 other => other.display(),
             };
-            let mut current = None;
+            let mut first_row = None;
             let mut header = Vec::new();
-            let scanned = scan_xlsx_file(path, file, keep, |r, c, value| {
-                let header_row = is_header(r);
-                first_row.set(first_row.get().or(Some(r)));
-                if current != Some(r) {
-                    current = Some(r);
+            let scanned = scan_xlsx_file(path, file, keep, |event| match event {
+                Seen::Row(r) => {
+                    let header_row = t.header_row && *first_row.get_or_insert(r) == r;
                     seen.rows += usize::from(!header_row);
                 }
-                match value {
-                    Some(v) if header_row => {
-                        header.resize(header.len().max((c + 1).min(columns)), String::new());
-                        if let Some(h) = header.get_mut(c) {
-                            *h = text(v);
-                        }
+                Seen::Cell(r, c, v) if t.header_row && first_row == Some(r) => {
+                    header.resize(header.len().max((c + 1).min(columns)), String::new());
+                    if let Some(h) = header.get_mut(c) {
+                        *h = text(v);
                     }
-                    Some(v) => {
-                        let amount = t.columns.get(c).map_or(Amount::Yuan2, |col| col.amount);
-                        seen.sum += parse_amount(&text(v), amount).unwrap_or_default();
-                    }
-                    None => {}
+                }
+                Seen::Cell(_, c, v) => {
+                    let amount = t.columns.get(c).map_or(Amount::Yuan2, |col| col.amount);
+                    seen.sum += parse_amount(&text(v), amount).unwrap_or_default();
                 }
             });
             if let Err(e) = scanned {
                 return cannot_read(&e);
             }
-            if t.header_row && first_row.get().is_some() {
+            if t.header_row && first_row.is_some() {
                 seen.header = Some(header);
             }
         }
