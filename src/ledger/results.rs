@@ -13,6 +13,7 @@ use crate::calc::employee::EmployeeResult;
 use crate::calc::iit::Ytd;
 use crate::calc::input::ADDITIONAL_ITEMS;
 use crate::error::{Error, Result};
+use crate::model::money::FIXED2_BYTES;
 use crate::model::{Figure, Money, Str, Sym};
 use compact_str::ToCompactString;
 
@@ -44,8 +45,10 @@ const YTD_COLUMNS: [&str; 8] = [
     "ytd_tax_withheld",
 ];
 
-fn m(v: Decimal) -> Str {
-    Money::new(v).to_fixed2_str()
+/// Pushes an amount as fixed-2 text (`1234.50`) into a record.
+fn push_money(row: &mut csv::ByteRecord, v: Decimal) {
+    let mut buf = [0u8; FIXED2_BYTES];
+    row.push_field(Money::new(v).fixed2_bytes(&mut buf));
 }
 
 fn csv_err(e: impl std::fmt::Display) -> Error {
@@ -55,24 +58,37 @@ fn csv_err(e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// The YTD columns of one employee, in `YTD_COLUMNS` then `ytd_<item>` order.
-fn ytd_fields(y: &Ytd) -> Vec<Str> {
-    let mut out = vec![y.months.to_compact_string()];
-    out.extend(
-        [
-            y.income,
-            y.tax_free,
-            y.basic,
-            y.special,
-            y.additional,
-            y.other,
-            y.tax_withheld,
-        ]
-        .into_iter()
-        .map(m),
-    );
-    out.extend(y.additional_items.iter().map(|v| m(*v)));
-    out
+/// Pushes the YTD columns of one employee, in `YTD_COLUMNS` then
+/// `ytd_<item>` order.
+fn push_ytd(row: &mut csv::ByteRecord, y: &Ytd) {
+    row.push_field(itoa_bytes(u64::from(y.months), &mut [0; 20]));
+    for v in [
+        y.income,
+        y.tax_free,
+        y.basic,
+        y.special,
+        y.additional,
+        y.other,
+        y.tax_withheld,
+    ] {
+        push_money(row, v);
+    }
+    for v in &y.additional_items {
+        push_money(row, *v);
+    }
+}
+
+/// The decimal digits of `n`, written at the end of `buf`.
+fn itoa_bytes(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
+    }
 }
 
 /// Renders the results table as CSV bytes (UTF-8, LF).
@@ -150,7 +166,7 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
                 .as_bytes(),
             );
         }
-        let mut money = |v: Decimal| row.push_field(m(v).as_bytes());
+        let mut money = |v: Decimal| push_money(&mut row, v);
         PAY_COLUMNS.iter().for_each(|c| money((c.get)(r)));
         si_slots(r, &keys, &mut slots);
         for slot in &slots {
@@ -163,10 +179,8 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
             Some(_) => b"merged",
             None => b"",
         });
-        r.additional.iter().for_each(|v| row.push_field(m(v.get()).as_bytes()));
-        for field in ytd_fields(&r.ytd.get()) {
-            row.push_field(field.as_bytes());
-        }
+        r.additional.iter().for_each(|v| push_money(&mut row, v.get()));
+        push_ytd(&mut row, &r.ytd.get());
         w.write_byte_record(&row).map_err(csv_err)?;
     }
     w.into_inner().map_err(|e| Error::Workbook {
@@ -233,10 +247,12 @@ pub fn ytd_to_csv(prior: &HashMap<String, Ytd>) -> Result<Vec<u8>> {
     w.write_record(&header).map_err(csv_err)?;
     let mut ids: Vec<&String> = prior.keys().collect();
     ids.sort();
+    let mut row = csv::ByteRecord::new();
     for id in ids {
-        let mut row = vec![Str::from(id.as_str())];
-        row.extend(ytd_fields(&prior[id]));
-        w.write_record(&row).map_err(csv_err)?;
+        row.clear();
+        row.push_field(id.as_bytes());
+        push_ytd(&mut row, &prior[id]);
+        w.write_byte_record(&row).map_err(csv_err)?;
     }
     w.into_inner().map_err(|e| Error::Workbook {
         file: RESULTS_FILE.into(),
@@ -319,7 +335,8 @@ pub fn amounts_to_csv(column: &str, values: &HashMap<String, Decimal>) -> Result
     let mut ids: Vec<&String> = values.keys().collect();
     ids.sort();
     for id in ids {
-        w.write_record([id.as_str(), &m(values[id])]).map_err(csv_err)?;
+        w.write_record([id.as_str(), &Money::new(values[id]).to_fixed2_str()])
+            .map_err(csv_err)?;
     }
     w.into_inner().map_err(csv_err)
 }

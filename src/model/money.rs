@@ -213,7 +213,14 @@ impl Money {
 
     /// [`Money::to_fixed2`] held inline (no heap allocation).
     pub fn to_fixed2_str(self) -> super::Str {
-        use compact_str::ToCompactString;
+        let mut buf = [0u8; FIXED2_BYTES];
+        // Only ASCII digits, '.' and '-' are written.
+        super::Str::from_utf8(self.fixed2_bytes(&mut buf)).unwrap_or_default()
+    }
+
+    /// [`Money::to_fixed2`] written into `buf`, for writers that take bytes
+    /// (a results file has a hundred amounts a row): returns the text.
+    pub fn fixed2_bytes(self, buf: &mut [u8; FIXED2_BYTES]) -> &[u8] {
         // Already whole fen (nearly every amount): no rounding to do.
         let scale = self.0.scale();
         if scale <= 2
@@ -221,22 +228,28 @@ impl Money {
                 .ok()
                 .and_then(|m| m.checked_mul(10_i64.pow(2 - scale)))
         {
-            return fen_text(fen);
+            return fen_bytes(fen, buf);
         }
         let mut v = Rounding::FEN_HALF_UP.apply(self.0);
         v.rescale(2);
         // Whole fen that fit an i64 (every real amount) are written digit by
         // digit; `Decimal`'s own formatting is several times slower.
-        match i64::try_from(v.mantissa()) {
-            Ok(fen) => fen_text(fen),
-            Err(_) => v.to_compact_string(),
+        if let Ok(fen) = i64::try_from(v.mantissa()) {
+            return fen_bytes(fen, buf);
         }
+        let mut rest = &mut buf[..];
+        // At most a sign, 29 digits and a point: it fits.
+        let _ = std::io::Write::write_fmt(&mut rest, format_args!("{v}"));
+        let len = FIXED2_BYTES - rest.len();
+        &buf[..len]
     }
 }
 
-/// "-1234.05" for -123405 fen.
-fn fen_text(fen: i64) -> super::Str {
-    let mut buf = [0u8; 24];
+/// Room for any amount as fixed-2 text ([`Money::fixed2_bytes`]).
+pub const FIXED2_BYTES: usize = 40;
+
+/// "-1234.05" for -123405 fen, written at the end of `buf`.
+fn fen_bytes(fen: i64, buf: &mut [u8; FIXED2_BYTES]) -> &[u8] {
     let mut at = buf.len();
     let mut n = fen.unsigned_abs();
     let mut digits = 0;
@@ -254,8 +267,7 @@ fn fen_text(fen: i64) -> super::Str {
         at -= 1;
         buf[at] = b'-';
     }
-    // Only ASCII digits, '.' and '-' were written.
-    super::Str::from_utf8(&buf[at..]).unwrap_or_default()
+    &buf[at..]
 }
 
 impl fmt::Display for Money {
