@@ -279,9 +279,45 @@ pub struct TableBuilder<'s> {
     file: Arc<str>,
     sheet: Arc<str>,
     header: Header,
-    /// Rows below the header, not yet typed.
-    pending: Vec<(usize, Vec<Cell>)>,
+    /// Rows below the header, not yet typed: their cells, one after the
+    /// other in `cells`, so that a batch's buffers are reused by the next
+    /// batch instead of being freed and allocated again.
+    pending: PendingRows,
     records: Vec<Record>,
+}
+
+/// Rows held for typing: each row's index and where its cells end in
+/// `cells`.
+#[derive(Default)]
+struct PendingRows {
+    rows: Vec<(usize, usize)>,
+    cells: Vec<Cell>,
+}
+
+impl PendingRows {
+    fn push(&mut self, r: usize, row: Vec<Cell>) {
+        self.cells.extend(row);
+        self.rows.push((r, self.cells.len()));
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Each row's index and cells, in order.
+    fn iter(&self) -> impl IndexedParallelIterator<Item = (usize, &[Cell])> + '_ {
+        (0..self.rows.len()).into_par_iter().map(|i| {
+            let start = i.checked_sub(1).map_or(0, |p| self.rows[p].1);
+            let (r, end) = self.rows[i];
+            (r, &self.cells[start..end])
+        })
+    }
+
+    /// Empties the rows, keeping the buffers' capacity.
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.cells.clear();
+    }
 }
 
 impl<'s> TableBuilder<'s> {
@@ -291,7 +327,7 @@ impl<'s> TableBuilder<'s> {
             file: Arc::from(file),
             sheet: Arc::from(sheet),
             header: Header::Searching(Vec::new()),
-            pending: Vec::new(),
+            pending: PendingRows::default(),
             records: Vec::new(),
         }
     }
@@ -306,7 +342,7 @@ impl<'s> TableBuilder<'s> {
         match &mut self.header {
             Header::Found { row: h, .. } => {
                 if r > *h {
-                    self.pending.push((r, row));
+                    self.pending.push(r, row);
                     if self.pending.len() >= TYPING_BATCH {
                         self.flush();
                     }
@@ -337,7 +373,7 @@ impl<'s> TableBuilder<'s> {
         let fields = &self.schema.fields;
         let typed: Vec<Option<Record>> = self
             .pending
-            .par_drain(..)
+            .iter()
             .with_min_len(256)
             .map(|(r, row)| {
                 row.iter().any(|c| !c.is_empty()).then(|| Record {
@@ -353,6 +389,7 @@ impl<'s> TableBuilder<'s> {
                 })
             })
             .collect();
+        self.pending.clear();
         self.records.extend(typed.into_iter().flatten());
     }
 
