@@ -200,42 +200,87 @@ fn utf8_without_nul(mut input: impl std::io::Read) -> std::io::Result<Option<boo
     }
 }
 
-/// Parses CSV text (already known to be UTF-8) row by row.
+/// Parses CSV text (already known to be UTF-8) row by row. The parsing
+/// runs on a thread of its own, a few batches of rows ahead of `on_row`,
+/// so that a big file is parsed while the rows before are being typed.
 fn stream_csv_reader(
-    input: impl std::io::Read,
+    input: impl std::io::Read + Send,
     file: &str,
     mut on_row: impl FnMut(usize, Vec<Cell>) -> Result<()>,
 ) -> Result<()> {
+    std::thread::scope(|scope| {
+        let (rows, parsed) = std::sync::mpsc::sync_channel(PARSED_AHEAD);
+        std::thread::Builder::new()
+            .name("csv-parse".into())
+            .spawn_scoped(scope, move || parse_csv(input, file, &rows))
+            .map_err(|e| Error::Workbook {
+                file: file.into(),
+                reason: e.to_string(),
+            })?;
+        let mut i = 0;
+        // A failed `on_row` drops `parsed`, which stops the parser.
+        for batch in parsed {
+            for row in batch? {
+                on_row(i, row)?;
+                i += 1;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Rows the CSV parser hands over at once, and batches it may run ahead.
+const PARSED_BATCH: usize = 1024;
+const PARSED_AHEAD: usize = 4;
+
+/// Parses `input` into batches of rows sent to `rows`; a CSV error is sent
+/// as the last batch. Stops when the receiver is gone.
+fn parse_csv(input: impl std::io::Read, file: &str, rows: &std::sync::mpsc::SyncSender<Result<Vec<Vec<Cell>>>>) {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(input);
     let mut record = csv::StringRecord::new();
+    let mut batch = Vec::with_capacity(PARSED_BATCH);
     let mut i = 0;
     loop {
         match reader.read_record(&mut record) {
-            Ok(false) => return Ok(()),
+            Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                return Err(Error::Workbook {
+                let failed = Err(Error::Workbook {
                     file: file.into(),
                     reason: format!("CSV row {}: {e}", i + 1),
                 });
+                // Rows before the error still go first.
+                if rows.send(Ok(std::mem::take(&mut batch))).is_ok() {
+                    let _ = rows.send(failed);
+                }
+                return;
             }
         }
-        let row = record
-            .iter()
-            .map(|s| {
-                if s.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(s.into())
-                }
-            })
-            .collect();
-        on_row(i, row)?;
+        batch.push(
+            record
+                .iter()
+                .map(|s| {
+                    if s.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(s.into())
+                    }
+                })
+                .collect(),
+        );
         i += 1;
+        if batch.len() == PARSED_BATCH
+            && rows
+                .send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(PARSED_BATCH))))
+                .is_err()
+        {
+            return;
+        }
     }
+    let _ = rows.send(Ok(batch));
 }
 
 /// Reads a CSV file (any of the detected encodings) into one grid whose
@@ -474,6 +519,62 @@ pub fn is_workbook_ext(ext: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads `ok` bytes, then fails.
+    struct FailsAfter {
+        ok: std::io::Cursor<Vec<u8>>,
+    }
+
+    impl std::io::Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.ok.read(buf)? {
+                0 => Err(std::io::Error::other("disk gone")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    /// The parser runs ahead on its own thread: every row before a read
+    /// error still arrives, in order, and the error names the row after.
+    #[test]
+    fn csv_rows_before_an_error_arrive_in_order() {
+        let text: String = (0..3000).map(|i| format!("{i},x\n")).collect();
+        let input = FailsAfter {
+            ok: std::io::Cursor::new(text.into_bytes()),
+        };
+        let mut seen = Vec::new();
+        let done = stream_csv_reader(input, "a.csv", |i, row| {
+            seen.push((i, row[0].display()));
+            Ok(())
+        });
+        assert!(
+            matches!(&done, Err(Error::Workbook { reason, .. }) if reason.contains("CSV row 3001")),
+            "{done:?}"
+        );
+        assert_eq!(seen.len(), 3000);
+        assert!(
+            seen.iter()
+                .enumerate()
+                .all(|(i, (r, v))| *r == i && *v == i.to_string())
+        );
+    }
+
+    /// A failing `on_row` ends the read at once: the parser stops too.
+    #[test]
+    fn a_failing_row_stops_the_csv_parser() {
+        let text: String = (0..50_000).map(|i| format!("{i}\n")).collect();
+        let mut calls = 0;
+        let done = stream_csv_reader(text.as_bytes(), "a.csv", |i, _| {
+            calls += 1;
+            if i == 5 {
+                Err(Error::UnsupportedFile { file: "stop".into() })
+            } else {
+                Ok(())
+            }
+        });
+        assert!(matches!(done, Err(Error::UnsupportedFile { .. })));
+        assert_eq!(calls, 6);
+    }
 
     #[test]
     fn a1_letters() {

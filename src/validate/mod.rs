@@ -200,28 +200,42 @@ fn check_table(
         bounds,
     };
     let when = When::of(rule, table);
-    for record in &table.records {
-        if !applies(record, when.as_ref()) {
-            continue;
-        }
-        for &f in fields {
-            // Cells of a missing column are reported once, by the column rule.
-            if table.columns[f].is_none() {
-                continue;
+    // A rule over a million rows is itself split over the cores, so that
+    // one heavy rule does not run alone while the others are done.
+    let found: Vec<Finding> = table
+        .records
+        .par_chunks(RECORDS_PER_TASK)
+        .flat_map_iter(|records| {
+            let mut out = Vec::new();
+            for record in records {
+                if !applies(record, when.as_ref()) {
+                    continue;
+                }
+                for &f in fields {
+                    // Cells of a missing column are reported once, by the column rule.
+                    if table.columns[f].is_none() {
+                        continue;
+                    }
+                    let ctx = ValueCtx {
+                        rules,
+                        table,
+                        record,
+                        prepared: &prepared,
+                        period,
+                    };
+                    if let Some(vars) = check_value(rule, &ctx, f) {
+                        out.push(finding(rule, table, record, f, &vars));
+                    }
+                }
             }
-            let ctx = ValueCtx {
-                rules,
-                table,
-                record,
-                prepared: &prepared,
-                period,
-            };
-            if let Some(vars) = check_value(rule, &ctx, f) {
-                out.push(finding(rule, table, record, f, &vars));
-            }
-        }
-    }
+            out
+        })
+        .collect();
+    out.extend(found);
 }
+
+/// Rows one task checks against one rule.
+const RECORDS_PER_TASK: usize = 16_384;
 
 /// What a rule needs from a table, looked up once per table rather than
 /// once per row.
