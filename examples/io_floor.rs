@@ -2,8 +2,10 @@
 //! input files with calamine/csv and to write the same output files (as
 //! produced by `paybatch run`) with rust_xlsxwriter, doing nothing else.
 //!
-//! Usage: io_floor <workspace> <period>
+//! Usage: io_floor <workspace> <period> [repeat]
 //!   → prints "read_1thread write_1thread read_all_cores write_all_cores" (seconds)
+//! With `repeat` > 1 the all-cores read and write run that many times each
+//! and their medians are printed (the one-core figures are run once).
 //! With IO_FLOOR_PER_FILE set, each output file and its write time go to
 //! stderr, to set against `paybatch -vv run`'s per-output times.
 
@@ -146,16 +148,23 @@ fn write_outputs(loaded: &[Loaded], scratch: &Path, parallel: bool) -> Duration 
     started.elapsed()
 }
 
+/// The middle value (the upper one of an even count).
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs.get(runs.len() / 2).copied().unwrap_or_default()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(ws), Some(period)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: io_floor <workspace> <period>");
+        eprintln!("usage: io_floor <workspace> <period> [repeat]");
         std::process::exit(2);
     };
+    let repeat: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(1).max(1);
     let ws = Path::new(ws);
     let inputs = ws.join("inputs").join(period);
     let read_seq = read_inputs(&inputs, false);
-    let read_par = read_inputs(&inputs, true);
+    let read_par = median((0..repeat).map(|_| read_inputs(&inputs, true)).collect());
     let state = std::fs::read_to_string(ws.join("ledger").join(period).join("state.json")).unwrap_or_default();
     let dir = state
         .split('"')
@@ -167,7 +176,7 @@ fn main() {
     let _ = std::fs::create_dir_all(&scratch);
     let loaded = load_outputs(&dir);
     let write_seq = write_outputs(&loaded, &scratch, false);
-    let write_par = write_outputs(&loaded, &scratch, true);
+    let write_par = median((0..repeat).map(|_| write_outputs(&loaded, &scratch, true)).collect());
     let _ = std::fs::remove_dir_all(&scratch);
     println!(
         "{:.3} {:.3} {:.3} {:.3}",
