@@ -200,87 +200,42 @@ fn utf8_without_nul(mut input: impl std::io::Read) -> std::io::Result<Option<boo
     }
 }
 
-/// Parses CSV text (already known to be UTF-8) row by row. The parsing
-/// runs on a thread of its own, a few batches of rows ahead of `on_row`,
-/// so that a big file is parsed while the rows before are being typed.
+/// Parses CSV text (already known to be UTF-8) row by row.
 fn stream_csv_reader(
-    input: impl std::io::Read + Send,
+    input: impl std::io::Read,
     file: &str,
     mut on_row: impl FnMut(usize, Vec<Cell>) -> Result<()>,
 ) -> Result<()> {
-    std::thread::scope(|scope| {
-        let (rows, parsed) = std::sync::mpsc::sync_channel(PARSED_AHEAD);
-        std::thread::Builder::new()
-            .name("csv-parse".into())
-            .spawn_scoped(scope, move || parse_csv(input, file, &rows))
-            .map_err(|e| Error::Workbook {
-                file: file.into(),
-                reason: e.to_string(),
-            })?;
-        let mut i = 0;
-        // A failed `on_row` drops `parsed`, which stops the parser.
-        for batch in parsed {
-            for row in batch? {
-                on_row(i, row)?;
-                i += 1;
-            }
-        }
-        Ok(())
-    })
-}
-
-/// Rows the CSV parser hands over at once, and batches it may run ahead.
-const PARSED_BATCH: usize = 1024;
-const PARSED_AHEAD: usize = 4;
-
-/// Parses `input` into batches of rows sent to `rows`; a CSV error is sent
-/// as the last batch. Stops when the receiver is gone.
-fn parse_csv(input: impl std::io::Read, file: &str, rows: &std::sync::mpsc::SyncSender<Result<Vec<Vec<Cell>>>>) {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(input);
     let mut record = csv::StringRecord::new();
-    let mut batch = Vec::with_capacity(PARSED_BATCH);
     let mut i = 0;
     loop {
         match reader.read_record(&mut record) {
-            Ok(false) => break,
+            Ok(false) => return Ok(()),
             Ok(true) => {}
             Err(e) => {
-                let failed = Err(Error::Workbook {
+                return Err(Error::Workbook {
                     file: file.into(),
                     reason: format!("CSV row {}: {e}", i + 1),
                 });
-                // Rows before the error still go first.
-                if rows.send(Ok(std::mem::take(&mut batch))).is_ok() {
-                    let _ = rows.send(failed);
-                }
-                return;
             }
         }
-        batch.push(
-            record
-                .iter()
-                .map(|s| {
-                    if s.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(s.into())
-                    }
-                })
-                .collect(),
-        );
+        let row = record
+            .iter()
+            .map(|s| {
+                if s.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(s.into())
+                }
+            })
+            .collect();
+        on_row(i, row)?;
         i += 1;
-        if batch.len() == PARSED_BATCH
-            && rows
-                .send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(PARSED_BATCH))))
-                .is_err()
-        {
-            return;
-        }
     }
-    let _ = rows.send(Ok(batch));
 }
 
 /// Reads a CSV file (any of the detected encodings) into one grid whose
@@ -534,8 +489,8 @@ mod tests {
         }
     }
 
-    /// The parser runs ahead on its own thread: every row before a read
-    /// error still arrives, in order, and the error names the row after.
+    /// Every row before a read error arrives, in order, and the error
+    /// names the row after.
     #[test]
     fn csv_rows_before_an_error_arrive_in_order() {
         let text: String = (0..3000).map(|i| format!("{i},x\n")).collect();
@@ -559,7 +514,7 @@ mod tests {
         );
     }
 
-    /// A failing `on_row` ends the read at once: the parser stops too.
+    /// A failing `on_row` ends the read at once.
     #[test]
     fn a_failing_row_stops_the_csv_parser() {
         let text: String = (0..50_000).map(|i| format!("{i}\n")).collect();

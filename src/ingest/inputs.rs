@@ -7,7 +7,9 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::grid::{Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_file, stream_workbook_file};
+use super::grid::{
+    Cell, Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_file, stream_workbook_file,
+};
 use super::parquet::stream_parquet;
 use super::table::{Table, TableBuilder};
 use crate::error::{Error, Result};
@@ -101,10 +103,7 @@ fn read_tables(
                 .map_or(SheetRead::NoHeader { sheet }, |t| SheetRead::Table(Box::new(t))),
         );
     };
-    let names = stream_file(path, display, &mut |sheet, r, row| {
-        if wanted.is_some_and(|w| w != sheet) {
-            return Ok(());
-        }
+    let names = read_ahead(path, display, wanted, |sheet, r, row| {
         if current.as_ref().is_none_or(|b| b.sheet() != sheet) {
             if let Some(b) = current.take() {
                 finish(b, &mut done);
@@ -114,7 +113,6 @@ fn read_tables(
         if let Some(b) = current.as_mut() {
             b.push(r, row);
         }
-        Ok(())
     })?;
     if let Some(b) = current.take() {
         finish(b, &mut done);
@@ -130,6 +128,79 @@ fn read_tables(
         }
     }
     Ok((done, names))
+}
+
+/// What the reading thread hands over: the sheet the next rows are on,
+/// or a batch of rows (0-based index and cells).
+enum Ahead {
+    Sheet(String),
+    Rows(Vec<(usize, Vec<Cell>)>),
+}
+
+/// Rows handed over at once, and batches the reader may run ahead.
+const READ_BATCH: usize = 1024;
+const READ_AHEAD: usize = 4;
+
+/// Streams the rows of `path` (only sheet `wanted`, if given) to `on_row`,
+/// with the file parsed on a thread of its own, a few batches ahead: a big
+/// file is parsed while the rows before are being typed. Returns the
+/// sheet names.
+fn read_ahead(
+    path: &Path,
+    display: &str,
+    wanted: Option<&str>,
+    mut on_row: impl FnMut(&str, usize, Vec<Cell>),
+) -> Result<Vec<String>> {
+    std::thread::scope(|scope| {
+        let (send, received) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        let reader = std::thread::Builder::new()
+            .name("read-ahead".into())
+            .spawn_scoped(scope, move || {
+                let mut sheet = None::<String>;
+                let mut batch = Vec::with_capacity(READ_BATCH);
+                let names = stream_file(path, display, &mut |name, r, row| {
+                    if wanted.is_some_and(|w| w != name) {
+                        return Ok(());
+                    }
+                    // The typing side is gone only if it failed; stop early.
+                    let gone = || Error::Workbook {
+                        file: display.into(),
+                        reason: "reading stopped".into(),
+                    };
+                    if sheet.as_deref() != Some(name) {
+                        if !batch.is_empty() {
+                            send.send(Ahead::Rows(std::mem::take(&mut batch))).map_err(|_| gone())?;
+                        }
+                        sheet = Some(name.to_string());
+                        send.send(Ahead::Sheet(name.to_string())).map_err(|_| gone())?;
+                    }
+                    batch.push((r, row));
+                    if batch.len() == READ_BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH));
+                        send.send(Ahead::Rows(full)).map_err(|_| gone())?;
+                    }
+                    Ok(())
+                });
+                if !batch.is_empty() {
+                    let _ = send.send(Ahead::Rows(batch));
+                }
+                names
+            })
+            .map_err(|e| Error::io(path, e))?;
+        let mut sheet = String::new();
+        for read in received {
+            match read {
+                Ahead::Sheet(name) => sheet = name,
+                Ahead::Rows(rows) => rows.into_iter().for_each(|(r, row)| on_row(&sheet, r, row)),
+            }
+        }
+        reader.join().unwrap_or_else(|_| {
+            Err(Error::Workbook {
+                file: display.into(),
+                reason: "文件已损坏 (corrupt file)".into(),
+            })
+        })
+    })
 }
 
 fn structural(code: &str, file: &str, sheet: &str, message: Text, hint: Text) -> Finding {
