@@ -5,9 +5,11 @@
 # floor (read the same inputs, write the same outputs, nothing else; on all
 # cores, and on one for reference), and print the table; then the calc
 # kernel's employee-months per second per core.
-# REPEAT=n (default 3): run and all-cores floor are each timed n times and
-# the medians are used (single runs on a shared 2-core VM move by ±15%);
-# peak RSS is the largest of the runs.
+# REPEAT=n (default 3): n pairs of a timed run and the all-cores floor
+# right after it; the table has the median run, the median floor parts and
+# the median of the pairs' ratios (the shared 2-core VM's speed drifts by
+# up to a third within minutes, which a run timed apart from its floor
+# would read as a change in b/a). Peak RSS is from one more run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/paybatch-target}"
@@ -23,20 +25,18 @@ for n in "$@"; do
   for fmt in csv xlsx; do
     ws="$work/ws-$n-$fmt"
     "$B" -q gen -n "$n" -p 2026-01 -o "$ws" --input-format "$fmt"
-    : > "$work/runs.txt"
-    for _ in $(seq "$REPEAT"); do
-      rm -rf "$ws/ledger/2026-01"
-      /usr/bin/time -v "$B" -q -w "$ws" run -p 2026-01 2> "$work/time.txt" || true
-      awk -F': ' '/Elapsed \(wall clock\)/ {split($2,t,":"); s=0; for(i=1;i<=length(t);i++) s=s*60+t[i]; printf "%s ", s}
-                  /Maximum resident set size/ {printf "%.0f\n", $2/1024}' "$work/time.txt" >> "$work/runs.txt"
-    done
-    b=$(sort -n "$work/runs.txt" | awk '{v[NR]=$1} END {print v[int(NR/2)+1]}')
-    rss=$(sort -n -k2 "$work/runs.txt" | tail -1 | awk '{print $2}')
-    echo "$n $fmt: run b each time (s MiB): $(tr '\n' ';' < "$work/runs.txt")" >&2
-    read -r r1 w1 rp wp < <("$FLOOR" "$ws" 2026-01 "$REPEAT")
+    # The generated files go to disk first, so that the first timed run
+    # does not pay for their writeback.
+    sync
+    # One run for the peak RSS (and the outputs the floor rewrites)...
+    rm -rf "$ws/ledger/2026-01"
+    /usr/bin/time -v "$B" -q -w "$ws" run -p 2026-01 2> "$work/time.txt" || true
+    rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$work/time.txt")
+    # ...then REPEAT pairs: a timed run, then the all-cores floor right
+    # after it; b/a is the median of the pairs' ratios.
+    read -r r1 w1 rp wp b ratio < <("$FLOOR" "$ws" 2026-01 "$REPEAT" "$B")
     a=$(echo "$rp + $wp" | bc -l)
     a1=$(echo "$r1 + $w1" | bc -l)
-    ratio=$(echo "$b / $a" | bc -l)
     printf '| %s | %s | %.2f | %.2f | %.2f | %.2f | %s |\n' "$n" "$fmt" "$a" "$a1" "$b" "$ratio" "$rss"
     rm -rf "$ws"
   done

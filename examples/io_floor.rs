@@ -2,10 +2,13 @@
 //! input files with calamine/csv and to write the same output files (as
 //! produced by `paybatch run`) with rust_xlsxwriter, doing nothing else.
 //!
-//! Usage: io_floor <workspace> <period> [repeat]
+//! Usage: io_floor <workspace> <period> [repeat] [paybatch]
 //!   → prints "read_1thread write_1thread read_all_cores write_all_cores" (seconds)
 //! With `repeat` > 1 the all-cores read and write run that many times each
 //! and their medians are printed (the one-core figures are run once).
+//! Given the paybatch binary, each repeat first times `paybatch run` of the
+//! period from scratch, and two more figures follow: the median run and
+//! the median of each run's ratio to the floor timed right after it.
 //! With IO_FLOOR_PER_FILE set, each output file and its write time go to
 //! stderr, to set against `paybatch -vv run`'s per-output times.
 
@@ -154,17 +157,32 @@ fn median(mut runs: Vec<Duration>) -> Duration {
     runs.get(runs.len() / 2).copied().unwrap_or_default()
 }
 
+/// One `paybatch run` of the period from scratch, timed.
+fn time_run(paybatch: &str, ws: &Path, period: &str) -> Duration {
+    let _ = std::fs::remove_dir_all(ws.join("ledger").join(period));
+    let started = Instant::now();
+    let status = std::process::Command::new(paybatch)
+        .args(["-q", "-w"])
+        .arg(ws)
+        .args(["run", "-p", period])
+        .status();
+    let took = started.elapsed();
+    if !status.as_ref().is_ok_and(|s| s.success()) {
+        eprintln!("io_floor: {paybatch} run failed: {status:?}");
+    }
+    took
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(ws), Some(period)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: io_floor <workspace> <period> [repeat]");
+        eprintln!("usage: io_floor <workspace> <period> [repeat] [paybatch]");
         std::process::exit(2);
     };
     let repeat: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(1).max(1);
+    let paybatch = args.get(4);
     let ws = Path::new(ws);
     let inputs = ws.join("inputs").join(period);
-    let read_seq = read_inputs(&inputs, false);
-    let read_par = median((0..repeat).map(|_| read_inputs(&inputs, true)).collect());
     let state = std::fs::read_to_string(ws.join("ledger").join(period).join("state.json")).unwrap_or_default();
     let dir = state
         .split('"')
@@ -175,14 +193,39 @@ fn main() {
     let scratch = std::env::temp_dir().join(format!("io-floor-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&scratch);
     let loaded = load_outputs(&dir);
+    let read_seq = read_inputs(&inputs, false);
     let write_seq = write_outputs(&loaded, &scratch, false);
-    let write_par = median((0..repeat).map(|_| write_outputs(&loaded, &scratch, true)).collect());
+    // Each repeat: paybatch's run (when given), then the floor right after
+    // it, so that a drift in the machine's speed touches both alike; the
+    // ratio is the median of the pairs' ratios.
+    let (mut reads, mut writes, mut runs, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..repeat {
+        let run = paybatch.map(|p| time_run(p, ws, period));
+        let (read, write) = (read_inputs(&inputs, true), write_outputs(&loaded, &scratch, true));
+        if let Some(run) = run {
+            eprintln!(
+                "io_floor: run {:.2} s, floor {:.2} s",
+                run.as_secs_f64(),
+                (read + write).as_secs_f64()
+            );
+            ratios.push(run.div_duration_f64(read + write));
+            runs.push(run);
+        }
+        reads.push(read);
+        writes.push(write);
+    }
     let _ = std::fs::remove_dir_all(&scratch);
-    println!(
+    print!(
         "{:.3} {:.3} {:.3} {:.3}",
         read_seq.as_secs_f64(),
         write_seq.as_secs_f64(),
-        read_par.as_secs_f64(),
-        write_par.as_secs_f64()
+        median(reads).as_secs_f64(),
+        median(writes).as_secs_f64()
     );
+    if paybatch.is_some() {
+        ratios.sort_by(f64::total_cmp);
+        let ratio = ratios.get(ratios.len() / 2).copied().unwrap_or_default();
+        print!(" {:.3} {ratio:.3}", median(runs).as_secs_f64());
+    }
+    println!();
 }
