@@ -23,7 +23,7 @@ use memchr::memchr;
 use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
-use crate::ingest::grid::{Cell, guarded};
+use crate::ingest::grid::{Cell, column_letters, guarded};
 
 /// Bytes inflated per step; what is left of an unfinished cell carries over.
 const CHUNK: usize = 1 << 20;
@@ -306,20 +306,6 @@ fn parse_a1(a1: &[u8]) -> std::result::Result<(usize, usize), String> {
     Ok((row, col - 1))
 }
 
-/// Appends the A1 position of 0-based `row` and `col` (`B7`).
-fn a1_into(row: usize, col: usize, out: &mut Vec<u8>) {
-    let mut letters = [0u8; 4];
-    let (mut at, mut n) = (letters.len(), col + 1);
-    while n > 0 && at > 0 {
-        at -= 1;
-        letters[at] = b'A' + ((n - 1) % 26) as u8;
-        n = (n - 1) / 26;
-    }
-    out.extend_from_slice(&letters[at..]);
-    // Writing into a Vec cannot fail.
-    let _ = std::io::Write::write_fmt(out, format_args!("{}", row + 1));
-}
-
 /// A number as the file writes it (`18013.21`, `-5`, `1.5E-7`), exactly.
 fn number(v: &str) -> Option<Decimal> {
     Decimal::from_str(v).ok().or_else(|| Decimal::from_scientific(v).ok())
@@ -441,11 +427,8 @@ impl<'p, F: FnMut(Seen)> Scanner<'p, F> {
         let Some(end) = ROW_END.find(&xml[at..]).map(|e| at + e) else {
             return Ok(Skim::CellByCell);
         };
-        let mut pattern = Vec::with_capacity(24);
-        pattern.extend_from_slice(b"<c r=\"");
-        a1_into(self.next_row, column, &mut pattern);
-        pattern.push(b'"');
-        let Some(cell) = memchr::memmem::find(&xml[at..end], &pattern).map(|p| at + p) else {
+        let pattern = format!("<c r=\"{}{}\"", column_letters(column), self.next_row + 1);
+        let Some(cell) = memchr::memmem::find(&xml[at..end], pattern.as_bytes()).map(|p| at + p) else {
             return Ok(Skim::CellByCell);
         };
         let Some(tag) = tag_at(xml, cell).filter(|t| t.next <= end && !t.end) else {

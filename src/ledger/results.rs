@@ -61,7 +61,7 @@ fn csv_err(e: impl std::fmt::Display) -> Error {
 /// Pushes the YTD columns of one employee, in `YTD_COLUMNS` then
 /// `ytd_<item>` order.
 fn push_ytd(row: &mut csv::ByteRecord, y: &Ytd) {
-    row.push_field(itoa_bytes(u64::from(y.months), &mut [0; 20]));
+    row.push_field(y.months.to_compact_string().as_bytes());
     for v in [
         y.income,
         y.tax_free,
@@ -75,19 +75,6 @@ fn push_ytd(row: &mut csv::ByteRecord, y: &Ytd) {
     }
     for v in &y.additional_items {
         push_money(row, *v);
-    }
-}
-
-/// The decimal digits of `n`, written at the end of `buf`.
-fn itoa_bytes(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[at..];
-        }
     }
 }
 
