@@ -151,6 +151,32 @@ fn write_outputs(loaded: &[Loaded], scratch: &Path, parallel: bool) -> Duration 
     started.elapsed()
 }
 
+/// This process's CPU time so far (user + system), from /proc/self/stat.
+fn cpu_time() -> Duration {
+    stat_ticks(11)
+}
+
+/// The CPU time of this process's waited-for children (user + system).
+fn children_cpu_time() -> Duration {
+    stat_ticks(13)
+}
+
+/// Two clock-tick fields of /proc/self/stat, summed, from the `skip`th
+/// field after the command name.
+fn stat_ticks(skip: usize) -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name's closing parenthesis: utime is the
+    // 12th and stime the 13th of them, in clock ticks (100 per second).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(skip)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
 /// The middle value (the upper one of an even count).
 fn median(mut runs: Vec<Duration>) -> Duration {
     runs.sort();
@@ -160,13 +186,16 @@ fn median(mut runs: Vec<Duration>) -> Duration {
 /// One `paybatch run` of the period from scratch, timed.
 fn time_run(paybatch: &str, ws: &Path, period: &str) -> Duration {
     let _ = std::fs::remove_dir_all(ws.join("ledger").join(period));
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), children_cpu_time());
     let status = std::process::Command::new(paybatch)
         .args(["-q", "-w"])
         .arg(ws)
         .args(["run", "-p", period])
         .status();
     let took = started.elapsed();
+    if std::env::var_os("IO_FLOOR_CPU").is_some() {
+        eprintln!("io_floor: run cpu {:.2} s", (children_cpu_time() - cpu).as_secs_f64());
+    }
     if !status.as_ref().is_ok_and(|s| s.success()) {
         eprintln!("io_floor: {paybatch} run failed: {status:?}");
     }
@@ -193,15 +222,23 @@ fn main() {
     let scratch = std::env::temp_dir().join(format!("io-floor-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&scratch);
     let loaded = load_outputs(&dir);
-    let read_seq = read_inputs(&inputs, false);
-    let write_seq = write_outputs(&loaded, &scratch, false);
+    // IO_FLOOR_ALL_CORES_ONLY: skip the one-core figures (printed as 0).
+    let (read_seq, write_seq) = if std::env::var_os("IO_FLOOR_ALL_CORES_ONLY").is_some() {
+        (Duration::ZERO, Duration::ZERO)
+    } else {
+        (read_inputs(&inputs, false), write_outputs(&loaded, &scratch, false))
+    };
     // Each repeat: paybatch's run (when given), then the floor right after
     // it, so that a drift in the machine's speed touches both alike; the
     // ratio is the median of the pairs' ratios.
     let (mut reads, mut writes, mut runs, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..repeat {
         let run = paybatch.map(|p| time_run(p, ws, period));
+        let cpu = cpu_time();
         let (read, write) = (read_inputs(&inputs, true), write_outputs(&loaded, &scratch, true));
+        if std::env::var_os("IO_FLOOR_CPU").is_some() {
+            eprintln!("io_floor: floor cpu {:.2} s", (cpu_time() - cpu).as_secs_f64());
+        }
         if let Some(run) = run {
             eprintln!(
                 "io_floor: run {:.2} s, floor {:.2} s",

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -232,16 +233,17 @@ pub fn emit_all(
         config: &ws.config,
         previous_si_base: &carried.previous_si_base,
     };
-    // Every output is an independent job with a rough weight (its share of
-    // the CPU at scale); the jobs run on all cores, heaviest first, and
-    // their results are kept in job order, so the bytes and the file order
-    // are the same whatever the thread count.
+    // Every output is an independent job weighed by its estimated time (its
+    // rows times a row's cost, see `cost`); the jobs run on all cores,
+    // heaviest first, and their results are kept in job order, so the
+    // bytes and the file order are the same whatever the thread count.
     type Job<'a> = Box<dyn Fn() -> Result<(Vec<Written>, Vec<Finding>)> + Send + Sync + 'a>;
     let ctx = &ctx;
+    let employees = results.len() as u64;
     let mut jobs: Vec<(&str, u64, Job<'_>)> = vec![
         (
             "results",
-            8,
+            employees * cost::RESULTS,
             Box::new(|| {
                 let mut file = out.create(results::RESULTS_FILE)?;
                 file = results::write_csv(results, file)?;
@@ -250,7 +252,7 @@ pub fn emit_all(
         ),
         (
             "register",
-            30,
+            employees * cost::REGISTER,
             Box::new(|| {
                 let mut wb = register::register_xlsx(&rules.register, &ws.config.company.name, period, results)?;
                 Ok((vec![save_xlsx(&mut wb, out, "register.xlsx")?], Vec::new()))
@@ -265,18 +267,25 @@ pub fn emit_all(
             }),
         ),
     ];
-    for t in &rules.templates {
-        // xlsx is written and then re-read; CSV and fixed width are cheap.
+    // Each template's rows are chosen first (a pass over the results), so
+    // that its job is weighed by its own row count: a city's list or the
+    // month's joiners are a fraction of the payroll.
+    let selected: Vec<_> = rules
+        .templates
+        .par_iter()
+        .map(|t| template::select_rows(t, results, ctx))
+        .collect();
+    for (t, (rows, findings)) in rules.templates.iter().zip(selected) {
         let columns = t.columns.len() as u64;
-        let weight = match t.format {
-            crate::rules::template::FileFormat::Xlsx => 2 * columns,
-            _ => columns / 8,
+        let row_cost = match t.format {
+            crate::rules::template::FileFormat::Xlsx => cost::XLSX_ROW + columns * cost::XLSX_CELL,
+            _ => cost::TEXT_ROW + columns * cost::TEXT_CELL,
         };
         jobs.push((
             &t.name,
-            weight,
+            rows.len() as u64 * row_cost,
             Box::new(move || {
-                let (rows, mut findings) = template::select_rows(t, results, ctx);
+                let mut findings = findings.clone();
                 if rows.is_empty() && !t.write_empty {
                     return Ok((Vec::new(), findings));
                 }
@@ -288,7 +297,7 @@ pub fn emit_all(
     }
     jobs.push((
         "payslips",
-        24,
+        employees * cost::PAYSLIPS,
         Box::new(|| {
             let mut wb = payslip::payslips_workbook(results, ctx)?;
             let mut files = vec![save_xlsx(&mut wb, out, "payslips/payslips.xlsx")?];
@@ -316,6 +325,31 @@ pub fn emit_all(
         findings.extend(problems);
     }
     Ok((files, findings))
+}
+
+/// What one row of an output takes to render, in nanoseconds: measured at
+/// a million employees on the 2-core bench machine (stop 18), with another
+/// job running alongside. Only the ratios matter: they order the jobs so
+/// that the two biggest start first and the cores finish together. With
+/// fixed weights per output, the payslips started behind the IIT list and
+/// ran alone for the last 10 s of a 60 s run.
+mod cost {
+    /// The register: a row of text and money columns per employee,
+    /// department subtotals.
+    pub const REGISTER: u64 = 30_000;
+    /// The payslips workbook: a block of rows per employee.
+    pub const PAYSLIPS: u64 = 29_000;
+    /// results.csv.
+    pub const RESULTS: u64 = 7_000;
+    /// An xlsx template row, written and then re-read by the self-check,
+    /// and each of its columns (IIT list: 29 columns, 14 s a million
+    /// rows; HF list: 7 columns, 7 s).
+    pub const XLSX_ROW: u64 = 4_800;
+    pub const XLSX_CELL: u64 = 330;
+    /// A CSV or fixed-width template row, and each of its columns (bank
+    /// files: 4 columns, 1.4 s a million rows).
+    pub const TEXT_ROW: u64 = 100;
+    pub const TEXT_CELL: u64 = 330;
 }
 
 /// Runs `run(i)` for every job `i` on all cores, the heaviest first: each
