@@ -326,6 +326,18 @@ struct Scanner<'p, F> {
     reported: Option<usize>,
     /// Rows handled by [`Scanner::skim_row`] (for tests).
     skimmed: usize,
+    /// The opening of a cell in the kept column without its row number
+    /// (`<c r="H`), built once for [`Scanner::skim_row`].
+    kept_cell: Option<memchr::memmem::Finder<'static>>,
+}
+
+/// The decimal number at the start of `bytes` when a `"` follows it.
+fn row_number_then_quote(bytes: &[u8]) -> Option<usize> {
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 7 || bytes.get(digits) != Some(&b'"') {
+        return None;
+    }
+    Some(bytes[..digits].iter().fold(0, |n, d| n * 10 + usize::from(d - b'0')))
 }
 
 /// How [`Scanner::skim_row`] left a row.
@@ -349,6 +361,15 @@ impl<'p, F: FnMut(Seen)> Scanner<'p, F> {
             first_row: None,
             reported: None,
             skimmed: 0,
+            kept_cell: match keep {
+                Keep::Column {
+                    column: Some(column), ..
+                } => {
+                    let opening = format!("<c r=\"{}", column_letters(column));
+                    Some(memchr::memmem::Finder::new(opening.as_bytes()).into_owned())
+                }
+                _ => None,
+            },
         }
     }
 
@@ -412,11 +433,7 @@ impl<'p, F: FnMut(Seen)> Scanner<'p, F> {
     fn skim_row(&mut self, xml: &[u8], at: usize) -> std::result::Result<Skim, String> {
         static ROW_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
             std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"</row>"));
-        let Keep::Column {
-            column: Some(column),
-            first_row,
-        } = self.keep
-        else {
+        let (Keep::Column { first_row, .. }, Some(kept_cell)) = (self.keep, &self.kept_cell) else {
             return Ok(Skim::CellByCell);
         };
         // The header row (the first with cells) is read whole; a row whose
@@ -427,8 +444,15 @@ impl<'p, F: FnMut(Seen)> Scanner<'p, F> {
         let Some(end) = ROW_END.find(&xml[at..]).map(|e| at + e) else {
             return Ok(Skim::CellByCell);
         };
-        let pattern = format!("<c r=\"{}{}\"", column_letters(column), self.next_row + 1);
-        let Some(cell) = memchr::memmem::find(&xml[at..end], pattern.as_bytes()).map(|p| at + p) else {
+        // The kept column's opening followed by this row's number and the
+        // closing quote (`<c r="H` + `7"`): not `<c r="HA7"`, nor row 71.
+        let opening = kept_cell.needle().len();
+        let row = self.next_row + 1;
+        let Some(cell) = kept_cell
+            .find_iter(&xml[at..end])
+            .map(|p| at + p)
+            .find(|&p| row_number_then_quote(&xml[p + opening..end]) == Some(row))
+        else {
             return Ok(Skim::CellByCell);
         };
         let Some(tag) = tag_at(xml, cell).filter(|t| t.next <= end && !t.end) else {
@@ -530,6 +554,17 @@ mod tests {
     use calamine::{Data, Reader, Xlsx, open_workbook};
     use rust_decimal_macros::dec;
     use rust_xlsxwriter::{Format, Workbook};
+
+    #[test]
+    fn a_skimmed_cell_opening_must_end_in_its_row_number_and_a_quote() {
+        assert_eq!(row_number_then_quote(b"7\" s=\"1\""), Some(7));
+        assert_eq!(row_number_then_quote(b"1048576\""), Some(1_048_576));
+        // Column HA, not H; no quote yet; row 71 is not row 7.
+        assert_eq!(row_number_then_quote(b"A7\""), None);
+        assert_eq!(row_number_then_quote(b"7"), None);
+        assert_eq!(row_number_then_quote(b"71\""), Some(71));
+        assert_eq!(row_number_then_quote(b""), None);
+    }
 
     /// Everything a scan reports.
     fn scan_with(path: &Path, keep: Keep) -> Vec<Seen> {
