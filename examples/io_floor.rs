@@ -7,10 +7,14 @@
 //! With `repeat` > 1 the all-cores read and write run that many times each
 //! and their medians are printed (the one-core figures are run once).
 //! Given the paybatch binary, each repeat first times `paybatch run` of the
-//! period from scratch, and two more figures follow: the median run and
-//! the median of each run's ratio to the floor timed right after it.
+//! period from scratch, and three more figures follow: the median run, the
+//! median of each run's ratio to the floor timed right after it, and the
+//! same ratio of CPU time (user + system). Dirty pages are flushed
+//! (`sync`, untimed) before each timed half, so neither pays for the
+//! other's writeback.
 //! With IO_FLOOR_PER_FILE set, each output file and its write time go to
-//! stderr, to set against `paybatch -vv run`'s per-output times.
+//! stderr, to set against `paybatch -vv run`'s per-output times;
+//! IO_FLOOR_ALL_CORES_ONLY skips the one-core figures (printed as 0).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -183,8 +187,8 @@ fn median(mut runs: Vec<Duration>) -> Duration {
     runs.get(runs.len() / 2).copied().unwrap_or_default()
 }
 
-/// One `paybatch run` of the period from scratch, timed.
-fn time_run(paybatch: &str, ws: &Path, period: &str) -> Duration {
+/// One `paybatch run` of the period from scratch: wall time and CPU time.
+fn time_run(paybatch: &str, ws: &Path, period: &str) -> (Duration, Duration) {
     let _ = std::fs::remove_dir_all(ws.join("ledger").join(period));
     let (started, cpu) = (Instant::now(), children_cpu_time());
     let status = std::process::Command::new(paybatch)
@@ -192,14 +196,24 @@ fn time_run(paybatch: &str, ws: &Path, period: &str) -> Duration {
         .arg(ws)
         .args(["run", "-p", period])
         .status();
-    let took = started.elapsed();
-    if std::env::var_os("IO_FLOOR_CPU").is_some() {
-        eprintln!("io_floor: run cpu {:.2} s", (children_cpu_time() - cpu).as_secs_f64());
-    }
+    let took = (started.elapsed(), children_cpu_time() - cpu);
     if !status.as_ref().is_ok_and(|s| s.success()) {
         eprintln!("io_floor: {paybatch} run failed: {status:?}");
     }
     took
+}
+
+/// Flushes every dirty page to disk, untimed: the floor does not fsync
+/// what it writes, so without this its writeback would land on the run
+/// timed after it (and the run's on the floor).
+fn settle() {
+    let _ = std::process::Command::new("sync").status();
+}
+
+/// The median of the ratios.
+fn median_ratio(mut ratios: Vec<f64>) -> f64 {
+    ratios.sort_by(f64::total_cmp);
+    ratios.get(ratios.len() / 2).copied().unwrap_or_default()
 }
 
 fn main() {
@@ -230,22 +244,27 @@ fn main() {
     };
     // Each repeat: paybatch's run (when given), then the floor right after
     // it, so that a drift in the machine's speed touches both alike; the
-    // ratio is the median of the pairs' ratios.
-    let (mut reads, mut writes, mut runs, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // ratios are the medians of the pairs' ratios, of wall time and of CPU
+    // time (user + system, all threads).
+    let (mut reads, mut writes, mut runs) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
     for _ in 0..repeat {
+        settle();
         let run = paybatch.map(|p| time_run(p, ws, period));
+        settle();
         let cpu = cpu_time();
         let (read, write) = (read_inputs(&inputs, true), write_outputs(&loaded, &scratch, true));
-        if std::env::var_os("IO_FLOOR_CPU").is_some() {
-            eprintln!("io_floor: floor cpu {:.2} s", (cpu_time() - cpu).as_secs_f64());
-        }
-        if let Some(run) = run {
+        let floor_cpu = cpu_time() - cpu;
+        if let Some((run, run_cpu)) = run {
             eprintln!(
-                "io_floor: run {:.2} s, floor {:.2} s",
+                "io_floor: run {:.2} s (cpu {:.2} s), floor {:.2} s (cpu {:.2} s)",
                 run.as_secs_f64(),
-                (read + write).as_secs_f64()
+                run_cpu.as_secs_f64(),
+                (read + write).as_secs_f64(),
+                floor_cpu.as_secs_f64()
             );
             ratios.push(run.div_duration_f64(read + write));
+            cpu_ratios.push(run_cpu.div_duration_f64(floor_cpu));
             runs.push(run);
         }
         reads.push(read);
@@ -260,9 +279,12 @@ fn main() {
         median(writes).as_secs_f64()
     );
     if paybatch.is_some() {
-        ratios.sort_by(f64::total_cmp);
-        let ratio = ratios.get(ratios.len() / 2).copied().unwrap_or_default();
-        print!(" {:.3} {ratio:.3}", median(runs).as_secs_f64());
+        print!(
+            " {:.3} {:.3} {:.3}",
+            median(runs).as_secs_f64(),
+            median_ratio(ratios),
+            median_ratio(cpu_ratios)
+        );
     }
     println!();
 }
