@@ -75,7 +75,8 @@ enum Loaded {
     Bytes(Vec<u8>),
 }
 
-fn load_outputs(dir: &Path) -> Vec<Loaded> {
+/// Each output loaded, with its size in bytes.
+fn load_outputs(dir: &Path) -> Vec<(Loaded, u64)> {
     let mut all = Vec::new();
     files(dir, &mut all);
     all.sort();
@@ -86,7 +87,8 @@ fn load_outputs(dir: &Path) -> Vec<Loaded> {
     }
     all.iter()
         .map(|p| {
-            if p.extension().is_some_and(|e| e == "xlsx") {
+            let bytes = std::fs::metadata(p).map(|m| m.len()).unwrap_or_default();
+            let loaded = if p.extension().is_some_and(|e| e == "xlsx") {
                 let sheets = open_workbook_auto(p)
                     .map(|mut wb| {
                         wb.sheet_names()
@@ -98,7 +100,8 @@ fn load_outputs(dir: &Path) -> Vec<Loaded> {
                 Loaded::Sheets(sheets)
             } else {
                 Loaded::Bytes(std::fs::read(p).unwrap_or_default())
-            }
+            };
+            (loaded, bytes)
         })
         .collect()
 }
@@ -137,20 +140,23 @@ fn write_one(loaded: &Loaded, target: &Path) {
     }
 }
 
-/// Writes every output again; `parallel` spreads the files over all cores.
-fn write_outputs(loaded: &[Loaded], scratch: &Path, parallel: bool) -> Duration {
+/// Writes every output again; `parallel` spreads the files over all cores,
+/// the largest first (paybatch's own scheduler, weighed by file size), so
+/// that the floor's cores finish together as paybatch's do.
+fn write_outputs(loaded: &[(Loaded, u64)], scratch: &Path, parallel: bool) -> Duration {
     let started = Instant::now();
-    let job = |(i, l): (usize, &Loaded)| {
+    let job = |i: usize| {
         let t = Instant::now();
-        write_one(l, &scratch.join(format!("out{i}")));
+        write_one(&loaded[i].0, &scratch.join(format!("out{i}")));
         if std::env::var_os("IO_FLOOR_PER_FILE").is_some() {
             eprintln!("write {i} {:.3}", t.elapsed().as_secs_f64());
         }
     };
     if parallel {
-        loaded.par_iter().enumerate().for_each(job);
+        let sizes: Vec<u64> = loaded.iter().map(|(_, bytes)| *bytes).collect();
+        paybatch::pipeline::heaviest_first(&sizes, job);
     } else {
-        loaded.iter().enumerate().for_each(job);
+        (0..loaded.len()).for_each(job);
     }
     started.elapsed()
 }
