@@ -62,10 +62,11 @@ fn short_origin(o: &Origin) -> String {
 pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Finding> {
     // Rules are independent: they run side by side, and the findings are
     // sorted afterwards, so their order does not depend on timing.
+    let references = References::of(rules, inputs);
     let mut out: Vec<Finding> = rules
         .validation
         .par_iter()
-        .flat_map_iter(|rule| check_rule(rules, rule, inputs, period))
+        .flat_map_iter(|rule| check_rule(rules, rule, inputs, &references, period))
         .collect();
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.dedup();
@@ -73,7 +74,13 @@ pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Findi
 }
 
 /// One rule over every table it names.
-fn check_rule(rules: &RuleSet, rule: &Rule, inputs: &InputSet, period: Period) -> Vec<Finding> {
+fn check_rule(
+    rules: &RuleSet,
+    rule: &Rule,
+    inputs: &InputSet,
+    references: &References<'_>,
+    period: Period,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for table in inputs
         .tables
@@ -85,7 +92,7 @@ fn check_rule(rules: &RuleSet, rule: &Rule, inputs: &InputSet, period: Period) -
         } else {
             table.field(&rule.field).into_iter().collect()
         };
-        check_table(rules, rule, table, &fields, inputs, period, &mut out);
+        check_table(rules, rule, table, &fields, references, period, &mut out);
     }
     // Uniqueness spans every table of the kind.
     match &rule.check {
@@ -146,7 +153,7 @@ fn check_table(
     rule: &Rule,
     table: &Table,
     fields: &[usize],
-    inputs: &InputSet,
+    references: &References<'_>,
     period: Period,
     out: &mut Vec<Finding>,
 ) {
@@ -175,15 +182,11 @@ fn check_table(
         return;
     }
     let reference = match &rule.check {
-        Check::ExistsIn { input, field } => {
-            if inputs.of_kind(input).next().is_none() {
-                // A missing reference file is reported once, as S012.
-                return;
-            }
-            let column = Column::new(inputs.of_kind(input), field);
-            let index = KeyIndex::of_column(&column);
-            Some(Reference { column, index })
-        }
+        Check::ExistsIn { input, field } => match references.get(input, field) {
+            Some(reference) => Some(reference),
+            // A missing reference file is reported once, as S012.
+            None => return,
+        },
         _ => None,
     };
     let bounds = match &rule.check {
@@ -245,7 +248,7 @@ struct Prepared<'a> {
     /// The city field (for base bounds).
     city: Option<usize>,
     /// The values an exists-in check accepts.
-    reference: Option<Reference<'a>>,
+    reference: Option<&'a Reference<'a>>,
     bounds: Option<BaseBounds<'a>>,
 }
 
@@ -258,6 +261,47 @@ struct Reference<'a> {
 impl Reference<'_> {
     fn contains(&self, text: &str) -> bool {
         self.index.find(text, |p| self.column.text(p)).is_some()
+    }
+}
+
+/// The reference columns of every exists-in rule, each indexed once
+/// however many rules look values up in it (attendance, variable pay and
+/// deductions all check their employee IDs against the roster's).
+struct References<'a> {
+    /// (input kind, field) and its index; a few at most.
+    by_field: Vec<((&'a str, &'a str), Reference<'a>)>,
+}
+
+impl<'a> References<'a> {
+    fn of(rules: &'a RuleSet, inputs: &'a InputSet) -> References<'a> {
+        let mut wanted: Vec<(&str, &str)> = rules
+            .validation
+            .iter()
+            .filter_map(|rule| match &rule.check {
+                Check::ExistsIn { input, field } => Some((input.as_str(), field.as_str())),
+                _ => None,
+            })
+            // A missing reference file is reported once, as S012.
+            .filter(|(input, _)| inputs.of_kind(input).next().is_some())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let by_field = wanted
+            .into_par_iter()
+            .map(|(input, field)| {
+                let column = Column::new(inputs.of_kind(input), field);
+                let index = KeyIndex::of_column(&column);
+                ((input, field), Reference { column, index })
+            })
+            .collect();
+        References { by_field }
+    }
+
+    fn get(&self, input: &str, field: &str) -> Option<&Reference<'a>> {
+        self.by_field
+            .iter()
+            .find(|((i, f), _)| *i == input && *f == field)
+            .map(|(_, reference)| reference)
     }
 }
 
