@@ -165,7 +165,7 @@ fn read_ahead(
                     // The typing side is gone only if it failed; stop early.
                     let gone = || Error::Workbook {
                         file: display.into(),
-                        reason: "reading stopped".into(),
+                        reason: "读取已中止 (reading stopped)".into(),
                     };
                     if sheet.as_deref() != Some(name) {
                         if !batch.is_empty() {
