@@ -1,6 +1,9 @@
 //! The I/O floor for the scale benchmark: the time to read a workspace's
 //! input files with calamine/csv and to write the same output files (as
 //! produced by `paybatch run`) with rust_xlsxwriter, doing nothing else.
+//! The same files: each xlsx cell's value and format, and each column's
+//! width and format, read back from paybatch's output (IO_FLOOR_NO_STYLES
+//! writes the values alone, as the floor did up to stop 18).
 //!
 //! Usage: io_floor <workspace> <period> [repeat] [paybatch]
 //!   → prints "read_1thread write_1thread read_all_cores write_all_cores" (seconds)
@@ -14,14 +17,15 @@
 //! other's writeback.
 //! With IO_FLOOR_PER_FILE set, each output file and its write time go to
 //! stderr, to set against `paybatch -vv run`'s per-output times;
-//! IO_FLOOR_ALL_CORES_ONLY skips the one-core figures (printed as 0).
+//! IO_FLOOR_ALL_CORES_ONLY skips the one-core figures (printed as 0);
+//! IO_FLOOR_KEEP leaves the floor's files in place, to compare.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Data, HorizontalAlignment, Reader, Style, Xlsx, open_workbook_auto};
 use rayon::prelude::*;
-use rust_xlsxwriter::Workbook;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -71,8 +75,151 @@ fn read_inputs(dir: &Path, parallel: bool) -> Duration {
 
 /// An output file loaded for rewriting (loading is not timed).
 enum Loaded {
-    Sheets(Vec<(String, calamine::Range<Data>)>),
+    Book(Vec<Sheet>),
     Bytes(Vec<u8>),
+}
+
+/// One output sheet as the floor writes it again: its values, each cell's
+/// format and its column layout, so that the floor writes the same file,
+/// formats included, and pays rust_xlsxwriter's per-cell format lookups as
+/// paybatch does. Merged cells and frozen panes are left out (a few calls a
+/// sheet).
+struct Sheet {
+    name: String,
+    values: calamine::Range<Data>,
+    /// The style id of each cell of `values`, row by row (0: none).
+    styles: Vec<u32>,
+    /// The formats by style id (index 0: the default, never written).
+    formats: std::sync::Arc<Vec<Format>>,
+    /// `<col>` elements: first and last column (0-based), width, style id.
+    columns: Vec<(u16, u16, f64, u32)>,
+}
+
+/// IO_FLOOR_NO_STYLES: the floor of stops 12–18, values only.
+fn with_styles() -> bool {
+    std::env::var_os("IO_FLOOR_NO_STYLES").is_none()
+}
+
+/// The rust_xlsxwriter format closest to a cell style read by calamine:
+/// number format, bold, italic, fill, borders and horizontal alignment,
+/// which is what paybatch's outputs use.
+fn format_of(style: &Style) -> Format {
+    let mut f = Format::new();
+    if let Some(n) = &style.number_format
+        && !n.format_code.is_empty()
+        && n.format_code != "General"
+    {
+        f = f.set_num_format(&n.format_code);
+    }
+    if let Some(font) = &style.font {
+        if font.is_bold() {
+            f = f.set_bold();
+        }
+        if font.is_italic() {
+            f = f.set_italic();
+        }
+    }
+    if let Some(c) = style.fill.as_ref().and_then(|fill| fill.foreground_color) {
+        f = f.set_background_color(c.to_argb() & 0x00FF_FFFF);
+    }
+    if style.borders.as_ref().is_some_and(|b| b.has_visible_borders()) {
+        f = f.set_border(FormatBorder::Thin);
+    }
+    if let Some(a) = &style.alignment {
+        f = match a.horizontal {
+            HorizontalAlignment::Center => f.set_align(FormatAlign::Center),
+            HorizontalAlignment::Right => f.set_align(FormatAlign::Right),
+            HorizontalAlignment::Left => f.set_align(FormatAlign::Left),
+            _ => f,
+        };
+    }
+    f
+}
+
+/// The value of attribute `name` in the attributes of one XML tag.
+fn xml_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    tag[at..].split('"').next()
+}
+
+/// The `<col>` elements of a sheet's XML: (first, last, width, style).
+fn columns_of(xml: &str) -> Vec<(u16, u16, f64, u32)> {
+    let Some(cols) = xml.split("<cols>").nth(1).and_then(|c| c.split("</cols>").next()) else {
+        return Vec::new();
+    };
+    cols.split("<col ")
+        .skip(1)
+        .filter_map(|tag| {
+            // The first attribute follows "<col ": give it its space back.
+            let tag = format!(" {tag}");
+            let n = |name| xml_attr(&tag, name).and_then(|v| v.parse::<f64>().ok());
+            let (min, max) = (n("min")? as u16, n("max")? as u16);
+            Some((
+                min - 1,
+                max - 1,
+                n("width").unwrap_or(8.43),
+                n("style").unwrap_or(0.0) as u32,
+            ))
+        })
+        .collect()
+}
+
+/// The XML of sheet `i` (rust_xlsxwriter names them sheet1.xml, … in order),
+/// up to its cell data: where the `<cols>` are.
+fn sheet_head(zip: &mut zip::ZipArchive<std::fs::File>, i: usize) -> String {
+    let Ok(mut part) = zip.by_name(&format!("xl/worksheets/sheet{}.xml", i + 1)) else {
+        return String::new();
+    };
+    let mut head = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    while let Ok(n) = std::io::Read::read(&mut part, &mut buf) {
+        head.extend_from_slice(&buf[..n]);
+        if n == 0 || head.windows(10).any(|w| w == b"<sheetData") {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+/// An xlsx output's sheets, with their formats unless IO_FLOOR_NO_STYLES.
+fn load_book(p: &Path) -> Vec<Sheet> {
+    let Ok(mut wb) = calamine::open_workbook::<Xlsx<_>, _>(p) else {
+        return Vec::new();
+    };
+    let mut zip = std::fs::File::open(p).ok().and_then(|f| zip::ZipArchive::new(f).ok());
+    let mut sheets = Vec::new();
+    let mut formats = std::sync::Arc::new(Vec::new());
+    for (i, name) in wb.sheet_names().into_iter().enumerate() {
+        let Ok(values) = wb.worksheet_range(&name) else {
+            continue;
+        };
+        let (mut styles, mut columns) = (Vec::new(), Vec::new());
+        if with_styles() {
+            let (height, width) = values.get_size();
+            let (top, left) = values.start().unwrap_or_default();
+            styles = vec![0u32; height * width];
+            if let Ok(mut cells) = wb.worksheet_cells_reader(&name) {
+                if formats.is_empty() {
+                    formats = std::sync::Arc::new(cells.styles().iter().map(format_of).collect());
+                }
+                while let Ok(Some((row, col, id))) = cells.next_style_id() {
+                    let (r, c) = (row.wrapping_sub(top) as usize, col.wrapping_sub(left) as usize);
+                    if r < height && c < width {
+                        styles[r * width + c] = id as u32;
+                    }
+                }
+            }
+            columns = zip.as_mut().map(|z| columns_of(&sheet_head(z, i))).unwrap_or_default();
+        }
+        sheets.push(Sheet {
+            name,
+            values,
+            styles,
+            formats: formats.clone(),
+            columns,
+        });
+    }
+    sheets
 }
 
 /// Each output loaded, with its size in bytes.
@@ -89,15 +236,7 @@ fn load_outputs(dir: &Path) -> Vec<(Loaded, u64)> {
         .map(|p| {
             let bytes = std::fs::metadata(p).map(|m| m.len()).unwrap_or_default();
             let loaded = if p.extension().is_some_and(|e| e == "xlsx") {
-                let sheets = open_workbook_auto(p)
-                    .map(|mut wb| {
-                        wb.sheet_names()
-                            .into_iter()
-                            .filter_map(|n| wb.worksheet_range(&n).ok().map(|r| (n, r)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Loaded::Sheets(sheets)
+                Loaded::Book(load_book(p))
             } else {
                 Loaded::Bytes(std::fs::read(p).unwrap_or_default())
             };
@@ -106,31 +245,84 @@ fn load_outputs(dir: &Path) -> Vec<(Loaded, u64)> {
         .collect()
 }
 
+/// Writes one sheet as paybatch does: column formats before the rows (so
+/// that a cell in such a column, written without a format, takes the
+/// column's, and rust_xlsxwriter looks that up for each cell), then each
+/// row's values, then each run of cells in the row that share another
+/// format, with one `set_range_format` (rust_xlsxwriter hashes a `Format`
+/// each time it is given one, so this is the fewest hashes), then the
+/// column widths.
+fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) {
+    let _ = ws.set_name(&sheet.name);
+    let mut column_style = Vec::new();
+    for &(first, last, _, style) in &sheet.columns {
+        for c in first..=last.min(first.saturating_add(1000)) {
+            if let Some(format) = sheet.formats.get(style as usize).filter(|_| style > 0) {
+                let _ = ws.set_column_format(c, format);
+            }
+            if column_style.len() <= usize::from(c) {
+                column_style.resize(usize::from(c) + 1, 0);
+            }
+            column_style[usize::from(c)] = style;
+        }
+    }
+    let (top, left) = sheet.values.start().unwrap_or_default();
+    let width = sheet.values.width();
+    for (r, row) in sheet.values.rows().enumerate() {
+        let at_row = top + r as u32;
+        let col = |c: usize| (left as usize + c) as u16;
+        for (c, cell) in row.iter().enumerate() {
+            let _ = match cell {
+                Data::Empty => Ok(()),
+                Data::Float(n) => ws.write_number(at_row, col(c), *n).map(|_| ()),
+                Data::Int(n) => ws.write_number(at_row, col(c), *n as f64).map(|_| ()),
+                Data::String(s) => ws.write_string(at_row, col(c), s).map(|_| ()),
+                other => ws.write_string(at_row, col(c), other.to_string()).map(|_| ()),
+            };
+        }
+        let styles = sheet.styles.get(r * width..(r + 1) * width).unwrap_or_default();
+        let mut c = 0;
+        while c < styles.len() {
+            let style = styles[c];
+            let own = column_style.get(usize::from(col(c))).copied().unwrap_or(0);
+            let mut last = c;
+            while styles.get(last + 1) == Some(&style) {
+                last += 1;
+            }
+            if let Some(format) = sheet.formats.get(style as usize).filter(|_| style > 0 && style != own) {
+                let _ = ws.set_range_format(at_row, col(c), at_row, col(last), format);
+            }
+            c = last + 1;
+        }
+    }
+    for &(first, last, width, _) in &sheet.columns {
+        for c in first..=last.min(first.saturating_add(1000)) {
+            let _ = ws.set_column_width(c, width_set(width));
+        }
+    }
+}
+
+/// The width paybatch set for a column stored as `stored`: the file holds
+/// it plus Excel's padding (5 pixels, 0.7109375 characters at the default
+/// font).
+#[allow(clippy::float_arithmetic)] // a column width, not money
+fn width_set(stored: f64) -> f64 {
+    (stored - 0.710_937_5).max(0.0)
+}
+
 /// Writes one output the way paybatch does: xlsx with rust_xlsxwriter in
 /// constant-memory mode, other files as bytes.
 fn write_one(loaded: &Loaded, target: &Path) {
     match loaded {
-        Loaded::Sheets(sheets) => {
+        Loaded::Book(sheets) => {
             let mut out = Workbook::new();
             // The same zip level paybatch writes with.
             out.set_zip_compression_level(paybatch::emit::xlsx::ZIP_LEVEL);
-            for (name, range) in sheets {
+            for sheet in sheets {
                 let Ok(ws) = out.add_worksheet_with_constant_memory() else {
                     return;
                 };
-                let _ = ws.set_name(name);
-                for (r, row) in range.rows().enumerate() {
-                    for (c, cell) in row.iter().enumerate() {
-                        let (r, c) = (r as u32, c as u16);
-                        let _ = match cell {
-                            Data::Float(f) => ws.write_number(r, c, *f).map(|_| ()),
-                            Data::Int(n) => ws.write_number(r, c, *n as f64).map(|_| ()),
-                            Data::String(s) => ws.write_string(r, c, s).map(|_| ()),
-                            Data::Empty => Ok(()),
-                            other => ws.write_string(r, c, other.to_string()).map(|_| ()),
-                        };
-                    }
-                }
+                write_sheet(ws, sheet);
             }
             let _ = out.save(target);
         }
@@ -276,7 +468,12 @@ fn main() {
         reads.push(read);
         writes.push(write);
     }
-    let _ = std::fs::remove_dir_all(&scratch);
+    // IO_FLOOR_KEEP: leave the floor's files, to compare them with paybatch's.
+    if std::env::var_os("IO_FLOOR_KEEP").is_some() {
+        eprintln!("io_floor: files kept in {}", scratch.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
     print!(
         "{:.3} {:.3} {:.3} {:.3}",
         read_seq.as_secs_f64(),
