@@ -161,13 +161,13 @@ pub fn luhn_check_digit(partial: &str) -> char {
 
 /// Masks an identifier for logs and payslips: first 4 and last 4 visible.
 pub fn mask(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
+    let n = id.chars().count();
+    // One string, no intermediate ones: payslips mask two numbers each.
+    let mut out = String::with_capacity(id.len());
+    for (i, c) in id.chars().enumerate() {
+        out.push(if n > 8 && (i < 4 || i >= n - 4) { c } else { '*' });
     }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
+    out
 }
 
 #[cfg(test)]
@@ -179,6 +179,10 @@ mod tests {
         assert_eq!(mask("11010519491231002X"), "1101**********002X");
         assert_eq!(mask("6222020200112233446"), "6222***********3446");
         assert_eq!(mask("123"), "***");
+        assert_eq!(mask("12345678"), "********");
+        assert_eq!(mask("123456789"), "1234*6789");
+        assert_eq!(mask("张三丰李四王五赵六钱"), "张三丰李**五赵六钱");
+        assert_eq!(mask(""), "");
     }
 
     #[test]
