@@ -48,10 +48,12 @@ pub fn workbook() -> Workbook {
 pub fn excel_number(value: Decimal) -> f64 {
     const EXACT: i128 = 1 << 53;
     let m = value.mantissa();
-    match value.scale() {
-        0 if m.abs() < EXACT => m as f64,
-        1 if m.abs() < EXACT => m as f64 / 10.0,
-        2 if m.abs() < EXACT => m as f64 / 100.0,
+    // Through i64: one instruction, where i128 → f64 is a library call.
+    let exact = || (m.abs() < EXACT).then_some(m as i64 as f64);
+    match (value.scale(), exact()) {
+        (0, Some(m)) => m,
+        (1, Some(m)) => m / 10.0,
+        (2, Some(m)) => m / 100.0,
         _ => f64::from_str(&value.to_string()).unwrap_or(0.0),
     }
 }
@@ -111,6 +113,8 @@ mod tests {
             dec!(8000),
             dec!(3.5),
             dec!(1.005),
+            dec!(-90071992547409.91),
+            dec!(90071992547409.92),
         ] {
             assert_eq!(
                 excel_number(v),
