@@ -232,7 +232,7 @@ fn load_outputs(dir: &Path) -> Vec<(Loaded, u64)> {
             eprintln!("file {i} {}", p.display());
         }
     }
-    all.iter()
+    all.par_iter()
         .map(|p| {
             let bytes = std::fs::metadata(p).map(|m| m.len()).unwrap_or_default();
             let loaded = if p.extension().is_some_and(|e| e == "xlsx") {
@@ -453,6 +453,11 @@ fn main() {
         let cpu = cpu_time();
         let (read, write) = (read_inputs(&inputs, true), write_outputs(&loaded, &scratch, true));
         let floor_cpu = cpu_time() - cpu;
+        eprintln!(
+            "io_floor: floor {:.2} s (cpu {:.2} s)",
+            (read + write).as_secs_f64(),
+            floor_cpu.as_secs_f64()
+        );
         if let Some((run, run_cpu)) = run {
             eprintln!(
                 "io_floor: run {:.2} s (cpu {:.2} s), floor {:.2} s (cpu {:.2} s)",
