@@ -209,8 +209,70 @@ fn rows(tables: &[Table]) -> usize {
 // then read by index row by row. Each table's records are freed as they
 // are read.
 
-/// Where an employee's data goes: the roster position of their ID.
-type RowOf<'a> = dyn Fn(&str) -> Option<u32> + Sync + 'a;
+/// Where an employee's data goes: the roster position of their ID, the
+/// first row of that ID with a hire date.
+struct RosterRows<'c> {
+    column: &'c Column<'c>,
+    index: KeyIndex,
+    /// Whether each position is its ID's row.
+    is_row: Vec<bool>,
+}
+
+impl<'c> RosterRows<'c> {
+    /// The rows of the roster's employee IDs (`column`).
+    fn of(column: &'c Column<'c>, fields: &[RosterFields]) -> RosterRows<'c> {
+        let mut index = KeyIndex::with_capacity(column.rows());
+        let mut is_row = vec![false; column.rows()];
+        for ((t, id, start), f) in column.tables().zip(fields) {
+            for (r, p) in t.records.iter().zip(start..) {
+                let key = r.at(id).text();
+                if !key.is_empty()
+                    && r.at(f.hire).as_date().is_some()
+                    && index.first(&key, p, |q| column.text(q)).is_none()
+                {
+                    is_row[p as usize] = true;
+                }
+            }
+        }
+        RosterRows { column, index, is_row }
+    }
+
+    fn is_row(&self, p: u32) -> bool {
+        self.is_row.get(p as usize).copied().unwrap_or(false)
+    }
+
+    /// A reader of IDs in file order (see [`Cursor`]).
+    fn cursor(&self) -> Cursor<'_, 'c> {
+        Cursor { rows: self, last: None }
+    }
+}
+
+/// Finds the roster rows of IDs read in file order. Side tables usually
+/// list employees in roster order, so the row found last and the one
+/// after it are tried before the index: a row in roster order is found by
+/// reading the next record, not by hashing its ID and reaching into a
+/// random one of a million records. A guess counts only at an ID's own
+/// row, so the answer is the index's.
+struct Cursor<'r, 'c> {
+    rows: &'r RosterRows<'c>,
+    last: Option<u32>,
+}
+
+impl Cursor<'_, '_> {
+    fn row_of(&mut self, id: &str) -> Option<u32> {
+        let rows = self.rows;
+        let guessed = self
+            .last
+            .into_iter()
+            .flat_map(|p| [p, p.saturating_add(1)])
+            .find(|&g| rows.is_row(g) && rows.column.text(g) == id);
+        let found = guessed.or_else(|| rows.index.find(id, |p| rows.column.text(p)));
+        if found.is_some() {
+            self.last = found;
+        }
+        found
+    }
+}
 
 /// Each table with its records, each dropped once read.
 fn drain(tables: Vec<Table>, mut each: impl FnMut(&Table, std::vec::IntoIter<Record>)) {
@@ -223,7 +285,7 @@ fn drain(tables: Vec<Table>, mut each: impl FnMut(&Table, std::vec::IntoIter<Rec
 /// Attendance by roster position (the first row of an ID counts). Kept in
 /// 8 bytes a figure: nearly every employee has a row. Every typed number
 /// fits ([`crate::ingest::table::convert`] refuses wider ones).
-fn attendance_by_row(tables: Vec<Table>, positions: usize, row_of: &RowOf<'_>) -> Vec<Attendance<Figure>> {
+fn attendance_by_row(tables: Vec<Table>, positions: usize, roster: &RosterRows<'_>) -> Vec<Attendance<Figure>> {
     let mut attendance = vec![Attendance::<Figure>::default(); positions];
     let mut seen = vec![false; positions];
     drain(tables, |t, records| {
@@ -238,8 +300,9 @@ fn attendance_by_row(tables: Vec<Table>, positions: usize, row_of: &RowOf<'_>) -
                 "ot_holiday_hours",
             ],
         );
+        let mut ids = roster.cursor();
         for r in records {
-            let Some(p) = row_of(&r.at(id).text()).map(|p| p as usize) else {
+            let Some(p) = ids.row_of(&r.at(id).text()).map(|p| p as usize) else {
                 continue;
             };
             if !std::mem::replace(&mut seen[p], true) {
@@ -252,13 +315,14 @@ fn attendance_by_row(tables: Vec<Table>, positions: usize, row_of: &RowOf<'_>) -
 }
 
 /// Variable-pay lines by roster position, in file order.
-fn lines_by_row(tables: Vec<Table>, positions: usize, row_of: &RowOf<'_>) -> Vec<Vec<VarLine>> {
+fn lines_by_row(tables: Vec<Table>, positions: usize, roster: &RosterRows<'_>) -> Vec<Vec<VarLine>> {
     let mut lines: Vec<Vec<VarLine>> = std::iter::repeat_with(Vec::new).take(positions).collect();
     drain(tables, |t, records| {
         let [id, item, amount, belongs_to] = fields(t, ["employee_id", "item", "amount", "belongs_to"]);
         let (file, sheet) = (Sym::new(&t.file), Sym::new(&t.sheet));
+        let mut ids = roster.cursor();
         for r in records {
-            let Some(of_id) = row_of(&r.at(id).text()).and_then(|p| lines.get_mut(p as usize)) else {
+            let Some(of_id) = ids.row_of(&r.at(id).text()).and_then(|p| lines.get_mut(p as usize)) else {
                 continue;
             };
             // Most employees have one or two lines: grow from one, not
@@ -315,7 +379,7 @@ impl Deductions {
 }
 
 /// Special additional deductions by roster position.
-fn deductions_by_row(tables: Vec<Table>, row_of: &RowOf<'_>) -> Deductions {
+fn deductions_by_row(tables: Vec<Table>, roster: &RosterRows<'_>) -> Deductions {
     let mut out = Deductions {
         rows: Vec::with_capacity(rows(&tables)),
         wide: Vec::new(),
@@ -323,8 +387,9 @@ fn deductions_by_row(tables: Vec<Table>, row_of: &RowOf<'_>) -> Deductions {
     drain(tables, |t, records| {
         let id = t.field("employee_id");
         let items = ADDITIONAL_ITEMS.map(|k| t.field(k));
+        let mut ids = roster.cursor();
         for r in records {
-            let Some(p) = row_of(&r.at(id).text()) else {
+            let Some(p) = ids.row_of(&r.at(id).text()) else {
                 continue;
             };
             let amounts = items.map(|f| num_at(&r, f));
@@ -502,21 +567,6 @@ struct Sides {
     opening: HashMap<Str, Ytd, FastHash>,
 }
 
-/// The roster's index: each employee ID's first row with a hire date (the
-/// row that is paid; validation reports the others).
-fn roster_ids(column: &Column<'_>, fields: &[RosterFields]) -> KeyIndex {
-    let mut ids = KeyIndex::with_capacity(column.rows());
-    for ((t, id, start), f) in column.tables().zip(fields) {
-        for (r, p) in t.records.iter().zip(start..) {
-            let key = r.at(id).text();
-            if !key.is_empty() && r.at(f.hire).as_date().is_some() {
-                ids.first(&key, p, |q| column.text(q));
-            }
-        }
-    }
-    ids
-}
-
 /// Takes the first `n` items out of `items` (no copy when that is all).
 fn first_n<T>(items: &mut Vec<T>, n: usize) -> Vec<T> {
     let rest = items.split_off(n.min(items.len()));
@@ -554,20 +604,19 @@ pub fn assemble<R: Send>(
     let fields: Vec<RosterFields> = rosters.iter().map(RosterFields::of).collect();
     let column = Column::of(rosters.iter().zip(&fields).map(|(t, f)| (t, f.id)));
     let positions = column.rows();
-    let ids = roster_ids(&column, &fields);
-    let row_of = |id: &str| ids.find(id, |p| column.text(p));
+    let rows = RosterRows::of(&column, &fields);
     // The side tables are independent: each lands by roster position on
     // its own core, and is freed as it is read.
     let ((mut attendance, mut lines), (additional, (leavers, opening))) = rayon::join(
         || {
             rayon::join(
-                || attendance_by_row(attendance_tables, positions, &row_of),
-                || lines_by_row(variable_tables, positions, &row_of),
+                || attendance_by_row(attendance_tables, positions, &rows),
+                || lines_by_row(variable_tables, positions, &rows),
             )
         },
         || {
             rayon::join(
-                || deductions_by_row(deduction_tables, &row_of),
+                || deductions_by_row(deduction_tables, &rows),
                 || {
                     rayon::join(
                         || leave_dates_by_id(leaver_tables),
@@ -586,13 +635,11 @@ pub fn assemble<R: Send>(
     let mut kept = vec![false; positions];
     for ((t, _, start), f) in column.tables().zip(&fields) {
         for (r, p) in t.records.iter().zip(start..) {
-            let id = r.at(f.id).text();
-            let Some(hire_date) = r.at(f.hire).as_date() else {
+            // Its ID's row (so with an ID and a hire date), or not paid.
+            let (true, Some(hire_date)) = (rows.is_row(p), r.at(f.hire).as_date()) else {
                 continue;
             };
-            if id.is_empty() || row_of(&id) != Some(p) {
-                continue;
-            }
+            let id = r.at(f.id).text();
             let head = Head {
                 employee_id: &id,
                 name: &r.at(f.name).text(),
@@ -604,7 +651,7 @@ pub fn assemble<R: Send>(
             kept[p as usize] = keep(&head);
         }
     }
-    drop(ids);
+    drop(rows);
     keep_flagged(&mut attendance, &kept);
     keep_flagged(&mut lines, &kept);
     let mut positions: Vec<u32> = (0u32..).zip(&kept).filter(|(_, k)| **k).map(|(p, _)| p).collect();
@@ -689,6 +736,81 @@ impl EmployeeMonth {
                 row: 1,
                 col: None,
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::schema::{FieldDef, FieldType, InputSchema};
+
+    /// A roster of (employee ID, has a hire date) rows.
+    fn roster(rows: &[(&str, bool)]) -> Table {
+        let field = |key: &str, ty| FieldDef {
+            key: key.into(),
+            label: crate::i18n::Text::new(key, key),
+            ty,
+            aliases: Vec::new(),
+            required: true,
+        };
+        let hired = Date::new(2024, 3, 1).map_or(Value::Empty, Value::Date);
+        Table {
+            kind: "roster".into(),
+            schema: InputSchema {
+                kind: "roster".into(),
+                label: crate::i18n::Text::new("花名册", "roster"),
+                file_hints: Vec::new(),
+                required: true,
+                fields: vec![field("employee_id", FieldType::Id), field("hire_date", FieldType::Date)],
+            },
+            file: "花名册.csv".into(),
+            sheet: "花名册".into(),
+            header_row: 1,
+            columns: vec![Some(0), Some(1)],
+            records: rows
+                .iter()
+                .enumerate()
+                .map(|(i, (id, has_hire))| Record {
+                    row: i + 2,
+                    values: Box::new([
+                        if id.is_empty() {
+                            Value::Empty
+                        } else {
+                            Value::Text((*id).into())
+                        },
+                        if *has_hire { hired.clone() } else { Value::Empty },
+                    ]),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_cursor_finds_each_ids_row_as_the_index_does_in_any_order() {
+        // E2 twice (its first row counts), E3 first without a hire date.
+        let t = roster(&[
+            ("E1", true),
+            ("E2", true),
+            ("E2", true),
+            ("E3", false),
+            ("E3", true),
+            ("", true),
+            ("E4", true),
+        ]);
+        let column = Column::of([(&t, t.field("employee_id"))]);
+        let rows = RosterRows::of(&column, &[RosterFields::of(&t)]);
+        let is_row: Vec<bool> = (0..8).map(|p| rows.is_row(p)).collect();
+        assert_eq!(is_row, [true, true, false, false, true, false, true, false]);
+
+        let mut in_order = rows.cursor();
+        let found = ["E1", "E2", "E2", "E3", "E4", "E9", ""].map(|id| in_order.row_of(id));
+        assert_eq!(found, [Some(0), Some(1), Some(1), Some(4), Some(6), None, None]);
+
+        let index = |id: &str| rows.index.find(id, |p| column.text(p));
+        let mut shuffled = rows.cursor();
+        for id in ["E4", "E3", "E1", "E1", "E9", "", "E2", "E3", "E2", "E4"] {
+            assert_eq!(shuffled.row_of(id), index(id), "{id}");
         }
     }
 }
