@@ -130,11 +130,12 @@ impl KeyIndex {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ingest::table::Value;
 
-    fn table(ids: &[&str]) -> Table {
+    /// A roster with one employee ID column (blank for an empty string).
+    pub(crate) fn table(ids: &[&str]) -> Table {
         let schema = crate::rules::schema::InputSchema {
             kind: "roster".into(),
             label: crate::i18n::Text::new("花名册", "roster"),

@@ -4,6 +4,7 @@
 
 mod finding;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -210,6 +211,7 @@ fn check_table(
         .par_chunks(RECORDS_PER_TASK)
         .flat_map_iter(|records| {
             let mut out = Vec::new();
+            let last_found = Cell::new(None);
             for record in records {
                 if !applies(record, when.as_ref()) {
                     continue;
@@ -224,6 +226,7 @@ fn check_table(
                         table,
                         record,
                         prepared: &prepared,
+                        last_found: &last_found,
                         period,
                     };
                     if let Some(vars) = check_value(rule, &ctx, f) {
@@ -259,8 +262,25 @@ struct Reference<'a> {
 }
 
 impl Reference<'_> {
-    fn contains(&self, text: &str) -> bool {
-        self.index.find(text, |p| self.column.text(p)).is_some()
+    /// Whether `text` is in the column. Values usually come in the
+    /// reference's own order (an attendance sheet lists the roster's
+    /// employees in turn), so the row found last and the one after it are
+    /// read before the index: the next record, not a random one of a
+    /// million. `last` is the row found last by this task.
+    fn contains(&self, text: &str, last: &Cell<Option<u32>>) -> bool {
+        if text.is_empty() {
+            return false; // never indexed: a blank reference cell is no match
+        }
+        let guessed = last
+            .get()
+            .into_iter()
+            .flat_map(|p| [p, p.saturating_add(1)])
+            .find(|&g| self.column.text(g) == text);
+        let found = guessed.or_else(|| self.index.find(text, |p| self.column.text(p)));
+        if found.is_some() {
+            last.set(found);
+        }
+        found.is_some()
     }
 }
 
@@ -339,6 +359,8 @@ struct ValueCtx<'a> {
     table: &'a Table,
     record: &'a Record,
     prepared: &'a Prepared<'a>,
+    /// The reference row an exists-in check found last, in this task.
+    last_found: &'a Cell<Option<u32>>,
     period: Period,
 }
 
@@ -349,6 +371,7 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
         table,
         record,
         prepared,
+        last_found,
         period,
     } = *ctx;
     let value = record.values.get(field)?;
@@ -408,7 +431,7 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
             if value.is_empty() {
                 return None;
             }
-            (!prepared.reference.as_ref()?.contains(&value.text())).then(Vec::new)
+            (!prepared.reference.as_ref()?.contains(&value.text(), last_found)).then(Vec::new)
         }
         Check::KnownCity => {
             let city = value.as_text()?;
@@ -525,4 +548,27 @@ pub fn check_period(
     );
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok((inputs, findings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_finds_values_in_its_order_out_of_it_and_repeated() {
+        let roster = crate::ingest::keys::tests::table(&["E1", "E2", "E2", "", "E3"]);
+        let column = Column::new([&roster], "employee_id");
+        let reference = Reference {
+            index: KeyIndex::of_column(&column),
+            column,
+        };
+        let last = Cell::new(None);
+        let values = ["E1", "E2", "E2", "E3", "E9", "", "E1", "E3", "E4", "", "E2"];
+        let found = values.map(|v| reference.contains(v, &last));
+        let expected = [true, true, true, true, false, false, true, true, false, false, true];
+        assert_eq!(found, expected);
+        // After E2's second row the next row is blank: a blank is still no match.
+        let last = Cell::new(Some(2));
+        assert!(!reference.contains("", &last));
+    }
 }
