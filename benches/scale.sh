@@ -2,9 +2,9 @@
 # Whole-run scale benchmark. Usage: benches/scale.sh [N ...]   (default: 10000 100000)
 # For each N and input format (csv, xlsx): generate a workspace, time
 # `paybatch run` end to end with peak RSS (/usr/bin/time -v), time the I/O
-# floor (read the same inputs, write the same outputs, nothing else; on all
-# cores, and on one for reference), and print the table; then the calc
-# kernel's employee-months per second per core.
+# floor (read the same inputs, write the same outputs with their formats,
+# nothing else; on all cores, and on one for reference), and print the
+# table; then the calc kernel's employee-months per second per core.
 # REPEAT=n (default 3): n pairs of a timed run and the all-cores floor
 # right after it; the table has the median run, the median floor parts and
 # the median of the pairs' ratios (the shared 2-core VM's speed drifts by
