@@ -155,8 +155,8 @@ fn columns_of(xml: &str) -> Vec<(u16, u16, f64, u32)> {
             let n = |name| xml_attr(&tag, name).and_then(|v| v.parse::<f64>().ok());
             let (min, max) = (n("min")? as u16, n("max")? as u16);
             Some((
-                min - 1,
-                max - 1,
+                min.saturating_sub(1),
+                max.saturating_sub(1),
                 n("width").unwrap_or(8.43),
                 n("style").unwrap_or(0.0) as u32,
             ))
