@@ -247,12 +247,9 @@ impl<'c> RosterRows<'c> {
     }
 }
 
-/// Finds the roster rows of IDs read in file order. Side tables usually
-/// list employees in roster order, so the row found last and the one
-/// after it are tried before the index: a row in roster order is found by
-/// reading the next record, not by hashing its ID and reaching into a
-/// random one of a million records. A guess counts only at an ID's own
-/// row, so the answer is the index's.
+/// Finds the roster rows of IDs read in file order, trying the row found
+/// last and the next one before the index ([`KeyIndex::find_near`]); a
+/// guess counts only at an ID's own row, so the answer is the index's.
 struct Cursor<'r, 'c> {
     rows: &'r RosterRows<'c>,
     last: Option<u32>,
@@ -261,12 +258,7 @@ struct Cursor<'r, 'c> {
 impl Cursor<'_, '_> {
     fn row_of(&mut self, id: &str) -> Option<u32> {
         let rows = self.rows;
-        let guessed = self
-            .last
-            .into_iter()
-            .flat_map(|p| [p, p.saturating_add(1)])
-            .find(|&g| rows.is_row(g) && rows.column.text(g) == id);
-        let found = guessed.or_else(|| rows.index.find(id, |p| rows.column.text(p)));
+        let found = rows.index.find_near(rows.column, id, self.last, |p| rows.is_row(p));
         if found.is_some() {
             self.last = found;
         }

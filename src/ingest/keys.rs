@@ -108,6 +108,29 @@ impl KeyIndex {
             .copied()
     }
 
+    /// The position of `key` in `column`, trying the position found `last`
+    /// and the next one before the index: lookups that follow the column's
+    /// own order (a side table listing the roster's employees in turn) read
+    /// the next record instead of hashing into a random one of a million.
+    /// `accept` says where a matching text is the index's answer too (any
+    /// position when only existence counts, a key's first one when its row
+    /// does). A blank key is never indexed, so it is never found.
+    pub fn find_near<'k>(
+        &self,
+        column: &Column<'k>,
+        key: &str,
+        last: Option<u32>,
+        accept: impl Fn(u32) -> bool,
+    ) -> Option<u32> {
+        if key.is_empty() {
+            return None;
+        }
+        last.into_iter()
+            .flat_map(|p| [p, p.saturating_add(1)])
+            .find(|&g| accept(g) && column.text(g) == key)
+            .or_else(|| self.find(key, |p| column.text(p)))
+    }
+
     /// The first position of each distinct non-empty text of a column.
     pub fn of_column(column: &Column<'_>) -> KeyIndex {
         let mut index = KeyIndex::with_capacity(column.rows());

@@ -262,21 +262,10 @@ struct Reference<'a> {
 }
 
 impl Reference<'_> {
-    /// Whether `text` is in the column. Values usually come in the
-    /// reference's own order (an attendance sheet lists the roster's
-    /// employees in turn), so the row found last and the one after it are
-    /// read before the index: the next record, not a random one of a
-    /// million. `last` is the row found last by this task.
+    /// Whether `text` is in the column; `last` is the row this task found
+    /// last (see [`KeyIndex::find_near`]: any row with the text will do).
     fn contains(&self, text: &str, last: &Cell<Option<u32>>) -> bool {
-        if text.is_empty() {
-            return false; // never indexed: a blank reference cell is no match
-        }
-        let guessed = last
-            .get()
-            .into_iter()
-            .flat_map(|p| [p, p.saturating_add(1)])
-            .find(|&g| self.column.text(g) == text);
-        let found = guessed.or_else(|| self.index.find(text, |p| self.column.text(p)));
+        let found = self.index.find_near(&self.column, text, last.get(), |_| true);
         if found.is_some() {
             last.set(found);
         }
