@@ -97,7 +97,7 @@ pub enum Check {
     /// A number within `[min, max]`.
     Range { min: Option<Decimal>, max: Option<Decimal> },
     /// Text matching a regular expression (whole cell).
-    Regex(regex_lite::Regex),
+    Regex(regex::Regex),
     /// One of a fixed list.
     OneOf(Vec<String>),
     /// No two rows share a value.
@@ -157,7 +157,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>> {
                 "regex" => {
                     let pattern = need(r.pattern.clone(), "pattern")?;
                     let anchored = format!("^(?:{pattern})$");
-                    Check::Regex(regex_lite::Regex::new(&anchored).map_err(|e| Error::Rule {
+                    Check::Regex(regex::Regex::new(&anchored).map_err(|e| Error::Rule {
                         file: file.into(),
                         message: format!("rule {}: bad pattern: {e}", r.code),
                     })?)
