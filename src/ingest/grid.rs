@@ -15,8 +15,9 @@ use crate::error::{Error, Result};
 use crate::model::{Date, Str};
 
 /// One cell's value as the file holds it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Cell {
+    #[default]
     Empty,
     Text(Str),
     Number(Decimal),
@@ -144,7 +145,7 @@ pub fn csv_sheet_name(file: &str) -> String {
 
 /// Streams a CSV file's rows (any of the detected encodings) to `on_row`
 /// with their 0-based row index; nothing but the current row is kept.
-pub fn stream_csv_bytes(bytes: &[u8], file: &str, on_row: impl FnMut(usize, Vec<Cell>) -> Result<()>) -> Result<()> {
+pub fn stream_csv_bytes(bytes: &[u8], file: &str, on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>) -> Result<()> {
     if bytes.contains(&0) {
         return Err(Error::Encoding { file: file.into() });
     }
@@ -156,7 +157,7 @@ pub fn stream_csv_bytes(bytes: &[u8], file: &str, on_row: impl FnMut(usize, Vec<
 /// UTF-8 file (the million-row extracts) is checked chunk by chunk, then
 /// parsed from disk. Anything else is read whole and decoded as before
 /// (GBK files are clerks' desktop exports).
-pub fn stream_csv_file(path: &Path, file: &str, on_row: impl FnMut(usize, Vec<Cell>) -> Result<()>) -> Result<()> {
+pub fn stream_csv_file(path: &Path, file: &str, on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>) -> Result<()> {
     let open = || std::fs::File::open(path).map_err(|e| Error::io(path, e));
     match utf8_without_nul(open()?).map_err(|e| Error::io(path, e))? {
         Some(bom) => {
@@ -204,13 +205,14 @@ fn utf8_without_nul(mut input: impl std::io::Read) -> std::io::Result<Option<boo
 fn stream_csv_reader(
     input: impl std::io::Read,
     file: &str,
-    mut on_row: impl FnMut(usize, Vec<Cell>) -> Result<()>,
+    mut on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>,
 ) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(input);
     let mut record = csv::StringRecord::new();
+    let mut row = Vec::new();
     let mut i = 0;
     loop {
         match reader.read_record(&mut record) {
@@ -223,17 +225,15 @@ fn stream_csv_reader(
                 });
             }
         }
-        let row = record
-            .iter()
-            .map(|s| {
-                if s.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(s.into())
-                }
-            })
-            .collect();
-        on_row(i, row)?;
+        row.clear();
+        row.extend(record.iter().map(|s| {
+            if s.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(s.into())
+            }
+        }));
+        on_row(i, &mut row)?;
         i += 1;
     }
 }
@@ -243,7 +243,7 @@ fn stream_csv_reader(
 pub fn read_csv_bytes(bytes: &[u8], file: &str) -> Result<Grid> {
     let mut rows = Vec::new();
     stream_csv_bytes(bytes, file, |_, row| {
-        rows.push(row);
+        rows.push(take_row(row));
         Ok(())
     })?;
     Ok(Grid {
@@ -313,7 +313,7 @@ pub fn collect_grids(file: &str, stream: impl FnOnce(&mut OnRow<'_>) -> Result<V
         }
         if let Some(grid) = sheets.last_mut() {
             grid.rows.resize(r, Vec::new());
-            grid.rows.push(row);
+            grid.rows.push(take_row(row));
         }
         Ok(())
     })?;
@@ -330,8 +330,16 @@ pub fn collect_grids(file: &str, stream: impl FnOnce(&mut OnRow<'_>) -> Result<V
         .collect())
 }
 
-/// A row callback: sheet name, 0-based row index, the row's cells.
-pub type OnRow<'a> = dyn FnMut(&str, usize, Vec<Cell>) -> Result<()> + 'a;
+/// A row callback: sheet name, 0-based row index, the row's cells. The
+/// cells sit in the reader's buffer, reused for the next row: a callback
+/// that keeps them takes them ([`take_row`], or `std::mem::take` cell by
+/// cell), so that reading a million rows allocates no row of its own.
+pub type OnRow<'a> = dyn FnMut(&str, usize, &mut [Cell]) -> Result<()> + 'a;
+
+/// Moves a streamed row's cells out of the reader's buffer.
+pub fn take_row(row: &mut [Cell]) -> Vec<Cell> {
+    row.iter_mut().map(std::mem::take).collect()
+}
 
 /// Streams every visible worksheet of a workbook to `on_row(sheet, row, cells)`,
 /// rows in order with their 0-based index; returns the sheet names. xlsx is
@@ -340,7 +348,7 @@ pub type OnRow<'a> = dyn FnMut(&str, usize, Vec<Cell>) -> Result<()> + 'a;
 pub fn stream_workbook_bytes(
     bytes: &[u8],
     file: &str,
-    on_row: impl FnMut(&str, usize, Vec<Cell>) -> Result<()>,
+    on_row: impl FnMut(&str, usize, &mut [Cell]) -> Result<()>,
 ) -> Result<Vec<String>> {
     let cursor = std::io::Cursor::new(bytes);
     stream_workbook(bytes, file, on_row, || {
@@ -359,7 +367,7 @@ pub fn stream_workbook_bytes(
 pub fn stream_workbook_file(
     path: &Path,
     file: &str,
-    on_row: impl FnMut(&str, usize, Vec<Cell>) -> Result<()>,
+    on_row: impl FnMut(&str, usize, &mut [Cell]) -> Result<()>,
 ) -> Result<Vec<String>> {
     if !is_xlsx_name(file) {
         return stream_workbook_bytes(&std::fs::read(path).map_err(|e| Error::io(path, e))?, file, on_row);
@@ -391,7 +399,7 @@ fn open_xlsx<RS: std::io::Read + std::io::Seek>(input: RS, file: &str) -> Result
 fn stream_workbook<RS: std::io::Read + std::io::Seek>(
     head: &[u8],
     file: &str,
-    mut on_row: impl FnMut(&str, usize, Vec<Cell>) -> Result<()>,
+    mut on_row: impl FnMut(&str, usize, &mut [Cell]) -> Result<()>,
     open: impl FnOnce() -> Result<Sheets<RS>>,
 ) -> Result<Vec<String>> {
     guarded(file, || {
@@ -435,31 +443,34 @@ fn stream_sheets<RS: std::io::Read + std::io::Seek>(
         let sheet_error = |e: &dyn std::fmt::Display| workbook_error(file, format!("{name}: {e}"));
         if let Sheets::Xlsx(xlsx) = &mut workbook {
             let mut cells = xlsx.worksheet_cells_reader(name).map_err(|e| sheet_error(&e))?;
-            let mut current: Option<(usize, Vec<Cell>)> = None;
+            // The row being read (its index) and its cells, one buffer for all rows.
+            let mut current: Option<usize> = None;
+            let mut row = Vec::new();
             while let Some(cell) = cells.next_cell().map_err(|e| sheet_error(&e))? {
                 let (r, c) = cell.get_position();
                 let (r, c) = (r as usize, c as usize);
-                if current.as_ref().is_some_and(|(cr, _)| *cr != r)
-                    && let Some((cr, row)) = current.take()
-                {
-                    on_row(name, cr, row)?;
+                if let Some(cr) = current.filter(|cr| *cr != r) {
+                    on_row(name, cr, &mut row)?;
+                    row.clear();
                 }
-                let (_, row) = current.get_or_insert_with(|| (r, Vec::new()));
+                current = Some(r);
                 if row.len() <= c {
                     row.resize(c + 1, Cell::Empty);
                 }
                 row[c] = cell_from_data(cell.get_value().clone());
             }
-            if let Some((cr, row)) = current {
-                on_row(name, cr, row)?;
+            if let Some(cr) = current {
+                on_row(name, cr, &mut row)?;
             }
         } else {
             let range = workbook.worksheet_range(name).map_err(|e| sheet_error(&e))?;
             let (row0, col0) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
+            let mut row = Vec::new();
             for (i, r) in range.rows().enumerate() {
-                let mut row = vec![Cell::Empty; col0];
+                row.clear();
+                row.resize(col0, Cell::Empty);
                 row.extend(r.iter().map(|d| cell_from_data(data_ref(d))));
-                on_row(name, row0 + i, row)?;
+                on_row(name, row0 + i, &mut row)?;
             }
         }
     }
@@ -601,7 +612,7 @@ mod tests {
             std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
             let mut rows = Vec::new();
             stream_csv_file(&path, name, |_, row| {
-                rows.push(row);
+                rows.push(take_row(row));
                 Ok(())
             })
             .unwrap_or_else(|e| panic!("{name}: {e}"));

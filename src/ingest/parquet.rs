@@ -36,7 +36,7 @@ fn cell(value: AnyValue<'_>) -> Cell {
 
 /// Streams a Parquet file's rows to `on_row(row, cells)`: row 0 holds the
 /// column names.
-pub fn stream_parquet(path: &Path, file: &str, mut on_row: impl FnMut(usize, Vec<Cell>) -> Result<()>) -> Result<()> {
+pub fn stream_parquet(path: &Path, file: &str, mut on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>) -> Result<()> {
     let workbook_error = |reason: String| Error::Workbook {
         file: file.into(),
         reason,
@@ -45,17 +45,17 @@ pub fn stream_parquet(path: &Path, file: &str, mut on_row: impl FnMut(usize, Vec
     let df = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ParquetReader::new(handle).finish()))
         .map_err(|_| workbook_error("文件已损坏 (corrupt Parquet file)".into()))?
         .map_err(|e| workbook_error(e.to_string()))?;
-    on_row(
-        0,
-        df.get_column_names()
-            .iter()
-            .map(|n| Cell::Text(n.as_str().into()))
-            .collect(),
-    )?;
+    let mut row: Vec<Cell> = df
+        .get_column_names()
+        .iter()
+        .map(|n| Cell::Text(n.as_str().into()))
+        .collect();
+    on_row(0, &mut row)?;
     let columns = df.columns();
     for i in 0..df.height() {
-        let row = columns.iter().map(|c| c.get(i).map_or(Cell::Empty, cell)).collect();
-        on_row(i + 1, row)?;
+        row.clear();
+        row.extend(columns.iter().map(|c| c.get(i).map_or(Cell::Empty, cell)));
+        on_row(i + 1, &mut row)?;
     }
     Ok(())
 }

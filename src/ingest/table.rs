@@ -12,7 +12,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use super::grid::{Cell, Origin};
+use super::grid::{Cell, Origin, take_row};
 use super::normalize::{half_width, header_key, parse_bool, parse_date, parse_number, trim};
 use crate::model::{Date, Figure, Period, Str};
 use crate::rules::schema::{FieldType, InputSchema};
@@ -279,33 +279,47 @@ pub struct TableBuilder<'s> {
     file: Arc<str>,
     sheet: Arc<str>,
     header: Header,
-    /// Rows below the header, not yet typed: their cells, one after the
-    /// other in `cells`, so that a batch's buffers are reused by the next
-    /// batch instead of being freed and allocated again.
-    pending: PendingRows,
+    /// Rows below the header, not yet typed.
+    pending: RowBatch,
     records: Vec<Record>,
 }
 
-/// Rows held for typing: each row's index and where its cells end in
-/// `cells`.
+/// Rows of cells laid one after the other in one buffer: each row's
+/// 0-based index and where its cells end. The reader's batches and the rows
+/// waiting to be typed are both kept this way, so that their buffers are
+/// reused batch after batch instead of a vector being allocated per row.
 #[derive(Default)]
-struct PendingRows {
+pub struct RowBatch {
     rows: Vec<(usize, usize)>,
     cells: Vec<Cell>,
 }
 
-impl PendingRows {
-    fn push(&mut self, r: usize, row: Vec<Cell>) {
-        self.cells.extend(row);
+impl RowBatch {
+    /// Adds row `r`, moving its cells out of `row` (they are left empty).
+    pub fn push(&mut self, r: usize, row: &mut [Cell]) {
+        self.cells.extend(row.iter_mut().map(std::mem::take));
         self.rows.push((r, self.cells.len()));
     }
 
-    fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.rows.len()
     }
 
-    /// Each row's index and cells, in order.
-    fn iter(&self) -> impl IndexedParallelIterator<Item = (usize, &[Cell])> + '_ {
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Each row's index and cells, in order, for the caller to take.
+    pub fn for_each_row(&mut self, mut each: impl FnMut(usize, &mut [Cell])) {
+        let mut start = 0;
+        for &(r, end) in &self.rows {
+            each(r, &mut self.cells[start..end]);
+            start = end;
+        }
+    }
+
+    /// Each row's index and cells, in order, on all cores.
+    fn par_rows(&self) -> impl IndexedParallelIterator<Item = (usize, &[Cell])> + '_ {
         (0..self.rows.len()).into_par_iter().map(|i| {
             let start = i.checked_sub(1).map_or(0, |p| self.rows[p].1);
             let (r, end) = self.rows[i];
@@ -314,7 +328,7 @@ impl PendingRows {
     }
 
     /// Empties the rows, keeping the buffers' capacity.
-    fn clear(&mut self) {
+    pub fn clear(&mut self) {
         self.rows.clear();
         self.cells.clear();
     }
@@ -327,7 +341,7 @@ impl<'s> TableBuilder<'s> {
             file: Arc::from(file),
             sheet: Arc::from(sheet),
             header: Header::Searching(Vec::new()),
-            pending: PendingRows::default(),
+            pending: RowBatch::default(),
             records: Vec::new(),
         }
     }
@@ -336,9 +350,10 @@ impl<'s> TableBuilder<'s> {
         &self.sheet
     }
 
-    /// Takes the next row (0-based index `r`). Rows below the header are
-    /// typed in batches, spread over all cores.
-    pub fn push(&mut self, r: usize, row: Vec<Cell>) {
+    /// Takes the next row (0-based index `r`), moving its cells out of
+    /// `row`. Rows below the header are typed in batches, spread over all
+    /// cores.
+    pub fn push(&mut self, r: usize, row: &mut [Cell]) {
         match &mut self.header {
             Header::Found { row: h, .. } => {
                 if r > *h {
@@ -348,7 +363,7 @@ impl<'s> TableBuilder<'s> {
                     }
                 }
             }
-            Header::Searching(held) if r < HEADER_SEARCH_ROWS => held.push((r, row)),
+            Header::Searching(held) if r < HEADER_SEARCH_ROWS => held.push((r, take_row(row))),
             Header::Searching(_) => {
                 self.decide();
                 self.push(r, row);
@@ -373,7 +388,7 @@ impl<'s> TableBuilder<'s> {
         let fields = &self.schema.fields;
         let typed: Vec<Option<Record>> = self
             .pending
-            .iter()
+            .par_rows()
             .with_min_len(256)
             .map(|(r, row)| {
                 row.iter().any(|c| !c.is_empty()).then(|| Record {
@@ -410,8 +425,8 @@ impl<'s> TableBuilder<'s> {
             .map(|(_, r)| r.clone())
             .unwrap_or_default();
         self.found(h, &header_cells);
-        for (r, row) in held {
-            self.push(r, row);
+        for (r, mut row) in held {
+            self.push(r, &mut row);
         }
     }
 
@@ -503,8 +518,8 @@ mod tests {
         ]);
         let text = |s: &str| Cell::Text(s.into());
         let mut b = TableBuilder::new(&schema, "roster.csv", "roster");
-        b.push(0, vec![text("base"), text("employee_id")]);
-        b.push(1, vec![text("8000"), text("e1")]);
+        b.push(0, &mut [text("base"), text("employee_id")]);
+        b.push(1, &mut [text("8000"), text("e1")]);
         let t = b.finish().unwrap_or_else(|| panic!("header not found"));
         let r = &t.records[0];
         assert_eq!(r.values.len(), 2);
@@ -526,16 +541,16 @@ mod tests {
         let schema = roster_schema(&[("employee_id", FieldType::Id), ("base", FieldType::Number)]);
         let text = |s: String| Cell::Text(s.into());
         let mut b = TableBuilder::new(&schema, "roster.csv", "roster");
-        b.push(0, vec![text("title".into())]);
-        b.push(1, vec![text("employee_id".into()), text("base".into())]);
+        b.push(0, &mut [text("title".into())]);
+        b.push(1, &mut [text("employee_id".into()), text("base".into())]);
         let n = 3 * TYPING_BATCH + 17;
         for i in 0..n {
-            let row = if i % 1000 == 999 {
+            let mut row = if i % 1000 == 999 {
                 vec![Cell::Empty, text("  ".into())]
             } else {
                 vec![text(format!("e{i}")), text(format!("{i}.5"))]
             };
-            b.push(i + 2, row);
+            b.push(i + 2, &mut row);
         }
         let t = b.finish().unwrap_or_else(|| panic!("header not found"));
         assert_eq!(t.header_row, 1);
