@@ -86,13 +86,74 @@ enum Loaded {
 /// sheet).
 struct Sheet {
     name: String,
-    values: calamine::Range<Data>,
+    values: Values,
     /// The style id of each cell of `values`, row by row (0: none).
     styles: Vec<u32>,
     /// The formats by style id (index 0: the default, never written).
     formats: std::sync::Arc<Vec<Format>>,
     /// `<col>` elements: first and last column (0-based), width, style id.
     columns: Vec<(u16, u16, f64, u32)>,
+}
+
+/// A sheet's values as the floor keeps them between repeats: 16 bytes a
+/// cell, the text in one pool. Up to stop 19 the floor kept calamine's
+/// `Range<Data>` (32 bytes a cell and a heap string for each text): 7.7 GB
+/// for the 1M outputs, held while paybatch's run was timed beside it, and
+/// with that much memory taken the run spent 5–8 s more in the kernel
+/// (page-cache writeback of its 7 GB of temporary XML; sys 10.2 s alone,
+/// 15.8–18.1 s beside a process holding 7.7 GB).
+struct Values {
+    top: u32,
+    left: u32,
+    width: usize,
+    /// Row by row, `width` cells a row.
+    cells: Vec<Value>,
+    /// The text of every `Value::Text` (a sheet's text is below 4 GiB).
+    text: String,
+}
+
+#[derive(Clone, Copy)]
+enum Value {
+    Empty,
+    Number(f64),
+    /// Start and length in `Values::text`.
+    Text(u32, u32),
+}
+
+impl Values {
+    fn of(range: &calamine::Range<Data>) -> Values {
+        let (top, left) = range.start().unwrap_or_default();
+        let mut values = Values {
+            top,
+            left,
+            width: range.width(),
+            cells: Vec::with_capacity(range.width() * range.height()),
+            text: String::new(),
+        };
+        for cell in range.cells().map(|(_, _, d)| d) {
+            let value = match cell {
+                Data::Empty => Value::Empty,
+                Data::Float(n) => Value::Number(*n),
+                Data::Int(n) => Value::Number(*n as f64),
+                Data::String(s) => values.keep(s),
+                other => values.keep(&other.to_string()),
+            };
+            values.cells.push(value);
+        }
+        values
+    }
+
+    fn keep(&mut self, s: &str) -> Value {
+        let start = self.text.len() as u32;
+        self.text.push_str(s);
+        Value::Text(start, s.len() as u32)
+    }
+
+    fn text(&self, start: u32, len: u32) -> &str {
+        self.text
+            .get(start as usize..(start + len) as usize)
+            .unwrap_or_default()
+    }
 }
 
 /// IO_FLOOR_NO_STYLES: the floor of stops 12–18, values only.
@@ -213,7 +274,7 @@ fn load_book(p: &Path) -> Vec<Sheet> {
         }
         sheets.push(Sheet {
             name,
-            values,
+            values: Values::of(&values),
             styles,
             formats: formats.clone(),
             columns,
@@ -266,18 +327,17 @@ fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) {
             column_style[usize::from(c)] = style;
         }
     }
-    let (top, left) = sheet.values.start().unwrap_or_default();
-    let width = sheet.values.width();
-    for (r, row) in sheet.values.rows().enumerate() {
+    let Values { top, left, width, .. } = sheet.values;
+    for (r, row) in sheet.values.cells.chunks(width.max(1)).enumerate() {
         let at_row = top + r as u32;
         let col = |c: usize| (left as usize + c) as u16;
         for (c, cell) in row.iter().enumerate() {
-            let _ = match cell {
-                Data::Empty => Ok(()),
-                Data::Float(n) => ws.write_number(at_row, col(c), *n).map(|_| ()),
-                Data::Int(n) => ws.write_number(at_row, col(c), *n as f64).map(|_| ()),
-                Data::String(s) => ws.write_string(at_row, col(c), s).map(|_| ()),
-                other => ws.write_string(at_row, col(c), other.to_string()).map(|_| ()),
+            let _ = match *cell {
+                Value::Empty => Ok(()),
+                Value::Number(n) => ws.write_number(at_row, col(c), n).map(|_| ()),
+                Value::Text(start, len) => ws
+                    .write_string(at_row, col(c), sheet.values.text(start, len))
+                    .map(|_| ()),
             };
         }
         let styles = sheet.styles.get(r * width..(r + 1) * width).unwrap_or_default();
