@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
 /// The allocator paybatch runs on, with the same 10 ms purge delay (see
-/// `main.rs`): rust_xlsxwriter allocates as much in the floor as in the
+/// `paybatch::allocator`): rust_xlsxwriter allocates as much in the floor as in the
 /// run, and the calamine ranges freed after loading go back to the OS
 /// instead of staying resident beside the run being timed.
 #[global_allocator]
@@ -482,10 +482,7 @@ fn median_ratio(mut ratios: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: sets one integer option (mi_option_purge_delay, 15), as main.rs does.
-        unsafe { libmimalloc_sys::mi_option_set(15, 10) };
-    }
+    paybatch::allocator::set_purge_delay();
     let args: Vec<String> = std::env::args().collect();
     let (Some(ws), Some(period)) = (args.get(1), args.get(2)) else {
         eprintln!("usage: io_floor <workspace> <period> [repeat] [paybatch]");

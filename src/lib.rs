@@ -3,6 +3,7 @@
 //! Pipeline: [`ingest`] → [`validate`] → calc → ledger → [`emit`] / reconcile.
 //! Library modules never print or exit; `src/cli/` does.
 
+pub mod allocator;
 pub mod calc;
 pub mod cli;
 pub mod demo;

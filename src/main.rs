@@ -14,21 +14,8 @@ use paybatch::i18n::Lang;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `mi_option_purge_delay` (mimalloc.h, v2 and v3).
-const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
-
 fn main() -> ExitCode {
-    // Freed pages go back to the OS 10 ms after they are freed. Longer
-    // (this mimalloc's default) lets the 1M peak reach 1.35-1.54 GiB, as
-    // the freed input records are not handed back while the results grow;
-    // at once (0, up to stop 19) cost about 50,000 more page faults a 1M
-    // run and, in 3 runs of 14, a million more (4-5 s of kernel time). The
-    // peak is 928-940 MiB at 10 ms, 921-926 at 0.
-    // mimalloc's own MIMALLOC_PURGE_DELAY, when set, wins (for measuring).
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: sets one integer option; mimalloc reads it on each purge.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
-    }
+    paybatch::allocator::set_purge_delay();
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let lang = cli.lang.unwrap_or_default();

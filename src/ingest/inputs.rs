@@ -171,22 +171,26 @@ fn read_ahead(
                     file: display.into(),
                     reason: "读取已中止 (reading stopped)".into(),
                 };
+                // Sends the batch, going on in one that came back (or a new one).
+                let hand_over = |batch: &mut RowBatch| {
+                    let empty = returned.try_recv().unwrap_or_default();
+                    send.send(Ahead::Rows(std::mem::replace(batch, empty)))
+                        .map_err(|_| gone())
+                };
                 let names = stream_file(path, display, &mut |name, r, row| {
                     if wanted.is_some_and(|w| w != name) {
                         return Ok(());
                     }
                     if sheet.as_deref() != Some(name) {
                         if !batch.is_empty() {
-                            send.send(Ahead::Rows(std::mem::take(&mut batch))).map_err(|_| gone())?;
+                            hand_over(&mut batch)?;
                         }
                         sheet = Some(name.to_string());
                         send.send(Ahead::Sheet(name.to_string())).map_err(|_| gone())?;
                     }
                     batch.push(r, row);
                     if batch.len() == READ_BATCH {
-                        let empty = returned.try_recv().unwrap_or_default();
-                        send.send(Ahead::Rows(std::mem::replace(&mut batch, empty)))
-                            .map_err(|_| gone())?;
+                        hand_over(&mut batch)?;
                     }
                     Ok(())
                 });
