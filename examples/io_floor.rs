@@ -6,15 +6,17 @@
 //! writes the values alone, as the floor did up to stop 18).
 //!
 //! Usage: io_floor <workspace> <period> [repeat] [paybatch]
-//!   → prints "read_1thread write_1thread read_all_cores write_all_cores" (seconds)
+//!   → prints "read_1thread write_1thread read_all_cores write_all_cores cpu"
+//!     (seconds; cpu: the all-cores floor's CPU time, user + system)
 //! With `repeat` > 1 the all-cores read and write run that many times each
 //! and their medians are printed (the one-core figures are run once).
 //! Given the paybatch binary, each repeat first times `paybatch run` of the
-//! period from scratch, and three more figures follow: the median run, the
-//! median of each run's ratio to the floor timed right after it, and the
-//! same ratio of CPU time (user + system). Dirty pages are flushed
-//! (`sync`, untimed) before each timed half, so neither pays for the
-//! other's writeback.
+//! period from scratch, then runs the floor in a new io_floor process (so
+//! that nothing the floor holds sits beside the run), and prints the first
+//! four figures, then the median run, the median of each run's ratio to
+//! the floor timed right after it, and the same ratio of CPU time. Dirty
+//! pages are flushed (`sync`, untimed) before each timed half, so neither
+//! pays for the other's writeback.
 //! With IO_FLOOR_PER_FILE set, each output file and its write time go to
 //! stderr, to set against `paybatch -vv run`'s per-output times;
 //! IO_FLOOR_ALL_CORES_ONLY skips the one-core figures (printed as 0);
@@ -23,7 +25,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use calamine::{Data, HorizontalAlignment, Reader, Style, Xlsx, open_workbook_auto};
+use calamine::{DataRef, HorizontalAlignment, Reader, Style, Xlsx, open_workbook_auto};
 use rayon::prelude::*;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
@@ -93,73 +95,131 @@ enum Loaded {
 /// sheet).
 struct Sheet {
     name: String,
-    values: Values,
-    /// The style id of each cell of `values`, row by row (0: none).
-    styles: Vec<u32>,
+    cells: Cells,
     /// The formats by style id (index 0: the default, never written).
     formats: std::sync::Arc<Vec<Format>>,
     /// `<col>` elements: first and last column (0-based), width, style id.
     columns: Vec<(u16, u16, f64, u32)>,
 }
 
-/// A sheet's values as the floor keeps them between repeats: 16 bytes a
-/// cell, the text in one pool. Up to stop 19 the floor kept calamine's
-/// `Range<Data>` (32 bytes a cell and a heap string for each text): 7.7 GB
-/// for the 1M outputs, held while paybatch's run was timed beside it, and
-/// with that much memory taken the run spent 5–8 s more in the kernel
-/// (page-cache writeback of its 7 GB of temporary XML; sys 10.2 s alone,
-/// 15.8–18.1 s beside a process holding 7.7 GB).
-struct Values {
-    top: u32,
-    left: u32,
-    width: usize,
-    /// Row by row, `width` cells a row.
-    cells: Vec<Value>,
-    /// The text of every `Value::Text` (a sheet's text is below 4 GiB).
+/// A sheet's cells as the floor keeps them: only the cells the file has (a
+/// value or a style), 12 bytes each, row by row, each distinct text once
+/// in a pool. Held memory slows what runs beside it on this VM: with a
+/// process holding 3 GB, a 1M paybatch run took 17–18 s of system time
+/// instead of 10–11.5 (first writes to page-cache pages cost more), so the
+/// floor keeps its data small (calamine's `Range<Data>` held 7.7 GB, whole
+/// rectangles of 16-byte cells 4.3 GB) and is loaded in its own process,
+/// after the run it is paired with.
+#[derive(Default)]
+struct Cells {
+    /// Each row that has a cell: its row number and where its cells start
+    /// in `cells` (they end where the next row's start).
+    rows: Vec<(u32, u32)>,
+    cells: Vec<Cell>,
+    /// The distinct texts of the text cells.
     text: String,
+    /// Where each distinct text is in `text` (only while loading).
+    seen: std::collections::HashMap<String, u64>,
 }
 
+/// One cell: its column, its kind and style id packed in `tag` (the top
+/// two bits: empty, number or text; the rest: the style id), and a number's
+/// f64 bits or a text's place in the pool (start << 24 | length).
 #[derive(Clone, Copy)]
-enum Value {
+#[repr(C, packed(4))]
+struct Cell {
+    payload: u64,
+    col: u16,
+    tag: u16,
+}
+
+/// A cell's value, as written.
+enum Value<'a> {
     Empty,
     Number(f64),
-    /// Start and length in `Values::text`.
-    Text(u32, u32),
+    Text(&'a str),
 }
 
-impl Values {
-    fn of(range: &calamine::Range<Data>) -> Values {
-        let (top, left) = range.start().unwrap_or_default();
-        let mut values = Values {
-            top,
-            left,
-            width: range.width(),
-            cells: Vec::with_capacity(range.width() * range.height()),
-            text: String::new(),
-        };
-        for cell in range.cells().map(|(_, _, d)| d) {
-            let value = match cell {
-                Data::Empty => Value::Empty,
-                Data::Float(n) => Value::Number(*n),
-                Data::Int(n) => Value::Number(*n as f64),
-                Data::String(s) => values.keep(s),
-                other => values.keep(&other.to_string()),
+const STYLE_BITS: u16 = (1 << 14) - 1;
+const NUMBER: u16 = 1 << 14;
+const TEXT: u16 = 2 << 14;
+/// The longest text a cell keeps (a cell holds at most 32,767 characters).
+const MAX_TEXT: usize = (1 << 24) - 1;
+
+impl Cell {
+    fn style(&self) -> u16 {
+        self.tag & STYLE_BITS
+    }
+}
+
+impl Cells {
+    /// Reads a sheet's cells and style ids in one pass of calamine's cell
+    /// reader (no `Range`, so no empty cells are ever held).
+    fn read<RS: std::io::Read + std::io::Seek>(reader: &mut calamine::XlsxCellReader<'_, RS>, styles: bool) -> Cells {
+        let mut cells = Cells::default();
+        while let Ok(Some((cell, style))) = reader.next_cell_with_style_id() {
+            let (row, col) = cell.get_position();
+            let style = match u16::try_from(style) {
+                Ok(id) if styles && id <= STYLE_BITS => id,
+                _ => 0,
             };
-            values.cells.push(value);
+            let (payload, kind) = match cell.get_value() {
+                DataRef::Empty if style == 0 => continue,
+                DataRef::Empty => (0, 0),
+                DataRef::Float(n) => (n.to_bits(), NUMBER),
+                DataRef::Int(n) => ((*n as f64).to_bits(), NUMBER),
+                DataRef::DateTime(d) => (d.as_f64().to_bits(), NUMBER),
+                DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => (cells.keep(s), TEXT),
+                DataRef::SharedString(s) => (cells.keep(s), TEXT),
+                DataRef::Bool(b) => (cells.keep(if *b { "TRUE" } else { "FALSE" }), TEXT),
+                DataRef::Error(e) => (cells.keep(&e.to_string()), TEXT),
+            };
+            if cells.rows.last().is_none_or(|&(r, _)| r != row) {
+                cells.rows.push((row, cells.cells.len() as u32));
+            }
+            let col = u16::try_from(col).unwrap_or(u16::MAX);
+            cells.cells.push(Cell {
+                payload,
+                col,
+                tag: kind | style,
+            });
         }
-        values
+        cells.seen = Default::default();
+        cells.cells.shrink_to_fit();
+        cells.rows.shrink_to_fit();
+        cells.text.shrink_to_fit();
+        cells
     }
 
-    fn keep(&mut self, s: &str) -> Value {
-        let start = self.text.len() as u32;
+    /// The place of `s` in the pool (start << 24 | length), kept once.
+    fn keep(&mut self, s: &str) -> u64 {
+        if let Some(&at) = self.seen.get(s) {
+            return at;
+        }
+        let at = (self.text.len() as u64) << 24 | s.len().min(MAX_TEXT) as u64;
         self.text.push_str(s);
-        Value::Text(start, s.len() as u32)
+        self.seen.insert(s.to_owned(), at);
+        at
     }
 
-    fn text(&self, start: u32, len: u32) -> &str {
-        self.text
-            .get(start as usize..(start + len) as usize)
-            .unwrap_or_default()
+    /// Each row: its number and its cells.
+    fn rows(&self) -> impl Iterator<Item = (u32, &[Cell])> {
+        self.rows.iter().enumerate().map(|(i, &(row, start))| {
+            let end = self.rows.get(i + 1).map_or(self.cells.len(), |&(_, e)| e as usize);
+            (row, self.cells.get(start as usize..end).unwrap_or_default())
+        })
+    }
+
+    fn value(&self, cell: &Cell) -> Value<'_> {
+        let payload = cell.payload;
+        match cell.tag & !STYLE_BITS {
+            NUMBER => Value::Number(f64::from_bits(payload)),
+            TEXT => {
+                let (start, len) = ((payload >> 24) as usize, (payload & 0xFF_FFFF) as usize);
+                Value::Text(self.text.get(start..start + len).unwrap_or_default())
+            }
+            _ => Value::Empty,
+        }
     }
 }
 
@@ -258,31 +318,21 @@ fn load_book(p: &Path) -> Vec<Sheet> {
     let mut sheets = Vec::new();
     let mut formats = std::sync::Arc::new(Vec::new());
     for (i, name) in wb.sheet_names().into_iter().enumerate() {
-        let Ok(values) = wb.worksheet_range(&name) else {
+        let Ok(mut reader) = wb.worksheet_cells_reader(&name) else {
             continue;
         };
-        let (mut styles, mut columns) = (Vec::new(), Vec::new());
-        if with_styles() {
-            let (height, width) = values.get_size();
-            let (top, left) = values.start().unwrap_or_default();
-            styles = vec![0u32; height * width];
-            if let Ok(mut cells) = wb.worksheet_cells_reader(&name) {
-                if formats.is_empty() {
-                    formats = std::sync::Arc::new(cells.styles().iter().map(format_of).collect());
-                }
-                while let Ok(Some((row, col, id))) = cells.next_style_id() {
-                    let (r, c) = (row.wrapping_sub(top) as usize, col.wrapping_sub(left) as usize);
-                    if r < height && c < width {
-                        styles[r * width + c] = id as u32;
-                    }
-                }
-            }
-            columns = zip.as_mut().map(|z| columns_of(&sheet_head(z, i))).unwrap_or_default();
+        if with_styles() && formats.is_empty() {
+            formats = std::sync::Arc::new(reader.styles().iter().map(format_of).collect());
         }
+        let cells = Cells::read(&mut reader, with_styles());
+        drop(reader);
+        let columns = match zip.as_mut() {
+            Some(z) if with_styles() => columns_of(&sheet_head(z, i)),
+            _ => Vec::new(),
+        };
         sheets.push(Sheet {
             name,
-            values: Values::of(&values),
-            styles,
+            cells,
             formats: formats.clone(),
             columns,
         });
@@ -334,30 +384,28 @@ fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) {
             column_style[usize::from(c)] = style;
         }
     }
-    let Values { top, left, width, .. } = sheet.values;
-    for (r, row) in sheet.values.cells.chunks(width.max(1)).enumerate() {
-        let at_row = top + r as u32;
-        let col = |c: usize| (left as usize + c) as u16;
-        for (c, cell) in row.iter().enumerate() {
-            let _ = match *cell {
+    for (row, cells) in sheet.cells.rows() {
+        for cell in cells {
+            let _ = match sheet.cells.value(cell) {
                 Value::Empty => Ok(()),
-                Value::Number(n) => ws.write_number(at_row, col(c), n).map(|_| ()),
-                Value::Text(start, len) => ws
-                    .write_string(at_row, col(c), sheet.values.text(start, len))
-                    .map(|_| ()),
+                Value::Number(n) => ws.write_number(row, cell.col, n).map(|_| ()),
+                Value::Text(text) => ws.write_string(row, cell.col, text).map(|_| ()),
             };
         }
-        let styles = sheet.styles.get(r * width..(r + 1) * width).unwrap_or_default();
         let mut c = 0;
-        while c < styles.len() {
-            let style = styles[c];
-            let own = column_style.get(usize::from(col(c))).copied().unwrap_or(0);
+        while c < cells.len() {
+            let (first, style) = (cells[c].col, cells[c].style());
+            let own = column_style.get(usize::from(first)).copied().unwrap_or(0);
             let mut last = c;
-            while styles.get(last + 1) == Some(&style) {
+            while cells
+                .get(last + 1)
+                .is_some_and(|next| next.style() == style && next.col == cells[last].col + 1)
+            {
                 last += 1;
             }
+            let style = u32::from(style);
             if let Some(format) = sheet.formats.get(style as usize).filter(|_| style > 0 && style != own) {
-                let _ = ws.set_range_format(at_row, col(c), at_row, col(last), format);
+                let _ = ws.set_range_format(row, first, row, cells[last].col, format);
             }
             c = last + 1;
         }
@@ -422,17 +470,27 @@ fn write_outputs(loaded: &[(Loaded, u64)], scratch: &Path, parallel: bool) -> Du
 
 /// This process's CPU time so far (user + system), from /proc/self/stat.
 fn cpu_time() -> Duration {
-    stat_ticks(11)
+    stat_ticks(11, 2)
+}
+
+/// This process's system CPU time so far.
+fn sys_time() -> Duration {
+    stat_ticks(12, 1)
 }
 
 /// The CPU time of this process's waited-for children (user + system).
 fn children_cpu_time() -> Duration {
-    stat_ticks(13)
+    stat_ticks(13, 2)
 }
 
-/// Two clock-tick fields of /proc/self/stat, summed, from the `skip`th
+/// The system CPU time of this process's waited-for children.
+fn children_sys_time() -> Duration {
+    stat_ticks(14, 1)
+}
+
+/// `count` clock-tick fields of /proc/self/stat, summed, from the `skip`th
 /// field after the command name.
-fn stat_ticks(skip: usize) -> Duration {
+fn stat_ticks(skip: usize, count: usize) -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the command name's closing parenthesis: utime is the
     // 12th and stime the 13th of them, in clock ticks (100 per second).
@@ -440,10 +498,21 @@ fn stat_ticks(skip: usize) -> Duration {
     let ticks: u64 = rest
         .split_whitespace()
         .skip(skip)
-        .take(2)
+        .take(count)
         .filter_map(|t| t.parse::<u64>().ok())
         .sum();
     Duration::from_millis(ticks * 10)
+}
+
+/// This process's resident memory (VmRSS), in MiB: what the floor holds
+/// beside the run timed in its pair.
+fn resident_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0, |kib| kib / 1024)
 }
 
 /// The middle value (the upper one of an even count).
@@ -455,13 +524,19 @@ fn median(mut runs: Vec<Duration>) -> Duration {
 /// One `paybatch run` of the period from scratch: wall time and CPU time.
 fn time_run(paybatch: &str, ws: &Path, period: &str) -> (Duration, Duration) {
     let _ = std::fs::remove_dir_all(ws.join("ledger").join(period));
-    let (started, cpu) = (Instant::now(), children_cpu_time());
+    let (started, cpu, sys) = (Instant::now(), children_cpu_time(), children_sys_time());
     let status = std::process::Command::new(paybatch)
         .args(["-q", "-w"])
         .arg(ws)
         .args(["run", "-p", period])
         .status();
     let took = (started.elapsed(), children_cpu_time() - cpu);
+    eprintln!(
+        "io_floor: run {:.2} s (cpu {:.2} s, of which sys {:.2} s)",
+        took.0.as_secs_f64(),
+        took.1.as_secs_f64(),
+        (children_sys_time() - sys).as_secs_f64()
+    );
     if !status.as_ref().is_ok_and(|s| s.success()) {
         eprintln!("io_floor: {paybatch} run failed: {status:?}");
     }
@@ -489,8 +564,17 @@ fn main() {
         std::process::exit(2);
     };
     let repeat: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(1).max(1);
-    let paybatch = args.get(4);
-    let ws = Path::new(ws);
+    match args.get(4) {
+        Some(paybatch) => pairs(ws, period, repeat, paybatch),
+        None => floor(Path::new(ws), period, repeat),
+    }
+}
+
+/// The floor alone: loads the outputs (untimed), times the one-core read
+/// and write (unless IO_FLOOR_ALL_CORES_ONLY), then `repeat` all-cores
+/// floors, and prints "read_1 write_1 read write cpu": the medians of the
+/// all-cores read, write and CPU time (user + system).
+fn floor(ws: &Path, period: &str, repeat: usize) {
     let inputs = ws.join("inputs").join(period);
     let state = std::fs::read_to_string(ws.join("ledger").join(period).join("state.json")).unwrap_or_default();
     let dir = state
@@ -502,44 +586,28 @@ fn main() {
     let scratch = std::env::temp_dir().join(format!("io-floor-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&scratch);
     let loaded = load_outputs(&dir);
+    eprintln!("io_floor: outputs loaded, {} MiB resident", resident_mib());
     // IO_FLOOR_ALL_CORES_ONLY: skip the one-core figures (printed as 0).
     let (read_seq, write_seq) = if std::env::var_os("IO_FLOOR_ALL_CORES_ONLY").is_some() {
         (Duration::ZERO, Duration::ZERO)
     } else {
         (read_inputs(&inputs, false), write_outputs(&loaded, &scratch, false))
     };
-    // Each repeat: paybatch's run (when given), then the floor right after
-    // it, so that a drift in the machine's speed touches both alike; the
-    // ratios are the medians of the pairs' ratios, of wall time and of CPU
-    // time (user + system, all threads).
-    let (mut reads, mut writes, mut runs) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
+    let (mut reads, mut writes, mut cpus) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..repeat {
         settle();
-        let run = paybatch.map(|p| time_run(p, ws, period));
-        settle();
-        let cpu = cpu_time();
+        let (cpu, sys) = (cpu_time(), sys_time());
         let (read, write) = (read_inputs(&inputs, true), write_outputs(&loaded, &scratch, true));
         let floor_cpu = cpu_time() - cpu;
         eprintln!(
-            "io_floor: floor {:.2} s (cpu {:.2} s)",
+            "io_floor: floor {:.2} s (cpu {:.2} s, of which sys {:.2} s)",
             (read + write).as_secs_f64(),
-            floor_cpu.as_secs_f64()
+            floor_cpu.as_secs_f64(),
+            (sys_time() - sys).as_secs_f64()
         );
-        if let Some((run, run_cpu)) = run {
-            eprintln!(
-                "io_floor: run {:.2} s (cpu {:.2} s), floor {:.2} s (cpu {:.2} s)",
-                run.as_secs_f64(),
-                run_cpu.as_secs_f64(),
-                (read + write).as_secs_f64(),
-                floor_cpu.as_secs_f64()
-            );
-            ratios.push(run.div_duration_f64(read + write));
-            cpu_ratios.push(run_cpu.div_duration_f64(floor_cpu));
-            runs.push(run);
-        }
         reads.push(read);
         writes.push(write);
+        cpus.push(floor_cpu);
     }
     // IO_FLOOR_KEEP: leave the floor's files, to compare them with paybatch's.
     if std::env::var_os("IO_FLOOR_KEEP").is_some() {
@@ -547,20 +615,72 @@ fn main() {
     } else {
         let _ = std::fs::remove_dir_all(&scratch);
     }
-    print!(
-        "{:.3} {:.3} {:.3} {:.3}",
+    println!(
+        "{:.3} {:.3} {:.3} {:.3} {:.3}",
         read_seq.as_secs_f64(),
         write_seq.as_secs_f64(),
         median(reads).as_secs_f64(),
-        median(writes).as_secs_f64()
+        median(writes).as_secs_f64(),
+        median(cpus).as_secs_f64()
     );
-    if paybatch.is_some() {
-        print!(
-            " {:.3} {:.3} {:.3}",
-            median(runs).as_secs_f64(),
-            median_ratio(ratios),
-            median_ratio(cpu_ratios)
+}
+
+/// `repeat` pairs: one `paybatch run` of the period from scratch, then the
+/// floor right after it (so that a drift in the machine's speed touches
+/// both alike), in a fresh io_floor process that loads the run's outputs:
+/// nothing of the floor's is held while the run is timed (see [`Cells`]).
+/// Prints "read_1 write_1 read write run ratio cpu_ratio": the first
+/// pair's one-core figures, the medians of the floors' read and write and
+/// of the runs, and the medians of the pairs' ratios of wall time and of
+/// CPU time (user + system, all threads).
+fn pairs(ws: &str, period: &str, repeat: usize, paybatch: &str) {
+    let me = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("io_floor"));
+    let one_core = std::env::var_os("IO_FLOOR_ALL_CORES_ONLY").is_none();
+    let (mut reads, mut writes, mut runs) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ratios, mut cpu_ratios, mut first) = (Vec::new(), Vec::new(), (0.0, 0.0));
+    for i in 0..repeat {
+        settle();
+        let (run, run_cpu) = time_run(paybatch, Path::new(ws), period);
+        let mut child = std::process::Command::new(&me);
+        child.args([ws, period, "1"]).stderr(std::process::Stdio::inherit());
+        if i > 0 || !one_core {
+            child.env("IO_FLOOR_ALL_CORES_ONLY", "1");
+        }
+        let out = child.output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+        let figures: Vec<f64> = out
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        let [read_1, write_1, read, write, floor_cpu] = figures[..] else {
+            eprintln!("io_floor: the floor of pair {} printed no figures", i + 1);
+            std::process::exit(1);
+        };
+        let (read, write) = (Duration::from_secs_f64(read), Duration::from_secs_f64(write));
+        eprintln!(
+            "io_floor: run {:.2} s (cpu {:.2} s), floor {:.2} s (cpu {:.2} s)",
+            run.as_secs_f64(),
+            run_cpu.as_secs_f64(),
+            (read + write).as_secs_f64(),
+            floor_cpu
         );
+        if i == 0 {
+            first = (read_1, write_1);
+        }
+        ratios.push(run.div_duration_f64(read + write));
+        cpu_ratios.push(run_cpu.div_duration_f64(Duration::from_secs_f64(floor_cpu)));
+        runs.push(run);
+        reads.push(read);
+        writes.push(write);
     }
-    println!();
+    println!(
+        "{:.3} {:.3} {:.3} {:.3} {:.3} {:.3} {:.3}",
+        first.0,
+        first.1,
+        median(reads).as_secs_f64(),
+        median(writes).as_secs_f64(),
+        median(runs).as_secs_f64(),
+        median_ratio(ratios),
+        median_ratio(cpu_ratios)
+    );
 }
