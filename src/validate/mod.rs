@@ -61,47 +61,61 @@ fn short_origin(o: &Origin) -> String {
 
 /// Runs `rules.validation` over `inputs` for `period`.
 pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Finding> {
-    // Rules are independent: they run side by side, and the findings are
-    // sorted afterwards, so their order does not depend on timing.
+    // Rules are independent: the cross-table ones run side by side with the
+    // tables' row passes, and the findings are sorted afterwards, so their
+    // order does not depend on timing.
     let references = References::of(rules, inputs);
-    let mut out: Vec<Finding> = rules
-        .validation
-        .par_iter()
-        .flat_map_iter(|rule| check_rule(rules, rule, inputs, &references, period))
-        .collect();
+    let (mut out, rows) = rayon::join(
+        || {
+            rules
+                .validation
+                .par_iter()
+                .flat_map_iter(|rule| check_across(rule, inputs))
+                .collect::<Vec<Finding>>()
+        },
+        || {
+            inputs
+                .tables
+                .par_iter()
+                .flat_map_iter(|table| check_rows(rules, table, &references, period))
+                .collect::<Vec<Finding>>()
+        },
+    );
+    out.extend(rows);
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.dedup();
     out
 }
 
-/// One rule over every table it names.
-fn check_rule(
-    rules: &RuleSet,
-    rule: &Rule,
-    inputs: &InputSet,
-    references: &References<'_>,
-    period: Period,
-) -> Vec<Finding> {
+/// Whether `rule` reads `table`.
+fn reads(rule: &Rule, table: &Table) -> bool {
+    rule.input == "*" || table.kind == rule.input
+}
+
+/// A rule that spans tables or looks at a table's header rather than its
+/// rows: missing columns, and uniqueness over every table of the kind.
+fn check_across(rule: &Rule, inputs: &InputSet) -> Vec<Finding> {
     let mut out = Vec::new();
-    for table in inputs
-        .tables
-        .iter()
-        .filter(|t| rule.input == "*" || t.kind == rule.input)
-    {
-        let fields: Vec<usize> = if rule.field == "*" {
-            (0..table.schema.fields.len()).collect()
-        } else {
-            table.field(&rule.field).into_iter().collect()
-        };
-        check_table(rules, rule, table, &fields, references, period, &mut out);
-    }
-    // Uniqueness spans every table of the kind.
     match &rule.check {
+        Check::Column => {
+            for table in inputs.tables.iter().filter(|t| reads(rule, t)) {
+                check_columns(rule, table, &mut out);
+            }
+        }
         Check::Unique => check_unique(rule, inputs, &mut out),
         Check::OneKey { key } => check_one_key(rule, key, inputs, &mut out),
         _ => {}
     }
     out
+}
+
+/// The fields of `table` a rule checks (`*`: all of them).
+fn fields_of(rule: &Rule, table: &Table) -> Vec<usize> {
+    if rule.field == "*" {
+        (0..table.schema.fields.len()).collect()
+    } else {
+        table.field(&rule.field).into_iter().collect()
+    }
 }
 
 /// A rule's `when` condition with its field looked up once per table.
@@ -149,98 +163,128 @@ fn finding(rule: &Rule, table: &Table, record: &Record, field: usize, vars: &[Va
     }
 }
 
-fn check_table(
-    rules: &RuleSet,
-    rule: &Rule,
-    table: &Table,
-    fields: &[usize],
-    references: &References<'_>,
-    period: Period,
-    out: &mut Vec<Finding>,
-) {
-    if let Check::Column = rule.check {
-        for &f in fields {
-            let def = &table.schema.fields[f];
-            if (rule.field != "*" || def.required) && table.columns[f].is_none() {
-                let vars = [
-                    var2("field", &def.label.zh, &def.label.en),
-                    var2("aliases", def.aliases.join("、"), def.aliases.join(", ")),
-                ];
-                out.push(Finding {
-                    code: rule.code.clone(),
-                    severity: rule.severity,
-                    file: table.file.to_string(),
-                    sheet: table.sheet.to_string(),
-                    row: Some(table.header_row),
-                    col: None,
-                    field: def.key.clone(),
-                    value: String::new(),
-                    message: fill(&rule.message, &vars),
-                    hint: fill(&rule.hint, &vars),
-                });
-            }
+/// The columns a table lacks: a finding for each field the rule names (or,
+/// for `*`, each required field) that has no column.
+fn check_columns(rule: &Rule, table: &Table, out: &mut Vec<Finding>) {
+    for f in fields_of(rule, table) {
+        let def = &table.schema.fields[f];
+        if (rule.field != "*" || def.required) && table.columns[f].is_none() {
+            let vars = [
+                var2("field", &def.label.zh, &def.label.en),
+                var2("aliases", def.aliases.join("、"), def.aliases.join(", ")),
+            ];
+            out.push(Finding {
+                code: rule.code.clone(),
+                severity: rule.severity,
+                file: table.file.to_string(),
+                sheet: table.sheet.to_string(),
+                row: Some(table.header_row),
+                col: None,
+                field: def.key.clone(),
+                value: String::new(),
+                message: fill(&rule.message, &vars),
+                hint: fill(&rule.hint, &vars),
+            });
         }
-        return;
     }
-    let reference = match &rule.check {
-        Check::ExistsIn { input, field } => match references.get(input, field) {
-            Some(reference) => Some(reference),
+}
+
+/// One rule made ready for one table's rows: what it needs looked up once
+/// per table rather than once per row.
+struct RowRule<'a> {
+    rule: &'a Rule,
+    /// The fields it checks that have a column (cells of a missing column
+    /// are reported once, by the column rule).
+    fields: Vec<usize>,
+    when: Option<When<'a>>,
+    prepared: Prepared<'a>,
+}
+
+impl<'a> RowRule<'a> {
+    /// `None` when the rule does not check this table's rows.
+    fn of(
+        rules: &'a RuleSet,
+        rule: &'a Rule,
+        table: &Table,
+        references: &'a References<'a>,
+        period: Period,
+    ) -> Option<RowRule<'a>> {
+        if !reads(rule, table) || matches!(rule.check, Check::Column | Check::Unique | Check::OneKey { .. }) {
+            return None;
+        }
+        let reference = match &rule.check {
             // A missing reference file is reported once, as S012.
-            None => return,
-        },
-        _ => None,
-    };
-    let bounds = match &rule.check {
-        Check::BaseInBounds { scheme } => Some(BaseBounds::of(rules, scheme, period)),
-        _ => None,
-    };
-    let prepared = Prepared {
-        later: match &rule.check {
-            Check::DateOrder { later } => table.field(later),
+            Check::ExistsIn { input, field } => Some(references.get(input, field)?),
             _ => None,
-        },
-        city: table.field("city"),
-        reference,
-        bounds,
-    };
-    let when = When::of(rule, table);
-    // A rule over a million rows is itself split over the cores, so that
-    // one heavy rule does not run alone while the others are done.
-    let found: Vec<Finding> = table
+        };
+        let bounds = match &rule.check {
+            Check::BaseInBounds { scheme } => Some(BaseBounds::of(rules, scheme, period)),
+            _ => None,
+        };
+        let mut fields = fields_of(rule, table);
+        fields.retain(|&f| table.columns[f].is_some());
+        Some(RowRule {
+            rule,
+            fields,
+            when: When::of(rule, table),
+            prepared: Prepared {
+                later: match &rule.check {
+                    Check::DateOrder { later } => table.field(later),
+                    _ => None,
+                },
+                city: table.field("city"),
+                reference,
+                bounds,
+            },
+        })
+    }
+}
+
+/// Every row rule over one table's rows, in one pass: each task takes a
+/// run of rows and checks each row against every rule while it is in
+/// cache (a pass per rule re-read a million rows 38 times).
+fn check_rows(rules: &RuleSet, table: &Table, references: &References<'_>, period: Period) -> Vec<Finding> {
+    let row_rules: Vec<RowRule<'_>> = rules
+        .validation
+        .iter()
+        .filter_map(|rule| RowRule::of(rules, rule, table, references, period))
+        .collect();
+    if row_rules.is_empty() {
+        return Vec::new();
+    }
+    table
         .records
         .par_chunks(RECORDS_PER_TASK)
         .flat_map_iter(|records| {
             let mut out = Vec::new();
-            let last_found = Cell::new(None);
+            // The reference row each exists-in rule found last, in this task.
+            let last_found: Vec<Cell<Option<u32>>> = row_rules.iter().map(|_| Cell::new(None)).collect();
             for record in records {
-                if !applies(record, when.as_ref()) {
-                    continue;
-                }
-                for &f in fields {
-                    // Cells of a missing column are reported once, by the column rule.
-                    if table.columns[f].is_none() {
+                for (row_rule, last_found) in row_rules.iter().zip(&last_found) {
+                    if !applies(record, row_rule.when.as_ref()) {
                         continue;
                     }
                     let ctx = ValueCtx {
                         rules,
                         table,
                         record,
-                        prepared: &prepared,
-                        last_found: &last_found,
+                        prepared: &row_rule.prepared,
+                        last_found,
                         period,
                     };
-                    if let Some(vars) = check_value(rule, &ctx, f) {
-                        out.push(finding(rule, table, record, f, &vars));
+                    for &f in &row_rule.fields {
+                        if let Some(vars) = check_value(row_rule.rule, &ctx, f) {
+                            out.push(finding(row_rule.rule, table, record, f, &vars));
+                        }
                     }
                 }
             }
             out
         })
-        .collect();
-    out.extend(found);
+        .collect()
 }
 
-/// Rows one task checks against one rule.
+/// Rows one task checks against every rule.
 const RECORDS_PER_TASK: usize = 16_384;
 
 /// What a rule needs from a table, looked up once per table rather than
