@@ -6,13 +6,11 @@
 # nothing else; on all cores, and on one for reference), and print the
 # table; then the calc kernel's employee-months per second per core.
 # REPEAT=n (default 3): n pairs of a timed run and the all-cores floor
-# right after it, in a fresh io_floor process that loads the run's
-# outputs only then (so none of the floor's memory sits beside the run);
-# the table has the median run, the median floor parts and the median of
-# the pairs' ratios (the shared 2-core VM's speed drifts by up to a third
-# within minutes, which a run timed apart from its floor would read as a
-# change in b/a). CPU b/a: the same median ratio of CPU time (user +
-# system), steadier than wall time on a drifting machine.
+# right after it; the table has the median run, the median floor parts and
+# the median of the pairs' ratios (the shared 2-core VM's speed drifts by
+# up to a third within minutes, which a run timed apart from its floor
+# would read as a change in b/a). CPU b/a: the same median ratio of CPU
+# time (user + system), steadier than wall time on a drifting machine.
 # Dirty pages are synced (untimed) before each half of a pair. Peak RSS is
 # from one more run.
 set -euo pipefail

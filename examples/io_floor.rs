@@ -6,17 +6,15 @@
 //! writes the values alone, as the floor did up to stop 18).
 //!
 //! Usage: io_floor <workspace> <period> [repeat] [paybatch]
-//!   → prints "read_1thread write_1thread read_all_cores write_all_cores cpu"
-//!     (seconds; cpu: the all-cores floor's CPU time, user + system)
+//!   → prints "read_1thread write_1thread read_all_cores write_all_cores" (seconds)
 //! With `repeat` > 1 the all-cores read and write run that many times each
 //! and their medians are printed (the one-core figures are run once).
 //! Given the paybatch binary, each repeat first times `paybatch run` of the
-//! period from scratch, then runs the floor in a new io_floor process (so
-//! that nothing the floor holds sits beside the run), and prints the first
-//! four figures, then the median run, the median of each run's ratio to
-//! the floor timed right after it, and the same ratio of CPU time. Dirty
-//! pages are flushed (`sync`, untimed) before each timed half, so neither
-//! pays for the other's writeback.
+//! period from scratch, and three more figures follow: the median run, the
+//! median of each run's ratio to the floor timed right after it, and the
+//! same ratio of CPU time (user + system). Dirty pages are flushed
+//! (`sync`, untimed) before each timed half, so neither pays for the
+//! other's writeback. Each half's wall, CPU and system time go to stderr.
 //! With IO_FLOOR_PER_FILE set, each output file and its write time go to
 //! stderr, to set against `paybatch -vv run`'s per-output times;
 //! IO_FLOOR_ALL_CORES_ONLY skips the one-core figures (printed as 0);
@@ -104,12 +102,12 @@ struct Sheet {
 
 /// A sheet's cells as the floor keeps them: only the cells the file has (a
 /// value or a style), 12 bytes each, row by row, each distinct text once
-/// in a pool. Held memory slows what runs beside it on this VM: with a
-/// process holding 3 GB, a 1M paybatch run took 17–18 s of system time
-/// instead of 10–11.5 (first writes to page-cache pages cost more), so the
-/// floor keeps its data small (calamine's `Range<Data>` held 7.7 GB, whole
-/// rectangles of 16-byte cells 4.3 GB) and is loaded in its own process,
-/// after the run it is paired with.
+/// in a pool: 2.2 GB for the 1M outputs. The floor holds them while the
+/// run of its pair is timed, and held memory slows page-cache writes on
+/// this VM: beside a process holding 3 GB a 1M run took 17–18 s of system
+/// time instead of 10–11.5. Beside these 2.2 GB it takes 10.4–11 s, as
+/// alone (calamine's `Range<Data>`, kept up to stop 19, held 7.7 GB; whole
+/// rectangles of 16-byte cells, stop 20, 4.3 GB).
 #[derive(Default)]
 struct Cells {
     /// Each row that has a cell: its row number and where its cells start
@@ -564,17 +562,16 @@ fn main() {
         std::process::exit(2);
     };
     let repeat: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(1).max(1);
-    match args.get(4) {
-        Some(paybatch) => pairs(ws, period, repeat, paybatch),
-        None => floor(Path::new(ws), period, repeat),
-    }
+    floor(Path::new(ws), period, repeat, args.get(4).map(String::as_str));
 }
 
-/// The floor alone: loads the outputs (untimed), times the one-core read
-/// and write (unless IO_FLOOR_ALL_CORES_ONLY), then `repeat` all-cores
-/// floors, and prints "read_1 write_1 read write cpu": the medians of the
-/// all-cores read, write and CPU time (user + system).
-fn floor(ws: &Path, period: &str, repeat: usize) {
+/// Loads the outputs (untimed), times the one-core read and write (unless
+/// IO_FLOOR_ALL_CORES_ONLY), then `repeat` all-cores floors, and prints
+/// "read_1 write_1 read write": the medians of the all-cores read and write.
+/// Given paybatch, each floor is paired with a run timed just before it,
+/// while the floor's outputs stay loaded, and three more figures follow
+/// (see [`Pairs::print`]).
+fn floor(ws: &Path, period: &str, repeat: usize, paybatch: Option<&str>) {
     let inputs = ws.join("inputs").join(period);
     let state = std::fs::read_to_string(ws.join("ledger").join(period).join("state.json")).unwrap_or_default();
     let dir = state
@@ -593,8 +590,13 @@ fn floor(ws: &Path, period: &str, repeat: usize) {
     } else {
         (read_inputs(&inputs, false), write_outputs(&loaded, &scratch, false))
     };
-    let (mut reads, mut writes, mut cpus) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut reads, mut writes) = (Vec::new(), Vec::new());
+    let mut pairs = Pairs::default();
     for _ in 0..repeat {
+        let run = paybatch.map(|paybatch| {
+            settle();
+            time_run(paybatch, ws, period)
+        });
         settle();
         let (cpu, sys) = (cpu_time(), sys_time());
         let (read, write) = (read_inputs(&inputs, true), write_outputs(&loaded, &scratch, true));
@@ -605,9 +607,11 @@ fn floor(ws: &Path, period: &str, repeat: usize) {
             floor_cpu.as_secs_f64(),
             (sys_time() - sys).as_secs_f64()
         );
+        if let Some((run, run_cpu)) = run {
+            pairs.add((run, run_cpu), (read, write, floor_cpu));
+        }
         reads.push(read);
         writes.push(write);
-        cpus.push(floor_cpu);
     }
     // IO_FLOOR_KEEP: leave the floor's files, to compare them with paybatch's.
     if std::env::var_os("IO_FLOOR_KEEP").is_some() {
@@ -615,72 +619,51 @@ fn floor(ws: &Path, period: &str, repeat: usize) {
     } else {
         let _ = std::fs::remove_dir_all(&scratch);
     }
-    println!(
-        "{:.3} {:.3} {:.3} {:.3} {:.3}",
+    print!(
+        "{:.3} {:.3} {:.3} {:.3}",
         read_seq.as_secs_f64(),
         write_seq.as_secs_f64(),
         median(reads).as_secs_f64(),
         median(writes).as_secs_f64(),
-        median(cpus).as_secs_f64()
     );
+    if paybatch.is_some() {
+        pairs.print();
+    }
+    println!();
 }
 
-/// `repeat` pairs: one `paybatch run` of the period from scratch, then the
-/// floor right after it (so that a drift in the machine's speed touches
-/// both alike), in a fresh io_floor process that loads the run's outputs:
-/// nothing of the floor's is held while the run is timed (see [`Cells`]).
-/// Prints "read_1 write_1 read write run ratio cpu_ratio": the first
-/// pair's one-core figures, the medians of the floors' read and write and
-/// of the runs, and the medians of the pairs' ratios of wall time and of
-/// CPU time (user + system, all threads).
-fn pairs(ws: &str, period: &str, repeat: usize, paybatch: &str) {
-    let me = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("io_floor"));
-    let one_core = std::env::var_os("IO_FLOOR_ALL_CORES_ONLY").is_none();
-    let (mut reads, mut writes, mut runs) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut ratios, mut cpu_ratios, mut first) = (Vec::new(), Vec::new(), (0.0, 0.0));
-    for i in 0..repeat {
-        settle();
-        let (run, run_cpu) = time_run(paybatch, Path::new(ws), period);
-        let mut child = std::process::Command::new(&me);
-        child.args([ws, period, "1"]).stderr(std::process::Stdio::inherit());
-        if i > 0 || !one_core {
-            child.env("IO_FLOOR_ALL_CORES_ONLY", "1");
-        }
-        let out = child.output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
-        let figures: Vec<f64> = out
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        let [read_1, write_1, read, write, floor_cpu] = figures[..] else {
-            eprintln!("io_floor: the floor of pair {} printed no figures", i + 1);
-            std::process::exit(1);
-        };
-        let (read, write) = (Duration::from_secs_f64(read), Duration::from_secs_f64(write));
+/// The pairs of a run and its floor so far.
+#[derive(Default)]
+struct Pairs {
+    runs: Vec<Duration>,
+    ratios: Vec<f64>,
+    cpu_ratios: Vec<f64>,
+}
+
+impl Pairs {
+    /// One pair: the run's wall and CPU time, the floor's read, write and
+    /// CPU time.
+    fn add(&mut self, (run, run_cpu): (Duration, Duration), (read, write, floor_cpu): (Duration, Duration, Duration)) {
         eprintln!(
             "io_floor: run {:.2} s (cpu {:.2} s), floor {:.2} s (cpu {:.2} s)",
             run.as_secs_f64(),
             run_cpu.as_secs_f64(),
             (read + write).as_secs_f64(),
-            floor_cpu
+            floor_cpu.as_secs_f64()
         );
-        if i == 0 {
-            first = (read_1, write_1);
-        }
-        ratios.push(run.div_duration_f64(read + write));
-        cpu_ratios.push(run_cpu.div_duration_f64(Duration::from_secs_f64(floor_cpu)));
-        runs.push(run);
-        reads.push(read);
-        writes.push(write);
+        self.ratios.push(run.div_duration_f64(read + write));
+        self.cpu_ratios.push(run_cpu.div_duration_f64(floor_cpu));
+        self.runs.push(run);
     }
-    println!(
-        "{:.3} {:.3} {:.3} {:.3} {:.3} {:.3} {:.3}",
-        first.0,
-        first.1,
-        median(reads).as_secs_f64(),
-        median(writes).as_secs_f64(),
-        median(runs).as_secs_f64(),
-        median_ratio(ratios),
-        median_ratio(cpu_ratios)
-    );
+
+    /// " run ratio cpu_ratio": the median run and the medians of the
+    /// pairs' ratios of wall time and of CPU time.
+    fn print(self) {
+        print!(
+            " {:.3} {:.3} {:.3}",
+            median(self.runs).as_secs_f64(),
+            median_ratio(self.ratios),
+            median_ratio(self.cpu_ratios)
+        );
+    }
 }
