@@ -12,7 +12,7 @@
 //! Given the paybatch binary, each repeat first times `paybatch run` of the
 //! period from scratch, and three more figures follow: the median run, the
 //! median of each run's ratio to the floor timed right after it, and the
-//! same ratio of CPU time (user + system). Dirty pages are flushed
+//! same ratio of CPU time (user + system), then of user time alone. Dirty pages are flushed
 //! (`sync`, untimed) before each timed half, so neither pays for the
 //! other's writeback. Each half's wall, CPU and system time go to stderr.
 //! With IO_FLOOR_PER_FILE set, each output file and its write time go to
@@ -519,8 +519,34 @@ fn median(mut runs: Vec<Duration>) -> Duration {
     runs.get(runs.len() / 2).copied().unwrap_or_default()
 }
 
-/// One `paybatch run` of the period from scratch: wall time and CPU time.
-fn time_run(paybatch: &str, ws: &Path, period: &str) -> (Duration, Duration) {
+/// One timed half of a pair: wall time, CPU time (user + system, all
+/// threads) and the system part of it.
+#[derive(Clone, Copy)]
+struct Timed {
+    wall: Duration,
+    cpu: Duration,
+    sys: Duration,
+}
+
+impl Timed {
+    /// User time: what the kernel's share (page-cache writes, which this
+    /// VM's memory state makes vary by a third) does not touch.
+    fn user(&self) -> Duration {
+        self.cpu.saturating_sub(self.sys)
+    }
+
+    fn report(&self, what: &str) {
+        eprintln!(
+            "io_floor: {what} {:.2} s (cpu {:.2} s, of which sys {:.2} s)",
+            self.wall.as_secs_f64(),
+            self.cpu.as_secs_f64(),
+            self.sys.as_secs_f64()
+        );
+    }
+}
+
+/// One `paybatch run` of the period from scratch.
+fn time_run(paybatch: &str, ws: &Path, period: &str) -> Timed {
     let _ = std::fs::remove_dir_all(ws.join("ledger").join(period));
     let (started, cpu, sys) = (Instant::now(), children_cpu_time(), children_sys_time());
     let status = std::process::Command::new(paybatch)
@@ -528,17 +554,16 @@ fn time_run(paybatch: &str, ws: &Path, period: &str) -> (Duration, Duration) {
         .arg(ws)
         .args(["run", "-p", period])
         .status();
-    let took = (started.elapsed(), children_cpu_time() - cpu);
-    eprintln!(
-        "io_floor: run {:.2} s (cpu {:.2} s, of which sys {:.2} s)",
-        took.0.as_secs_f64(),
-        took.1.as_secs_f64(),
-        (children_sys_time() - sys).as_secs_f64()
-    );
+    let run = Timed {
+        wall: started.elapsed(),
+        cpu: children_cpu_time() - cpu,
+        sys: children_sys_time() - sys,
+    };
+    run.report("run");
     if !status.as_ref().is_ok_and(|s| s.success()) {
         eprintln!("io_floor: {paybatch} run failed: {status:?}");
     }
-    took
+    run
 }
 
 /// Flushes every dirty page to disk, untimed: the floor does not fsync
@@ -600,15 +625,14 @@ fn floor(ws: &Path, period: &str, repeat: usize, paybatch: Option<&str>) {
         settle();
         let (cpu, sys) = (cpu_time(), sys_time());
         let (read, write) = (read_inputs(&inputs, true), write_outputs(&loaded, &scratch, true));
-        let floor_cpu = cpu_time() - cpu;
-        eprintln!(
-            "io_floor: floor {:.2} s (cpu {:.2} s, of which sys {:.2} s)",
-            (read + write).as_secs_f64(),
-            floor_cpu.as_secs_f64(),
-            (sys_time() - sys).as_secs_f64()
-        );
-        if let Some((run, run_cpu)) = run {
-            pairs.add((run, run_cpu), (read, write, floor_cpu));
+        let floor = Timed {
+            wall: read + write,
+            cpu: cpu_time() - cpu,
+            sys: sys_time() - sys,
+        };
+        floor.report("floor");
+        if let Some(run) = run {
+            pairs.add(run, floor);
         }
         reads.push(read);
         writes.push(write);
@@ -638,32 +662,33 @@ struct Pairs {
     runs: Vec<Duration>,
     ratios: Vec<f64>,
     cpu_ratios: Vec<f64>,
+    user_ratios: Vec<f64>,
 }
 
 impl Pairs {
-    /// One pair: the run's wall and CPU time, the floor's read, write and
-    /// CPU time.
-    fn add(&mut self, (run, run_cpu): (Duration, Duration), (read, write, floor_cpu): (Duration, Duration, Duration)) {
+    fn add(&mut self, run: Timed, floor: Timed) {
         eprintln!(
             "io_floor: run {:.2} s (cpu {:.2} s), floor {:.2} s (cpu {:.2} s)",
-            run.as_secs_f64(),
-            run_cpu.as_secs_f64(),
-            (read + write).as_secs_f64(),
-            floor_cpu.as_secs_f64()
+            run.wall.as_secs_f64(),
+            run.cpu.as_secs_f64(),
+            floor.wall.as_secs_f64(),
+            floor.cpu.as_secs_f64()
         );
-        self.ratios.push(run.div_duration_f64(read + write));
-        self.cpu_ratios.push(run_cpu.div_duration_f64(floor_cpu));
-        self.runs.push(run);
+        self.ratios.push(run.wall.div_duration_f64(floor.wall));
+        self.cpu_ratios.push(run.cpu.div_duration_f64(floor.cpu));
+        self.user_ratios.push(run.user().div_duration_f64(floor.user()));
+        self.runs.push(run.wall);
     }
 
-    /// " run ratio cpu_ratio": the median run and the medians of the
-    /// pairs' ratios of wall time and of CPU time.
+    /// " run ratio cpu_ratio user_ratio": the median run and the medians of
+    /// the pairs' ratios of wall, CPU and user time.
     fn print(self) {
         print!(
-            " {:.3} {:.3} {:.3}",
+            " {:.3} {:.3} {:.3} {:.3}",
             median(self.runs).as_secs_f64(),
             median_ratio(self.ratios),
-            median_ratio(self.cpu_ratios)
+            median_ratio(self.cpu_ratios),
+            median_ratio(self.user_ratios)
         );
     }
 }
