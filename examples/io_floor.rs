@@ -105,9 +105,10 @@ struct Sheet {
 /// in a pool: 2.2 GB for the 1M outputs. The floor holds them while the
 /// run of its pair is timed, and held memory slows page-cache writes on
 /// this VM: beside a process holding 3 GB a 1M run took 17–18 s of system
-/// time instead of 10–11.5. Beside these 2.2 GB it takes 10.4–11 s, as
-/// alone (calamine's `Range<Data>`, kept up to stop 19, held 7.7 GB; whole
-/// rectangles of 16-byte cells, stop 20, 4.3 GB).
+/// time instead of 10–11.5. Beside these 2.2 GB it took 10.4–11 s in one
+/// set of pairs and 13.3–14.8 s in the next, against the floor's own
+/// 9.2–11.9 s (calamine's `Range<Data>`, kept up to stop 19, held 7.7 GB;
+/// whole rectangles of 16-byte cells, stop 20, 4.3 GB).
 #[derive(Default)]
 struct Cells {
     /// Each row that has a cell: its row number and where its cells start
