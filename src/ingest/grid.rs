@@ -146,18 +146,41 @@ pub fn csv_sheet_name(file: &str) -> String {
 /// Streams a CSV file's rows (any of the detected encodings) to `on_row`
 /// with their 0-based row index; nothing but the current row is kept.
 pub fn stream_csv_bytes(bytes: &[u8], file: &str, on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>) -> Result<()> {
+    stream_csv_reader(csv_text(bytes, file)?.as_bytes(), file, on_row)
+}
+
+/// A CSV file's text in any of the detected encodings; NUL bytes are
+/// refused (a binary file renamed .csv).
+fn csv_text<'b>(bytes: &'b [u8], file: &str) -> Result<Cow<'b, str>> {
     if bytes.contains(&0) {
         return Err(Error::Encoding { file: file.into() });
     }
-    let (text, _) = decode_text(bytes, file)?;
-    stream_csv_reader(text.as_bytes(), file, on_row)
+    Ok(decode_text(bytes, file)?.0)
 }
 
 /// [`stream_csv_bytes`] for a file on disk, without holding the file: a
 /// UTF-8 file (the million-row extracts) is checked chunk by chunk, then
 /// parsed from disk. Anything else is read whole and decoded as before
 /// (GBK files are clerks' desktop exports).
-pub fn stream_csv_file(path: &Path, file: &str, on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>) -> Result<()> {
+pub fn stream_csv_file(
+    path: &Path,
+    file: &str,
+    mut on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>,
+) -> Result<()> {
+    let mut row = Vec::new();
+    stream_csv_file_records(path, file, |i, record| {
+        record_cells(record, &mut row);
+        on_row(i, &mut row)
+    })
+}
+
+/// [`stream_csv_file`] record by record: each row's fields as parsed, for
+/// a reader that keeps their text as it is (no cell per field).
+pub fn stream_csv_file_records(
+    path: &Path,
+    file: &str,
+    on_record: impl FnMut(usize, &csv::StringRecord) -> Result<()>,
+) -> Result<()> {
     let open = || std::fs::File::open(path).map_err(|e| Error::io(path, e));
     match utf8_without_nul(open()?).map_err(|e| Error::io(path, e))? {
         Some(bom) => {
@@ -165,9 +188,12 @@ pub fn stream_csv_file(path: &Path, file: &str, on_row: impl FnMut(usize, &mut [
             if bom {
                 std::io::Read::read_exact(&mut reader, &mut [0; 3]).map_err(|e| Error::io(path, e))?;
             }
-            stream_csv_reader(reader, file, on_row)
+            stream_csv_records(reader, file, on_record)
         }
-        None => stream_csv_bytes(&std::fs::read(path).map_err(|e| Error::io(path, e))?, file, on_row),
+        None => {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            stream_csv_records(csv_text(&bytes, file)?.as_bytes(), file, on_record)
+        }
     }
 }
 
@@ -207,12 +233,38 @@ fn stream_csv_reader(
     file: &str,
     mut on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>,
 ) -> Result<()> {
+    let mut row = Vec::new();
+    stream_csv_records(input, file, |i, record| {
+        record_cells(record, &mut row);
+        on_row(i, &mut row)
+    })
+}
+
+/// The cells of a CSV record into `row`: an empty field is an empty cell,
+/// any other is text.
+pub fn record_cells(record: &csv::StringRecord, row: &mut Vec<Cell>) {
+    row.clear();
+    row.extend(record.iter().map(|s| {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.into())
+        }
+    }));
+}
+
+/// Parses CSV text (already known to be UTF-8) record by record, with each
+/// record's 0-based row index.
+fn stream_csv_records(
+    input: impl std::io::Read,
+    file: &str,
+    mut on_record: impl FnMut(usize, &csv::StringRecord) -> Result<()>,
+) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(input);
     let mut record = csv::StringRecord::new();
-    let mut row = Vec::new();
     let mut i = 0;
     loop {
         match reader.read_record(&mut record) {
@@ -225,15 +277,7 @@ fn stream_csv_reader(
                 });
             }
         }
-        row.clear();
-        row.extend(record.iter().map(|s| {
-            if s.is_empty() {
-                Cell::Empty
-            } else {
-                Cell::Text(s.into())
-            }
-        }));
-        on_row(i, &mut row)?;
+        on_record(i, &record)?;
         i += 1;
     }
 }

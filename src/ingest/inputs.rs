@@ -7,11 +7,13 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::batch::{RowBatch, RowRef};
 use super::grid::{
-    Cell, Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_file, stream_workbook_file,
+    Cell, Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_file, stream_csv_file_records,
+    stream_workbook_file,
 };
 use super::parquet::stream_parquet;
-use super::table::{RowBatch, Table, TableBuilder};
+use super::table::{Table, TableBuilder};
 use crate::error::{Error, Result};
 use crate::i18n::Text;
 use crate::model::Period;
@@ -71,6 +73,11 @@ fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec
     }
 }
 
+/// CSV or TXT: the files read as delimited text.
+fn is_csv(path: &Path) -> bool {
+    matches!(extension(path).as_str(), "csv" | "txt")
+}
+
 fn extension(path: &Path) -> String {
     path.extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -111,7 +118,7 @@ fn read_tables(
             current = Some(TableBuilder::new(schema, display, sheet));
         }
         if let Some(b) = current.as_mut() {
-            b.push(r, row);
+            b.push_row(r, row);
         }
     })?;
     if let Some(b) = current.take() {
@@ -156,7 +163,7 @@ fn read_ahead(
     path: &Path,
     display: &str,
     wanted: Option<&str>,
-    mut on_row: impl FnMut(&str, usize, &mut [Cell]),
+    mut on_row: impl FnMut(&str, usize, RowRef<'_>),
 ) -> Result<Vec<String>> {
     std::thread::scope(|scope| {
         let (send, received) = std::sync::mpsc::sync_channel(READ_AHEAD);
@@ -177,23 +184,46 @@ fn read_ahead(
                     send.send(Ahead::Rows(std::mem::replace(batch, empty)))
                         .map_err(|_| gone())
                 };
-                let names = stream_file(path, display, &mut |name, r, row| {
+                // A row of sheet `name` is about to join the batch.
+                let mut next_row = |name: &str, batch: &mut RowBatch| -> Result<bool> {
                     if wanted.is_some_and(|w| w != name) {
-                        return Ok(());
+                        return Ok(false);
                     }
                     if sheet.as_deref() != Some(name) {
                         if !batch.is_empty() {
-                            hand_over(&mut batch)?;
+                            hand_over(batch)?;
                         }
                         sheet = Some(name.to_string());
                         send.send(Ahead::Sheet(name.to_string())).map_err(|_| gone())?;
                     }
-                    batch.push(r, row);
+                    Ok(true)
+                };
+                let full = |batch: &mut RowBatch| {
                     if batch.len() == READ_BATCH {
-                        hand_over(&mut batch)?;
+                        hand_over(batch)?;
                     }
                     Ok(())
-                });
+                };
+                let names = if is_csv(path) {
+                    // CSV fields go over as text, typed where they lie.
+                    let name = csv_sheet_name(display);
+                    stream_csv_file_records(path, display, |r, record| {
+                        if next_row(&name, &mut batch)? {
+                            batch.push_record(r, record);
+                            full(&mut batch)?;
+                        }
+                        Ok(())
+                    })
+                    .map(|()| vec![name.clone()])
+                } else {
+                    stream_file(path, display, &mut |name, r, row| {
+                        if next_row(name, &mut batch)? {
+                            batch.push(r, row);
+                            full(&mut batch)?;
+                        }
+                        Ok(())
+                    })
+                };
                 if !batch.is_empty() {
                     let _ = send.send(Ahead::Rows(batch));
                 }
@@ -395,22 +425,32 @@ mod tests {
             let mut seen = Vec::new();
             let display = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
             let names = read_ahead(path, &display, wanted, |sheet, r, row| {
-                let cells: Vec<String> = take_row(row).iter().map(Cell::display).collect();
-                seen.push((sheet.to_string(), r, cells.join("|")));
-                assert!(row.iter().all(|c| *c == Cell::Empty), "the row's cells were taken");
+                let (cells, kind) = match row {
+                    RowRef::Cells(row) => {
+                        let cells = take_row(row);
+                        assert!(row.iter().all(|c| *c == Cell::Empty), "the row's cells were taken");
+                        (cells, "cells")
+                    }
+                    RowRef::Text(text) => (text.cells(), "text"),
+                };
+                let cells: Vec<String> = cells.iter().map(Cell::display).collect();
+                seen.push((sheet.to_string(), r, format!("{kind}:{}", cells.join("|"))));
             })
             .unwrap_or_else(|e| panic!("{e}"));
             (names, seen)
         };
         let (names, seen) = read(&csv, None);
         assert_eq!(names, ["a"]);
-        let expected: Vec<_> = (0..rows).map(|i| ("a".to_string(), i, format!("{i}|x{i}"))).collect();
+        // CSV rows come as text, workbook rows as cells.
+        let expected: Vec<_> = (0..rows)
+            .map(|i| ("a".to_string(), i, format!("text:{i}|x{i}")))
+            .collect();
         assert_eq!(seen, expected);
         let (names, seen) = read(&book, None);
         assert_eq!(names, ["one", "two"]);
         let expected: Vec<_> = [("one", READ_BATCH + 3), ("two", 2 * READ_BATCH)]
             .into_iter()
-            .flat_map(|(name, n)| (0..n).map(move |i| (name.to_string(), i, format!("|{name}{i}"))))
+            .flat_map(|(name, n)| (0..n).map(move |i| (name.to_string(), i, format!("cells:|{name}{i}"))))
             .collect();
         assert_eq!(seen, expected);
         let (_, seen) = read(&book, Some("two"));

@@ -2,6 +2,7 @@
 //! header detection by alias, tolerant value parsing, and the origin
 //! (file, sheet, row, column) of every value.
 
+pub mod batch;
 pub mod grid;
 pub mod inputs;
 pub mod keys;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
+use super::batch::{RowBatch, RowRef, RowView, TextRow};
 use super::grid::{Cell, Origin, take_row};
 use super::normalize::{half_width, header_key, parse_bool, parse_date, parse_number, trim};
 use crate::model::{Date, Figure, Period, Str};
@@ -101,53 +102,63 @@ fn keepable(n: Decimal) -> Option<Decimal> {
 
 /// Converts one cell to a field type.
 pub fn convert(cell: &Cell, ty: FieldType) -> Value {
-    if cell.is_empty() {
-        return Value::Empty;
-    }
     let bad = || Value::Bad(cell.display().into());
     match (ty, cell) {
-        (FieldType::Text, Cell::Text(s)) => Value::Text(trim(s).into()),
-        (FieldType::Text, c) => Value::Text(trim(&c.display()).into()),
+        (_, Cell::Empty) => Value::Empty,
+        (_, Cell::Text(s)) => convert_text(s, ty),
         (FieldType::Id, Cell::Number(n)) => Value::Text(n.normalize().to_compact_string()),
-        // Most identifiers are plain ASCII letters and digits already.
-        (FieldType::Id, Cell::Text(s)) if s.bytes().all(|b| b.is_ascii_alphanumeric()) => {
-            let mut id = s.clone();
-            id.as_mut_str().make_ascii_uppercase();
-            Value::Text(id)
-        }
-        (FieldType::Id, c) => Value::Text(
-            half_width(trim(&c.display()))
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .map(|c| c.to_ascii_uppercase())
-                .collect::<Str>(),
-        ),
         (FieldType::Number, Cell::Number(n)) => keepable(*n).map_or_else(bad, Value::Number),
-        (FieldType::Number, Cell::Text(s)) => parse_number(s).and_then(keepable).map_or_else(bad, Value::Number),
         (FieldType::Integer, Cell::Number(n)) if n.fract().is_zero() => keepable(*n).map_or_else(bad, Value::Number),
-        (FieldType::Integer, Cell::Text(s)) => parse_number(s)
-            .filter(|n| n.fract().is_zero())
-            .and_then(keepable)
-            .map_or_else(bad, Value::Number),
         (FieldType::Date, Cell::Date(d)) => Value::Date(*d),
         (FieldType::Date, Cell::Number(n)) if n.fract().is_zero() => i64::try_from(*n)
             .ok()
             .and_then(Date::from_excel_serial)
             .map_or_else(bad, Value::Date),
-        (FieldType::Date, Cell::Text(s)) => parse_date(s).map_or_else(bad, Value::Date),
         (FieldType::Bool, Cell::Bool(b)) => Value::Bool(*b),
-        (FieldType::Bool, c) => parse_bool(&c.display()).map_or_else(bad, Value::Bool),
         (FieldType::Period, Cell::Date(d)) => Value::Period(d.period()),
-        (FieldType::Period, c) => {
-            let text = half_width(trim(&c.display()))
-                .replace(['/', '.', '年'], "-")
-                .replace('月', "");
+        // What the cell shows, read as text would be.
+        (FieldType::Text | FieldType::Id | FieldType::Bool | FieldType::Period, c) => convert_text(&c.display(), ty),
+        _ => bad(),
+    }
+}
+
+/// Converts one cell's text to a field type: what [`convert`] makes of a
+/// text cell, and of a CSV field without making it a cell (an empty text
+/// is an empty value).
+pub fn convert_text(s: &str, ty: FieldType) -> Value {
+    if trim(s).is_empty() {
+        return Value::Empty;
+    }
+    let bad = || Value::Bad(s.into());
+    match ty {
+        FieldType::Text => Value::Text(trim(s).into()),
+        // Most identifiers are plain ASCII letters and digits already.
+        FieldType::Id if s.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            let mut id = Str::from(s);
+            id.as_mut_str().make_ascii_uppercase();
+            Value::Text(id)
+        }
+        FieldType::Id => Value::Text(
+            half_width(trim(s))
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .map(|c| c.to_ascii_uppercase())
+                .collect::<Str>(),
+        ),
+        FieldType::Number => parse_number(s).and_then(keepable).map_or_else(bad, Value::Number),
+        FieldType::Integer => parse_number(s)
+            .filter(|n| n.fract().is_zero())
+            .and_then(keepable)
+            .map_or_else(bad, Value::Number),
+        FieldType::Date => parse_date(s).map_or_else(bad, Value::Date),
+        FieldType::Bool => parse_bool(s).map_or_else(bad, Value::Bool),
+        FieldType::Period => {
+            let text = half_width(trim(s)).replace(['/', '.', '年'], "-").replace('月', "");
             text.parse::<Period>()
                 .ok()
-                .or_else(|| parse_date(&c.display()).map(Date::period))
+                .or_else(|| parse_date(s).map(Date::period))
                 .map_or_else(bad, Value::Period)
         }
-        _ => bad(),
     }
 }
 
@@ -284,56 +295,6 @@ pub struct TableBuilder<'s> {
     records: Vec<Record>,
 }
 
-/// Rows of cells laid one after the other in one buffer: each row's
-/// 0-based index and where its cells end. The reader's batches and the rows
-/// waiting to be typed are both kept this way, so that their buffers are
-/// reused batch after batch instead of a vector being allocated per row.
-#[derive(Default)]
-pub struct RowBatch {
-    rows: Vec<(usize, usize)>,
-    cells: Vec<Cell>,
-}
-
-impl RowBatch {
-    /// Adds row `r`, moving its cells out of `row` (they are left empty).
-    pub fn push(&mut self, r: usize, row: &mut [Cell]) {
-        self.cells.extend(row.iter_mut().map(std::mem::take));
-        self.rows.push((r, self.cells.len()));
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// Each row's index and cells, in order, for the caller to take.
-    pub fn for_each_row(&mut self, mut each: impl FnMut(usize, &mut [Cell])) {
-        let mut start = 0;
-        for &(r, end) in &self.rows {
-            each(r, &mut self.cells[start..end]);
-            start = end;
-        }
-    }
-
-    /// Each row's index and cells, in order, on all cores.
-    fn par_rows(&self) -> impl IndexedParallelIterator<Item = (usize, &[Cell])> + '_ {
-        (0..self.rows.len()).into_par_iter().map(|i| {
-            let start = i.checked_sub(1).map_or(0, |p| self.rows[p].1);
-            let (r, end) = self.rows[i];
-            (r, &self.cells[start..end])
-        })
-    }
-
-    /// Empties the rows, keeping the buffers' capacity.
-    pub fn clear(&mut self) {
-        self.rows.clear();
-        self.cells.clear();
-    }
-}
-
 impl<'s> TableBuilder<'s> {
     pub fn new(schema: &'s InputSchema, file: &str, sheet: &str) -> Self {
         TableBuilder {
@@ -350,6 +311,14 @@ impl<'s> TableBuilder<'s> {
         &self.sheet
     }
 
+    /// Takes the next row (0-based index `r`) of cells or CSV text.
+    pub fn push_row(&mut self, r: usize, row: RowRef<'_>) {
+        match row {
+            RowRef::Cells(cells) => self.push(r, cells),
+            RowRef::Text(text) => self.push_text(r, text),
+        }
+    }
+
     /// Takes the next row (0-based index `r`), moving its cells out of
     /// `row`. Rows below the header are typed in batches, spread over all
     /// cores.
@@ -357,10 +326,11 @@ impl<'s> TableBuilder<'s> {
         match &mut self.header {
             Header::Found { row: h, .. } => {
                 if r > *h {
-                    self.pending.push(r, row);
-                    if self.pending.len() >= TYPING_BATCH {
+                    if self.pending.is_text() {
                         self.flush();
                     }
+                    self.pending.push(r, row);
+                    self.flush_when_full();
                 }
             }
             Header::Searching(held) if r < HEADER_SEARCH_ROWS => held.push((r, take_row(row))),
@@ -369,6 +339,30 @@ impl<'s> TableBuilder<'s> {
                 self.push(r, row);
             }
             Header::Missing => {}
+        }
+    }
+
+    /// [`TableBuilder::push`] for a row of CSV text: below the header its
+    /// fields are typed from the text, never made cells.
+    pub fn push_text(&mut self, r: usize, row: TextRow<'_>) {
+        match &self.header {
+            Header::Found { row: h, .. } => {
+                if r > *h {
+                    if !self.pending.is_text() && !self.pending.is_empty() {
+                        self.flush();
+                    }
+                    self.pending.push_text(r, row);
+                    self.flush_when_full();
+                }
+            }
+            Header::Searching(_) => self.push(r, &mut row.cells()),
+            Header::Missing => {}
+        }
+    }
+
+    fn flush_when_full(&mut self) {
+        if self.pending.len() >= TYPING_BATCH {
+            self.flush();
         }
     }
 
@@ -391,17 +385,32 @@ impl<'s> TableBuilder<'s> {
             .par_rows()
             .with_min_len(256)
             .map(|(r, row)| {
-                row.iter().any(|c| !c.is_empty()).then(|| Record {
-                    row: r,
-                    values: order[..*present]
-                        .iter()
-                        .zip(columns.iter())
-                        .map(|(&f, col)| {
-                            col.and_then(|c| row.get(c))
-                                .map_or(Value::Empty, |cell| convert(cell, fields[f].ty))
-                        })
-                        .collect(),
-                })
+                let values = order[..*present].iter().zip(columns.iter());
+                let values: Box<[Value]> = match row {
+                    RowView::Cells(cells) => {
+                        if cells.iter().all(Cell::is_empty) {
+                            return None;
+                        }
+                        values
+                            .map(|(&f, col)| {
+                                col.and_then(|c| cells.get(c))
+                                    .map_or(Value::Empty, |cell| convert(cell, fields[f].ty))
+                            })
+                            .collect()
+                    }
+                    RowView::Text(text) => {
+                        if text.fields().all(|s| trim(s).is_empty()) {
+                            return None;
+                        }
+                        values
+                            .map(|(&f, col)| {
+                                col.and_then(|c| text.field(c))
+                                    .map_or(Value::Empty, |s| convert_text(s, fields[f].ty))
+                            })
+                            .collect()
+                    }
+                };
+                Some(Record { row: r, values })
             })
             .collect();
         self.pending.clear();
@@ -532,6 +541,57 @@ mod tests {
         }
         assert_eq!(t.field("base").map(|f| t.columns[f]), Some(Some(0)));
         assert_eq!(t.schema.fields.len(), 4);
+    }
+
+    /// CSV rows typed from their text give the same table as the same rows
+    /// made cells first: title rows above the header, blank and
+    /// whitespace-only rows, padded, full-width and malformed values, short
+    /// rows, and more rows than one typing batch.
+    #[test]
+    fn csv_text_rows_type_like_their_cells() {
+        let schema = roster_schema(&[
+            ("employee_id", FieldType::Id),
+            ("name", FieldType::Text),
+            ("base", FieldType::Number),
+            ("days", FieldType::Integer),
+            ("hired", FieldType::Date),
+            ("flag", FieldType::Bool),
+            ("month", FieldType::Period),
+        ]);
+        let mut rows: Vec<Vec<String>> = vec![
+            vec!["2026年1月 花名册".into()],
+            vec![],
+            ["employee_id", "name", "base", "days", "hired", "flag", "month"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        let samples = [
+            ["e1", " 张三 ", "8000", "21", "2026-01-05", "是", "2026年1月"],
+            ["Ｅ２ ", "李四", "１２，０００", "21.5", "2026/1/5", "N", "2026-01"],
+            ["", "   ", "", "", "", "", ""],
+            ["e3", "王五", "abc", "x", "2026-13-40", "maybe", "13月"],
+            ["e 4", "", " 7% ", "0", "46082", "1", "2026.1"],
+        ];
+        for i in 0..2 * TYPING_BATCH + 5 {
+            let sample = &samples[i % samples.len()];
+            let width = if i % 7 == 6 { 3 } else { sample.len() };
+            rows.push(sample[..width].iter().map(|s| s.to_string()).collect());
+        }
+        let mut by_cells = TableBuilder::new(&schema, "roster.csv", "roster");
+        let mut by_text = TableBuilder::new(&schema, "roster.csv", "roster");
+        for (r, fields) in rows.iter().enumerate() {
+            let record = csv::StringRecord::from(fields.clone());
+            let mut cells = Vec::new();
+            crate::ingest::grid::record_cells(&record, &mut cells);
+            by_cells.push(r, &mut cells);
+            let mut batch = RowBatch::default();
+            batch.push_record(r, &record);
+            batch.for_each_row(|r, row| by_text.push_row(r, row));
+        }
+        let shown = |t: Option<Table>| t.map(|t| format!("{:?} {:?}", t.columns, t.records));
+        let (cells, text) = (shown(by_cells.finish()), shown(by_text.finish()));
+        assert!(cells.as_ref().is_some_and(|c| c.contains("Bad(\"abc\")")), "{cells:?}");
+        assert_eq!(cells, text);
     }
 
     /// More rows than one typing batch: every non-blank row arrives typed,
