@@ -3,13 +3,18 @@
 
 use rust_decimal::Decimal;
 
-use super::employee::EmployeeResult;
+use super::employee::{EmployeeResult, SiLine};
+use crate::model::Figure;
 
 /// A money column of the results.
+#[derive(Debug)]
 pub struct MoneyColumn {
     pub key: &'static str,
     pub zh: &'static str,
     pub get: fn(&EmployeeResult) -> Decimal,
+    /// The same amount as the result keeps it, when it keeps a [`Figure`]
+    /// (`None` when the amount does not fit one: then `get`).
+    pub figure: fn(&EmployeeResult) -> Option<Figure>,
 }
 
 macro_rules! col {
@@ -18,6 +23,7 @@ macro_rules! col {
             key: $key,
             zh: $zh,
             get: |r| r.$field.get(),
+            figure: |r| Some(r.$field),
         }
     };
 }
@@ -39,6 +45,11 @@ pub const PAY_COLUMNS: &[MoneyColumn] = &[
         key: "annual_bonus",
         zh: "全年一次性奖金",
         get: |r| r.annual_bonus.as_ref().map_or(Decimal::ZERO, |b| b.amount),
+        figure: |r| {
+            r.annual_bonus
+                .as_ref()
+                .map_or(Some(Figure::ZERO), |b| Figure::of(b.amount))
+        },
     },
     col!("total_pay", "应发合计", total_pay),
 ];
@@ -89,11 +100,21 @@ pub fn si_items(results: &[EmployeeResult]) -> Vec<(String, String)> {
 /// first line of a key counts, as in [`si_values`]). Each line is matched
 /// once per employee, not once per column.
 pub fn si_slots<K: AsRef<str>>(r: &EmployeeResult, items: &[K], slots: &mut Vec<Option<[Decimal; 3]>>) {
+    si_slots_with(r, items, slots, |l| [l.base.get(), l.employee.dec(), l.employer.dec()]);
+}
+
+/// [`si_slots`] with each line's three values as `values` gives them.
+pub fn si_slots_with<K: AsRef<str>, T>(
+    r: &EmployeeResult,
+    items: &[K],
+    slots: &mut Vec<Option<[T; 3]>>,
+    values: impl Fn(&SiLine) -> [T; 3],
+) {
     slots.clear();
-    slots.resize(items.len(), None);
+    slots.resize_with(items.len(), || None);
     for l in &r.si {
         if let Some(i) = items.iter().position(|k| k.as_ref() == l.key()) {
-            slots[i].get_or_insert([l.base.get(), l.employee.dec(), l.employer.dec()]);
+            slots[i].get_or_insert_with(|| values(l));
         }
     }
 }

@@ -6,17 +6,19 @@ use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 
-use crate::calc::columns::{PAY_COLUMNS, TAIL_COLUMNS, si_values};
+use super::xlsx::Number;
+use crate::calc::columns::{MoneyColumn, PAY_COLUMNS, TAIL_COLUMNS, si_values};
 use crate::calc::employee::EmployeeResult;
 use crate::calc::input::ADDITIONAL_ITEMS;
-use crate::model::{Date, Period};
+use crate::model::{Date, Figure, Period};
 use crate::workspace::Config;
 
-/// A field's value; text is borrowed from the result where it can be.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A field's value; text is borrowed from the result where it can be, and
+/// an amount is read as the result keeps it.
+#[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue<'r> {
     Text(Cow<'r, str>),
-    Money(Decimal),
+    Money(Number),
     Date(Date),
     Empty,
 }
@@ -24,7 +26,7 @@ pub enum FieldValue<'r> {
 impl FieldValue<'_> {
     pub fn money(&self) -> Option<Decimal> {
         match self {
-            FieldValue::Money(m) => Some(*m),
+            FieldValue::Money(m) => Some(m.decimal()),
             _ => None,
         }
     }
@@ -82,7 +84,10 @@ pub enum Field {
     BankCardMasked,
     HireDate,
     LeaveDate,
-    Money(fn(&EmployeeResult) -> Decimal),
+    /// A column of the results table.
+    Column(&'static MoneyColumn),
+    /// Any other amount a result keeps.
+    Figure(fn(&EmployeeResult) -> Figure),
     IitIncome,
     SiOnly {
         employer: bool,
@@ -102,7 +107,7 @@ impl Field {
     /// The field a name means; `None` if there is no such field.
     pub fn parse(name: &str) -> Option<Field> {
         let text = |get: fn(&EmployeeResult) -> &str| Some(Field::Text(get));
-        let money = |get: fn(&EmployeeResult) -> Decimal| Some(Field::Money(get));
+        let figure = |get: fn(&EmployeeResult) -> Figure| Some(Field::Figure(get));
         match name {
             "employee_id" => return text(|r| &r.employee_id),
             "name" => return text(|r| &r.name),
@@ -119,7 +124,7 @@ impl Field {
             "bank_card_masked" => return Some(Field::BankCardMasked),
             "hire_date" => return Some(Field::HireDate),
             "leave_date" => return Some(Field::LeaveDate),
-            "tax_free" => return money(|r| r.tax_free.get()),
+            "tax_free" => return figure(|r| r.tax_free),
             "iit_income" => return Some(Field::IitIncome),
             "si_only_employee" => return Some(Field::SiOnly { employer: false }),
             "si_only_employer" => return Some(Field::SiOnly { employer: true }),
@@ -128,7 +133,7 @@ impl Field {
             _ => {}
         }
         if let Some(c) = PAY_COLUMNS.iter().chain(TAIL_COLUMNS).find(|c| c.key == name) {
-            return money(c.get);
+            return Some(Field::Column(c));
         }
         if let Some(rest) = name.strip_prefix("si_") {
             for (suffix, pick) in [("_base", 0), ("_employee", 1), ("_employer", 2)] {
@@ -147,27 +152,31 @@ impl Field {
             return Some(Field::YtdAdditional(i));
         }
         match item {
-            "income" => money(|r| r.ytd.income.get()),
-            "tax_free" => money(|r| r.ytd.tax_free.get()),
-            "basic" => money(|r| r.ytd.basic.get()),
-            "special" => money(|r| r.ytd.special.get()),
-            "additional" => money(|r| r.ytd.additional.get()),
-            "other" => money(|r| r.ytd.other.get()),
-            "tax_withheld" => money(|r| r.ytd.tax_withheld.get()),
+            "income" => figure(|r| r.ytd.income),
+            "tax_free" => figure(|r| r.ytd.tax_free),
+            "basic" => figure(|r| r.ytd.basic),
+            "special" => figure(|r| r.ytd.special),
+            "additional" => figure(|r| r.ytd.additional),
+            "other" => figure(|r| r.ytd.other),
+            "tax_withheld" => figure(|r| r.ytd.tax_withheld),
             _ => None,
         }
     }
 
     /// This field of one employee.
     pub fn value<'r>(&self, r: &'r EmployeeResult, ctx: &Context<'_>) -> FieldValue<'r> {
-        let money = FieldValue::Money;
+        let money = |d: Decimal| FieldValue::Money(Number::Decimal(d));
+        let figure = |f: Figure| FieldValue::Money(Number::Figure(f));
         match self {
             Field::Text(get) => FieldValue::Text(Cow::Borrowed(get(r))),
             Field::IdNumberMasked => FieldValue::Text(Cow::Owned(crate::model::ids::mask(&r.id_number))),
             Field::BankCardMasked => FieldValue::Text(Cow::Owned(crate::model::ids::mask(&r.bank_card))),
             Field::HireDate => FieldValue::Date(r.hire_date),
             Field::LeaveDate => r.leave_date.map_or(FieldValue::Empty, FieldValue::Date),
-            Field::Money(get) => money(get(r)),
+            Field::Column(c) => {
+                FieldValue::Money((c.figure)(r).map_or_else(|| Number::Decimal((c.get)(r)), Number::Figure))
+            }
+            Field::Figure(get) => figure(get(r)),
             Field::IitIncome => {
                 let merged = r
                     .annual_bonus
@@ -184,13 +193,17 @@ impl Field {
             Field::PreviousSiBase => ctx
                 .previous_si_base
                 .get(r.employee_id.as_str())
-                .map_or(FieldValue::Empty, |d| FieldValue::Money(*d)),
-            Field::Si { key, pick } => {
-                let v = si_values(r, key);
-                money([v.0, v.1, v.2][*pick])
-            }
-            Field::Additional(i) => money(r.additional[*i].get()),
-            Field::YtdAdditional(i) => money(r.ytd.additional_items[*i].get()),
+                .map_or(FieldValue::Empty, |d| money(*d)),
+            Field::Si { key, pick } => FieldValue::Money(r.si.iter().find(|l| l.key() == key).map_or(
+                Number::Figure(Figure::ZERO),
+                |l| match pick {
+                    0 => Number::Figure(l.base),
+                    1 => Number::fen(l.employee),
+                    _ => Number::fen(l.employer),
+                },
+            )),
+            Field::Additional(i) => figure(r.additional[*i]),
+            Field::YtdAdditional(i) => figure(r.ytd.additional_items[*i]),
         }
     }
 }

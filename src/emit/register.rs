@@ -4,14 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
-use super::xlsx::{column_width, err, excel_number, header_format, money_format, parts, text_width, workbook};
-use crate::calc::columns::{MoneyColumn, PAY_COLUMNS, TAIL_COLUMNS, si_items, si_slots};
+use super::xlsx::{ExactSum, Number, column_width, err, header_format, money_format, parts, text_width, workbook};
+use crate::calc::columns::{MoneyColumn, PAY_COLUMNS, TAIL_COLUMNS, si_items, si_slots_with};
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
-use crate::model::Period;
+use crate::model::{Figure, Period};
 
 /// `rules/templates/register.toml`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -58,7 +57,7 @@ fn group_of<'r>(r: &'r EmployeeResult, by: &str) -> &'r str {
 
 /// What one money column of the register shows.
 enum Getter {
-    Pay(fn(&EmployeeResult) -> Decimal),
+    Pay(&'static MoneyColumn),
     /// An SI/HF item by slot; `pick` 0 = base, 1 = employee, 2 = employer.
     Si {
         slot: usize,
@@ -94,19 +93,21 @@ impl MoneyColumns {
             } else if let Some(c) = PAY_COLUMNS.iter().chain(TAIL_COLUMNS).find(|c| c.key == key) {
                 let column: &'static MoneyColumn = c;
                 cols.heads.push(column.zh.to_string());
-                cols.getters.push(Getter::Pay(column.get));
+                cols.getters.push(Getter::Pay(column));
             }
         }
         cols
     }
 
     /// One employee's money cells, in column order, into `out`.
-    fn values(&self, r: &EmployeeResult, si: &mut Vec<Option<[Decimal; 3]>>, out: &mut Vec<Decimal>) {
-        si_slots(r, &self.items, si);
+    fn values(&self, r: &EmployeeResult, si: &mut Vec<Option<[Number; 3]>>, out: &mut Vec<Number>) {
+        si_slots_with(r, &self.items, si, |l| {
+            [Number::Figure(l.base), Number::fen(l.employee), Number::fen(l.employer)]
+        });
         out.clear();
         out.extend(self.getters.iter().map(|g| match g {
-            Getter::Pay(get) => get(r),
-            Getter::Si { slot, pick } => si[*slot].map_or(Decimal::ZERO, |v| v[*pick]),
+            Getter::Pay(c) => (c.figure)(r).map_or_else(|| Number::Decimal((c.get)(r)), Number::Figure),
+            Getter::Si { slot, pick } => si[*slot].map_or(Number::Figure(Figure::ZERO), |v| v[*pick]),
         }));
     }
 }
@@ -211,20 +212,20 @@ fn write_sheet(
     for i in 0..cols.getters.len() {
         ws.set_column_format(first_money + i as u16, &money).map_err(&e)?;
     }
-    let write_sums = |ws: &mut rust_xlsxwriter::Worksheet, row: u32, label: &str, count: usize, sums: &[Decimal]| {
+    let write_sums = |ws: &mut rust_xlsxwriter::Worksheet, row: u32, label: &str, count: usize, sums: &[ExactSum]| {
         ws.write_with_format(row, 0, label, &bold).map_err(&e)?;
         ws.write_with_format(row, 5, count as u32, &bold).map_err(&e)?;
         for (i, sum) in sums.iter().enumerate() {
-            ws.write_with_format(row, first_money + i as u16, excel_number(*sum), &bold_money)
+            ws.write_with_format(row, first_money + i as u16, sum.excel(), &bold_money)
                 .map_err(&e)?;
         }
         Ok::<(), crate::Error>(())
     };
     let (mut si, mut values) = (Vec::new(), Vec::new());
-    let mut total = vec![Decimal::ZERO; cols.getters.len()];
+    let mut total = vec![ExactSum::default(); cols.getters.len()];
     for (group, mut list) in by_group {
         list.sort_by(|a, b| a.employee_id.cmp(&b.employee_id));
-        let mut subtotal = vec![Decimal::ZERO; cols.getters.len()];
+        let mut subtotal = vec![ExactSum::default(); cols.getters.len()];
         for r in &list {
             row += 1;
             let texts: [&str; 5] = [&r.employee_id, &r.name, &r.department, &r.cost_center, &r.city];
@@ -235,12 +236,12 @@ fn write_sheet(
             ws.write(row, 5, r.days_employed).map_err(&e)?;
             cols.values(r, &mut si, &mut values);
             for (i, v) in values.iter().enumerate() {
-                ws.write(row, first_money + i as u16, excel_number(*v)).map_err(&e)?;
-                subtotal[i] += *v;
+                ws.write(row, first_money + i as u16, v.excel()).map_err(&e)?;
+                subtotal[i].add(*v);
             }
         }
         for (t, s) in total.iter_mut().zip(&subtotal) {
-            *t += *s;
+            t.merge(s);
         }
         if !layout.subtotal_by.is_empty() {
             row += 1;

@@ -15,7 +15,7 @@ use super::fields::{Context, Field, FieldValue};
 use super::reread::{Keep, Seen, scan_xlsx_file};
 use super::sink::{GbkWriter, OutDir, Written};
 use super::xlsx::{
-    EXCEL_MAX_ROWS, column_width, err, excel_number, header_format, parts, save_xlsx, text_width, workbook,
+    EXCEL_MAX_ROWS, Number, column_width, err, excel_number, header_format, parts, save_xlsx, text_width, workbook,
 };
 use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
@@ -146,7 +146,7 @@ impl Source {
     fn value<'a>(&'a self, r: Option<&'a EmployeeResult>, ctx: &Context<'_>, agg: (usize, Decimal)) -> FieldValue<'a> {
         match self {
             Source::Count => FieldValue::Text(Cow::Owned(agg.0.to_string())),
-            Source::Total => FieldValue::Money(agg.1),
+            Source::Total => FieldValue::Money(Number::Decimal(agg.1)),
             Source::Field(f) => r.map_or(FieldValue::Empty, |r| f.value(r, ctx)),
             Source::Literal(text) => FieldValue::Text(Cow::Borrowed(text)),
             Source::Empty => FieldValue::Empty,
@@ -158,8 +158,11 @@ fn as_text<'a>(v: &FieldValue<'a>, amount: Amount) -> Cow<'a, str> {
     match v {
         FieldValue::Text(s) => s.clone(),
         FieldValue::Money(m) => Cow::Owned(match amount {
-            Amount::Yuan2 => Money::new(*m).to_fixed2(),
-            Amount::Fen => Money::new(*m).to_fen().map(|f| f.to_string()).unwrap_or_default(),
+            Amount::Yuan2 => Money::new(m.decimal()).to_fixed2(),
+            Amount::Fen => Money::new(m.decimal())
+                .to_fen()
+                .map(|f| f.to_string())
+                .unwrap_or_default(),
         }),
         FieldValue::Date(d) => Cow::Owned(d.to_string()),
         FieldValue::Empty => Cow::Borrowed(""),
@@ -533,7 +536,12 @@ fn render_xlsx(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>, file: 
             let col = i as u16;
             match source.value(Some(r), ctx, agg) {
                 FieldValue::Money(m) => {
-                    let number = excel_number(Money::new(m).round(crate::model::Rounding::FEN_HALF_UP).get());
+                    // Cells show fen: an amount kept to two places is there already.
+                    let number = if m.is_fen() {
+                        m.excel()
+                    } else {
+                        excel_number(Money::new(m.decimal()).round(crate::model::Rounding::FEN_HALF_UP).get())
+                    };
                     if money_columns[i] {
                         ws.write(row, col, number).map_err(&e)?;
                     } else {

@@ -7,7 +7,9 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
 
 use super::sink::{OutDir, Written};
+use crate::calc::fixed::Fen;
 use crate::error::{Error, Result};
+use crate::model::Figure;
 
 /// Rows in one xlsx worksheet (Excel's limit).
 pub const EXCEL_MAX_ROWS: usize = 1_048_576;
@@ -44,17 +46,105 @@ pub fn workbook() -> Workbook {
 /// displays back as the same decimal. Amounts in fen (|m| < 2^53, scale ≤ 2)
 /// take the fast path: `m / 10^s` of two exact doubles is correctly rounded
 /// by IEEE 754, the same double that parsing the decimal text gives.
-#[allow(clippy::float_arithmetic)] // the one place money becomes a double, by design
 pub fn excel_number(value: Decimal) -> f64 {
-    const EXACT: i128 = 1 << 53;
     let m = value.mantissa();
-    // Through i64: one instruction, where i128 → f64 is a library call.
-    let exact = || (m.abs() < EXACT).then_some(m as i64 as f64);
-    match (value.scale(), exact()) {
-        (0, Some(m)) => m,
-        (1, Some(m)) => m / 10.0,
-        (2, Some(m)) => m / 100.0,
-        _ => f64::from_str(&value.to_string()).unwrap_or(0.0),
+    i64::try_from(m)
+        .ok()
+        .and_then(|m| fen_number(m, value.scale()))
+        .unwrap_or_else(|| f64::from_str(&value.to_string()).unwrap_or(0.0))
+}
+
+/// The fast path of [`excel_number`]: `m × 10^-scale` when |m| < 2^53 and
+/// the scale is at most 2.
+#[allow(clippy::float_arithmetic)] // the one place money becomes a double, by design
+fn fen_number(m: i64, scale: u32) -> Option<f64> {
+    const EXACT: u64 = 1 << 53;
+    let exact = (m.unsigned_abs() < EXACT).then_some(m as f64)?;
+    match scale {
+        0 => Some(exact),
+        1 => Some(exact / 10.0),
+        2 => Some(exact / 100.0),
+        _ => None,
+    }
+}
+
+/// An amount on its way into a number cell: a result's [`Figure`] as it
+/// is kept (8 bytes, read without building a decimal), or a decimal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    Figure(Figure),
+    Decimal(Decimal),
+}
+
+impl Number {
+    /// Fen as a number: a figure when it fits one (always, below 2^58 fen).
+    pub fn fen(fen: Fen) -> Number {
+        Figure::of_mantissa(fen.0, 2).map_or_else(|| Number::Decimal(fen.dec()), Number::Figure)
+    }
+
+    /// The amount as a decimal, exactly.
+    pub fn decimal(self) -> Decimal {
+        match self {
+            Number::Figure(f) => f.get(),
+            Number::Decimal(d) => d,
+        }
+    }
+
+    /// Whether the amount has at most two decimal places as kept (a figure
+    /// whose scale says so; a decimal is not looked into).
+    pub fn is_fen(self) -> bool {
+        matches!(self, Number::Figure(f) if f.parts().1 <= 2)
+    }
+
+    /// The double [`excel_number`] gives for the same amount.
+    pub fn excel(self) -> f64 {
+        match self {
+            Number::Figure(f) => {
+                let (m, scale) = f.parts();
+                fen_number(m, scale).unwrap_or_else(|| excel_number(f.get()))
+            }
+            Number::Decimal(d) => excel_number(d),
+        }
+    }
+}
+
+/// The exact total of a number column: amounts of at most two places are
+/// added as whole fen, others as decimals. A total beyond what a decimal
+/// holds (7.9 × 10^28, never a payroll's) saturates rather than wraps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExactSum {
+    fen: i128,
+    rest: Decimal,
+}
+
+impl ExactSum {
+    pub fn add(&mut self, n: Number) {
+        match n {
+            Number::Figure(f) => match f.parts() {
+                (m, scale @ 0..=2) => self.fen += i128::from(m) * [100, 10, 1][scale as usize],
+                _ => self.rest = self.rest.saturating_add(f.get()),
+            },
+            Number::Decimal(d) => self.rest = self.rest.saturating_add(d),
+        }
+    }
+
+    pub fn merge(&mut self, other: &ExactSum) {
+        self.fen = self.fen.saturating_add(other.fen);
+        self.rest = self.rest.saturating_add(other.rest);
+    }
+
+    /// The total as Excel's double ([`excel_number`]).
+    pub fn excel(&self) -> f64 {
+        excel_number(self.total())
+    }
+
+    pub fn total(&self) -> Decimal {
+        let fen = Decimal::try_from_i128_with_scale(self.fen, 2).unwrap_or(if self.fen < 0 {
+            Decimal::MIN
+        } else {
+            Decimal::MAX
+        });
+        fen.saturating_add(self.rest)
     }
 }
 
@@ -122,5 +212,48 @@ mod tests {
                 "{v}"
             );
         }
+    }
+
+    proptest::proptest! {
+        /// A figure's cell is the double of its decimal text, whatever its
+        /// scale and size, and a column's exact sum is the decimals' sum.
+        #[test]
+        fn numbers_and_sums_are_those_of_the_decimals(
+            values in proptest::collection::vec((-(1i64 << 57)..(1i64 << 57), 0u32..6), 1..40),
+        ) {
+            let mut sum = ExactSum::default();
+            let mut expected = Decimal::ZERO;
+            for (m, scale) in values {
+                let d = Decimal::new(m, scale);
+                let n = Figure::of(d).map_or(Number::Decimal(d), Number::Figure);
+                proptest::prop_assert_eq!(n.excel(), f64::from_str(&d.to_string()).unwrap_or(f64::NAN));
+                proptest::prop_assert_eq!(n.decimal(), d);
+                proptest::prop_assert_eq!(n.is_fen(), scale <= 2);
+                sum.add(n);
+                expected += d;
+            }
+            let mut merged = ExactSum::default();
+            merged.merge(&sum);
+            proptest::prop_assert_eq!(merged.total(), expected);
+            proptest::prop_assert_eq!(merged.excel(), excel_number(expected));
+        }
+    }
+
+    /// Fen take the figure path; a decimal past 2^53 fen and a sum past a
+    /// decimal's range still give numbers (the latter saturated).
+    #[test]
+    fn fen_and_edges() {
+        assert_eq!(Number::fen(Fen(-1234)).decimal(), dec!(-12.34));
+        assert!(Number::fen(Fen(-1234)).is_fen());
+        assert_eq!(Number::fen(Fen(i64::MAX)), Number::Decimal(Fen(i64::MAX).dec()));
+        let big = dec!(123456789012345678.91);
+        assert_eq!(
+            Number::Decimal(big).excel(),
+            f64::from_str("123456789012345678.91").unwrap_or(0.0)
+        );
+        let mut sum = ExactSum::default();
+        sum.add(Number::Decimal(Decimal::MAX));
+        sum.add(Number::Decimal(Decimal::MAX));
+        assert_eq!(sum.total(), Decimal::MAX);
     }
 }

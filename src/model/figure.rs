@@ -63,6 +63,16 @@ impl Figure {
         Some(out)
     }
 
+    /// The mantissa with its sign, and the scale: the value is
+    /// `mantissa × 10^-scale` (a negative zero reads as zero).
+    #[inline]
+    pub fn parts(self) -> (i64, u32) {
+        // 58 bits of magnitude: the sign fits beside them.
+        let magnitude = (self.0 >> MAGNITUDE_SHIFT) as i64;
+        let mantissa = if self.0 & SIGN == 0 { magnitude } else { -magnitude };
+        (mantissa, (self.0 & (SIGN - 1)) as u32)
+    }
+
     /// The decimal, exactly as it was given.
     #[inline]
     pub fn get(self) -> Decimal {
@@ -112,6 +122,13 @@ mod tests {
         #[test]
         fn of_mantissa_is_of_the_decimal(m in prop_oneof![any::<i64>(), -(1i64 << 59)..(1i64 << 59)], scale in 0u32..29) {
             prop_assert_eq!(Figure::of_mantissa(m, scale), Figure::of(Decimal::new(m, scale)));
+        }
+
+        /// The parts are the decimal's mantissa and scale.
+        #[test]
+        fn parts_are_the_mantissa_and_scale(m in -(1i64 << 58) + 1..(1i64 << 58), scale in 0u32..29) {
+            let f = Figure::of_mantissa(m, scale);
+            prop_assert_eq!(f.map(Figure::parts), Some((m, scale)));
         }
 
         /// A mantissa of 2^58 or more is refused, never cut.
