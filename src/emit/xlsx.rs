@@ -178,8 +178,15 @@ pub fn err(file: &str) -> impl Fn(rust_xlsxwriter::XlsxError) -> Error + '_ {
 }
 
 /// Display width of text in Excel character units (CJK counts double).
+/// Counted on the bytes, so that it runs on whole vectors of them: an
+/// ASCII byte is a character of width 1, and every other character starts
+/// with one byte of `11xxxxxx` (its continuation bytes `10xxxxxx` count 0).
 pub fn text_width(s: &str) -> u32 {
-    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+    let units: usize = s
+        .bytes()
+        .map(|b| usize::from(b < 0x80) + 2 * usize::from(b >= 0xC0))
+        .sum();
+    u32::try_from(units).unwrap_or(u32::MAX)
 }
 
 /// Column width for text of `units` width, with padding, clamped to `[min, max]`.
@@ -236,6 +243,15 @@ mod tests {
             merged.merge(&sum);
             proptest::prop_assert_eq!(merged.total(), expected);
             proptest::prop_assert_eq!(merged.excel(), excel_number(expected));
+        }
+    }
+
+    proptest::proptest! {
+        /// The width is one unit an ASCII character, two any other.
+        #[test]
+        fn text_width_counts_characters(s in "\\PC{0,40}") {
+            let by_chars: u32 = s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+            proptest::prop_assert_eq!(text_width(&s), by_chars);
         }
     }
 
