@@ -43,6 +43,9 @@ pub fn parse_number(raw: &str) -> Option<Decimal> {
     // Most cells are plain ASCII numbers ("8000", "-12.5"): parsed as they
     // are, with no clean-up copies. Anything else takes the long way.
     let plain = raw.trim_ascii();
+    if let Some(d) = short_number(plain) {
+        return Some(d);
+    }
     if is_plain_number(plain) {
         return Decimal::from_str(plain).ok();
     }
@@ -80,6 +83,38 @@ pub fn parse_number(raw: &str) -> Option<Decimal> {
         value = -value;
     }
     Some(value)
+}
+
+/// The common cell, read in one pass: an optional '-', then digits with at
+/// most one '.' between them, 18 digits at most, not a negative zero. The
+/// same decimal as `Decimal::from_str`, sign and scale included; anything
+/// else is `None` (and goes the long way).
+fn short_number(s: &str) -> Option<Decimal> {
+    let (negative, digits) = match s.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let (mut mantissa, mut count, mut scale, mut point) = (0i64, 0u32, 0u32, false);
+    for &b in digits {
+        match b {
+            // 18 digits fit an i64; a 19th is left to the long way.
+            b'0'..=b'9' if count < 18 => {
+                mantissa = mantissa * 10 + i64::from(b - b'0');
+                count += 1;
+                scale += u32::from(point);
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    // A leading or trailing point.
+    if digits.first() == Some(&b'.') || digits.last() == Some(&b'.') || (negative && mantissa == 0) {
+        return None;
+    }
+    Some(Decimal::new(if negative { -mantissa } else { mantissa }, scale))
 }
 
 /// Digits with at most one '.' and an optional leading '-'.
@@ -161,6 +196,48 @@ pub fn decimal_from_cell_float(f: f64) -> Option<Decimal> {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    proptest::proptest! {
+        /// The one-pass reading of a plain number is `Decimal::from_str`'s,
+        /// bit for bit (value, sign, scale), or declines.
+        #[test]
+        fn short_numbers_are_from_str(s in "-?[0-9]{0,12}(\\.[0-9]{0,8})?|-?\\.?[0-9]{0,20}\\.?|[0-9.-]{0,6}") {
+            if let Some(d) = short_number(&s) {
+                proptest::prop_assert_eq!(Some(d.serialize()), Decimal::from_str(&s).ok().map(|e| e.serialize()), "{}", s);
+            }
+        }
+    }
+
+    #[test]
+    fn short_numbers_take_the_one_pass() {
+        for (s, d) in [
+            ("8000", dec!(8000)),
+            ("8000.00", dec!(8000.00)),
+            ("-12.5", dec!(-12.5)),
+            ("0.07", dec!(0.07)),
+        ] {
+            assert_eq!(short_number(s).map(|n| n.serialize()), Some(d.serialize()), "{s}");
+        }
+        for s in [
+            "",
+            "-",
+            ".",
+            "1.",
+            ".5",
+            "-0",
+            "-0.00",
+            "1.2.3",
+            "1e5",
+            "1234567890123456789",
+            "9999999999999999999",
+        ] {
+            assert_eq!(short_number(s), None, "{s}");
+        }
+        assert_eq!(
+            parse_number("-0").map(|n| n.is_sign_negative()),
+            Decimal::from_str("-0").ok().map(|n| n.is_sign_negative())
+        );
+    }
 
     #[test]
     fn numbers_as_clerks_write_them() {
