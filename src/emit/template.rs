@@ -21,10 +21,11 @@ use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
 use crate::i18n::Text;
 use crate::ingest::grid::Cell;
-use crate::model::Money;
+use crate::model::{Money, Str};
 use crate::rules::template::{Align, Amount, Column, Encoding, FileFormat, LineEnding, RowSet, Template};
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
+use compact_str::ToCompactString;
 
 /// A rendered output file, on disk in an [`OutDir`].
 #[derive(Debug, Clone)]
@@ -154,33 +155,55 @@ impl Source {
     }
 }
 
-fn as_text<'a>(v: &FieldValue<'a>, amount: Amount) -> Cow<'a, str> {
-    match v {
-        FieldValue::Text(s) => s.clone(),
-        FieldValue::Money(m) => Cow::Owned(match amount {
-            Amount::Yuan2 => Money::new(m.decimal()).to_fixed2(),
-            Amount::Fen => Money::new(m.decimal())
-                .to_fen()
-                .map(|f| f.to_string())
-                .unwrap_or_default(),
-        }),
-        FieldValue::Date(d) => Cow::Owned(d.to_string()),
-        FieldValue::Empty => Cow::Borrowed(""),
+/// A cell's text: borrowed from the result where it can be, else made
+/// inline (an amount, a date: no heap allocation per cell).
+enum Shown<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+    Made(Str),
+}
+
+impl std::ops::Deref for Shown<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Shown::Borrowed(s) => s,
+            Shown::Owned(s) => s,
+            Shown::Made(s) => s,
+        }
     }
 }
 
-/// Encodes text; `None` when a character has no GBK form.
-fn encode(text: &str, enc: Encoding) -> Option<Vec<u8>> {
+fn as_text(v: FieldValue<'_>, amount: Amount) -> Shown<'_> {
+    match v {
+        FieldValue::Text(Cow::Borrowed(s)) => Shown::Borrowed(s),
+        FieldValue::Text(Cow::Owned(s)) => Shown::Owned(s),
+        FieldValue::Money(m) => Shown::Made(match amount {
+            Amount::Yuan2 => Money::new(m.decimal()).to_fixed2_str(),
+            Amount::Fen => Money::new(m.decimal())
+                .to_fen()
+                .map(|f| f.to_compact_string())
+                .unwrap_or_default(),
+        }),
+        FieldValue::Date(d) => Shown::Made(d.to_compact_string()),
+        FieldValue::Empty => Shown::Borrowed(""),
+    }
+}
+
+/// Encodes text (borrowed where the bytes are the text's own: UTF-8, and
+/// ASCII in GBK); `None` when a character has no GBK form.
+fn encode(text: &str, enc: Encoding) -> Option<Cow<'_, [u8]>> {
     match enc {
-        Encoding::Utf8 => Some(text.as_bytes().to_vec()),
+        Encoding::Utf8 => Some(Cow::Borrowed(text.as_bytes())),
         Encoding::Utf8Bom => {
             let mut b = b"\xEF\xBB\xBF".to_vec();
             b.extend_from_slice(text.as_bytes());
-            Some(b)
+            Some(Cow::Owned(b))
         }
         Encoding::Gbk => {
             let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
-            (!unmappable).then(|| bytes.into_owned())
+            (!unmappable).then_some(bytes)
         }
     }
 }
@@ -310,24 +333,24 @@ pub fn render_part(
             let mut target = out.create(&file)?;
             let path = target.path().to_path_buf();
             let io = |e: std::io::Error| crate::Error::io(&path, e);
-            let line =
+            // One buffer for every line.
+            let mut bytes = Vec::new();
+            let mut line =
                 |segments: &[Column], sources: &[Source], r: Option<&EmployeeResult>, findings: &mut Vec<Finding>| {
-                    let mut bytes = fixed_line(t, segments, sources, r, ctx, agg, &file, findings);
+                    bytes.clear();
+                    fixed_line(t, segments, sources, r, ctx, agg, &file, findings, &mut bytes);
                     bytes.extend_from_slice(eol(t).as_bytes());
-                    bytes
+                    target.write_all(&bytes).map_err(io)
                 };
             if let Some(h) = &t.header_line {
-                let bytes = line(&h.segments, &Source::all(&h.segments, ctx), None, &mut findings);
-                target.write_all(&bytes).map_err(io)?;
+                line(&h.segments, &Source::all(&h.segments, ctx), None, &mut findings)?;
             }
             let sources = Source::all(&t.columns, ctx);
             for r in rows {
-                let bytes = line(&t.columns, &sources, Some(r), &mut findings);
-                target.write_all(&bytes).map_err(io)?;
+                line(&t.columns, &sources, Some(r), &mut findings)?;
             }
             if let Some(tr) = &t.trailer_line {
-                let bytes = line(&tr.segments, &Source::all(&tr.segments, ctx), None, &mut findings);
-                target.write_all(&bytes).map_err(io)?;
+                line(&tr.segments, &Source::all(&tr.segments, ctx), None, &mut findings)?;
             }
             Some(target.finish()?)
         }
@@ -369,14 +392,14 @@ fn write_csv<W: Write>(
             .map_err(csv_err)?;
     }
     let sources = Source::all(&t.columns, ctx);
-    let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(sources.len());
+    let mut cells: Vec<Shown<'_>> = Vec::with_capacity(sources.len());
     for r in rows {
         cells.clear();
         cells.extend(
             sources
                 .iter()
                 .zip(&t.columns)
-                .map(|(s, c)| as_text(&s.value(Some(r), ctx, agg), c.amount)),
+                .map(|(s, c)| as_text(s.value(Some(r), ctx, agg), c.amount)),
         );
         w.write_record(cells.iter().map(|c| c.as_bytes())).map_err(csv_err)?;
     }
@@ -419,10 +442,11 @@ fn fixed_line(
     agg: (usize, Decimal),
     file: &str,
     findings: &mut Vec<Finding>,
-) -> Vec<u8> {
-    let mut line = Vec::new();
+    line: &mut Vec<u8>,
+) {
     for (c, source) in segments.iter().zip(sources) {
-        let text = as_text(&source.value(r, ctx, agg), c.amount);
+        let text = as_text(source.value(r, ctx, agg), c.amount);
+        let text = &*text;
         let Some(mut bytes) = encode(&text, t.encoding) else {
             findings.push(finding(
                 "E002",
@@ -469,31 +493,30 @@ fn fixed_line(
                 // Keep whole characters only; the run is blocked anyway.
                 let mut cut = String::new();
                 for ch in text.chars() {
-                    let next = encode(&format!("{cut}{ch}"), t.encoding).unwrap_or_default();
+                    let next = format!("{cut}{ch}");
+                    let next = encode(&next, t.encoding).unwrap_or_default();
                     if next.len() > width {
                         break;
                     }
                     cut.push(ch);
                 }
-                bytes = encode(&cut, t.encoding).unwrap_or_default();
+                bytes = Cow::Owned(encode(&cut, t.encoding).unwrap_or_default().into_owned());
             }
-            let pad = c.pad.unwrap_or(' ') as u8;
-            let fill = vec![pad; width - bytes.len()];
+            let fill = std::iter::repeat_n(c.pad.unwrap_or(' ') as u8, width - bytes.len());
             match c.align {
                 Align::Left => {
-                    line.extend(bytes);
+                    line.extend_from_slice(&bytes);
                     line.extend(fill);
                 }
                 Align::Right => {
                     line.extend(fill);
-                    line.extend(bytes);
+                    line.extend_from_slice(&bytes);
                 }
             }
         } else {
-            line.extend(bytes);
+            line.extend_from_slice(&bytes);
         }
     }
-    line
 }
 
 fn render_xlsx(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>, file: &str) -> Result<Workbook> {
@@ -550,9 +573,9 @@ fn render_xlsx(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>, file: 
                 }
                 FieldValue::Empty => {}
                 other => {
-                    let text = as_text(&other, c.amount);
+                    let text = as_text(other, c.amount);
                     widths[i] = widths[i].max(text_width(&text));
-                    ws.write(row, col, text.as_ref()).map_err(&e)?;
+                    ws.write(row, col, &*text).map_err(&e)?;
                 }
             }
         }
