@@ -447,7 +447,7 @@ fn fixed_line(
     for (c, source) in segments.iter().zip(sources) {
         let text = as_text(source.value(r, ctx, agg), c.amount);
         let text = &*text;
-        let Some(mut bytes) = encode(&text, t.encoding) else {
+        let Some(mut bytes) = encode(text, t.encoding) else {
             findings.push(finding(
                 "E002",
                 Severity::Error,
