@@ -54,6 +54,8 @@ pub struct Computed {
     pub carried: Carried,
     /// Earlier periods whose results fed `prior`.
     pub ytd_from: Vec<Period>,
+    /// The sums of the results (zero when nothing was computed).
+    pub totals: Totals,
 }
 
 /// What a run did.
@@ -74,11 +76,7 @@ impl RunOutcome {
         Tally::of(&self.computed.findings)
     }
     pub fn totals(&self) -> Totals {
-        self.computed
-            .result
-            .as_ref()
-            .map(|r| Totals::of(&r.employees))
-            .unwrap_or_default()
+        self.computed.totals
     }
     pub fn blocked(&self) -> bool {
         self.tally().errors > 0
@@ -170,6 +168,7 @@ pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior, ou
         files: Vec::new(),
         carried: Carried::default(),
         ytd_from: Vec::new(),
+        totals: Totals::default(),
     };
     if Tally::of(&findings).errors > 0 {
         computed.findings = findings;
@@ -199,6 +198,7 @@ pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior, ou
         "computed"
     );
     findings.extend(result.findings.iter().cloned());
+    computed.totals = Totals::of(&result.employees);
     let started = std::time::Instant::now();
     let (files, emit_findings) = emit_all(ws, rules, period, &result.employees, &carried, out)?;
     tracing::info!(
@@ -260,7 +260,7 @@ pub fn emit_all(
         ),
         (
             "journal",
-            0,
+            employees * cost::JOURNAL,
             Box::new(|| {
                 let (mut wb, findings) = journal::render(&rules.journal, results, ctx)?;
                 Ok((vec![save_xlsx(&mut wb, out, "journal.xlsx")?], findings))
@@ -341,6 +341,9 @@ mod cost {
     pub const PAYSLIPS: u64 = 29_000;
     /// results.csv.
     pub const RESULTS: u64 = 7_000;
+    /// The journal: a pass over every result for a few dozen entries
+    /// (0.12-0.17 s a million; weighed 0, it ran last, alone).
+    pub const JOURNAL: u64 = 150;
     /// An xlsx template row, written and then re-read by the self-check,
     /// and each of its columns (IIT list: 29 columns, 14 s a million
     /// rows; HF list: 7 columns, 7 s).

@@ -14,6 +14,8 @@ pub mod trace;
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::i18n::Text;
 use crate::ingest::inputs::InputSet;
 use crate::model::Period;
@@ -123,21 +125,13 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// The sums over `results`, added up on all cores (exact decimals: the
+    /// grouping cannot change a sum).
     pub fn of(results: &[EmployeeResult]) -> Totals {
-        let mut t = Totals {
-            employees: results.len(),
-            ..Totals::default()
-        };
-        for r in results {
-            t.gross += r.gross.get();
-            t.total_pay += r.total_pay.get();
-            t.si_employee += r.si_employee.get();
-            t.si_employer += r.si_employer.get();
-            t.iit += r.iit.get();
-            t.bonus_tax += r.bonus_tax.get();
-            t.net += r.net.get();
-            t.employer_cost += r.employer_cost.get();
-        }
+        let mut t = results
+            .par_chunks(1 << 14)
+            .map(Totals::of_chunk)
+            .reduce(Totals::default, Totals::plus);
         for v in [
             &mut t.gross,
             &mut t.total_pay,
@@ -152,6 +146,38 @@ impl Totals {
             v.rescale(2);
         }
         t
+    }
+
+    fn of_chunk(results: &[EmployeeResult]) -> Totals {
+        let mut t = Totals {
+            employees: results.len(),
+            ..Totals::default()
+        };
+        for r in results {
+            t.gross += r.gross.get();
+            t.total_pay += r.total_pay.get();
+            t.si_employee += r.si_employee.get();
+            t.si_employer += r.si_employer.get();
+            t.iit += r.iit.get();
+            t.bonus_tax += r.bonus_tax.get();
+            t.net += r.net.get();
+            t.employer_cost += r.employer_cost.get();
+        }
+        t
+    }
+
+    fn plus(self, o: Totals) -> Totals {
+        Totals {
+            employees: self.employees + o.employees,
+            gross: self.gross + o.gross,
+            total_pay: self.total_pay + o.total_pay,
+            si_employee: self.si_employee + o.si_employee,
+            si_employer: self.si_employer + o.si_employer,
+            iit: self.iit + o.iit,
+            bonus_tax: self.bonus_tax + o.bonus_tax,
+            net: self.net + o.net,
+            employer_cost: self.employer_cost + o.employer_cost,
+        }
     }
 }
 /// Memory at a million employees is per-row size times a million: these

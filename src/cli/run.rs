@@ -103,11 +103,15 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitStatus> {
             ctx.printer.out(&outputs_text(&outcome.outputs, ctx.lang));
         }
     }
-    Ok(if outcome.blocked() {
+    let status = if outcome.blocked() {
         ExitStatus::Findings
     } else {
         ExitStatus::Ok
-    })
+    };
+    // The process ends here: a million results are left to the exit rather
+    // than freed one by one on one core (0.1 s at the end of a 1M run).
+    std::mem::forget(outcome);
+    Ok(status)
 }
 
 /// The written files, one per line, with the payslip e-mails summarised.
