@@ -669,18 +669,20 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
             let (mut all_utf8, mut all_ascii, mut undecodable) = (true, true, false);
             let mut first = true;
             while let Ok(true) = reader.read_byte_record(&mut record) {
-                let fields: Vec<&[u8]> = record
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| match (first && i == 0, f.strip_prefix(b"\xEF\xBB\xBF")) {
+                let field = |i: usize| {
+                    let f = record.get(i).unwrap_or_default();
+                    match (first && i == 0, f.strip_prefix(b"\xEF\xBB\xBF")) {
                         (true, Some(rest)) if t.encoding == Encoding::Utf8Bom => rest,
                         _ => f,
-                    })
-                    .collect();
-                first = false;
-                for f in &fields {
+                    }
+                };
+                for f in (0..record.len()).map(field) {
+                    // ASCII reads the same in every encoding a template has.
+                    if f.is_ascii() {
+                        continue;
+                    }
+                    all_ascii = false;
                     let utf8 = std::str::from_utf8(f).is_ok();
-                    all_ascii &= f.is_ascii();
                     all_utf8 &= utf8;
                     undecodable |= match t.encoding {
                         Encoding::Gbk => encoding_rs::GBK
@@ -690,7 +692,8 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
                     };
                 }
                 // Only the header and the amount column are decoded to text.
-                seen.row(fields.len(), |i| decode(fields[i], t.encoding).unwrap_or_default());
+                seen.row(record.len(), |i| decode(field(i), t.encoding).unwrap_or_default());
+                first = false;
             }
             if undecodable {
                 out.push(check_failed(

@@ -339,6 +339,20 @@ fn self_check_catches_a_tampered_output() {
             .iter()
             .any(|f| f.message.en.contains("header is"))
     );
+    // The right text in the wrong encoding, and bytes no encoding reads.
+    let original = encoding_rs::GBK.decode(&bytes).0.into_owned();
+    let _ = std::fs::write(&file, original.as_bytes());
+    let problems: Vec<String> = self_check(t, &rendered).into_iter().map(|f| f.message.en).collect();
+    assert!(
+        problems.iter().any(|m| m.contains("should be GBK, is UTF-8")),
+        "{problems:?}"
+    );
+    let mut broken = bytes.clone();
+    let at = broken.len() - 4;
+    broken[at] = 0xFF;
+    let _ = std::fs::write(&file, &broken);
+    let problems: Vec<String> = self_check(t, &rendered).into_iter().map(|f| f.message.en).collect();
+    assert!(problems.iter().any(|m| m.contains("cannot decode")), "{problems:?}");
 }
 
 /// The xlsx self-check reads back the header, the row count and the
