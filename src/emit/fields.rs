@@ -173,9 +173,7 @@ impl Field {
             Field::BankCardMasked => FieldValue::Text(Cow::Owned(crate::model::ids::mask(&r.bank_card))),
             Field::HireDate => FieldValue::Date(r.hire_date),
             Field::LeaveDate => r.leave_date.map_or(FieldValue::Empty, FieldValue::Date),
-            Field::Column(c) => {
-                FieldValue::Money((c.figure)(r).map_or_else(|| Number::Decimal((c.get)(r)), Number::Figure))
-            }
+            Field::Column(c) => FieldValue::Money(Number::of_column(c, r)),
             Field::Figure(get) => figure(get(r)),
             Field::IitIncome => {
                 let merged = r
@@ -194,14 +192,11 @@ impl Field {
                 .previous_si_base
                 .get(r.employee_id.as_str())
                 .map_or(FieldValue::Empty, |d| money(*d)),
-            Field::Si { key, pick } => FieldValue::Money(r.si.iter().find(|l| l.key() == key).map_or(
-                Number::Figure(Figure::ZERO),
-                |l| match pick {
-                    0 => Number::Figure(l.base),
-                    1 => Number::fen(l.employee),
-                    _ => Number::fen(l.employer),
-                },
-            )),
+            Field::Si { key, pick } => FieldValue::Money(
+                r.si.iter()
+                    .find(|l| l.key() == key)
+                    .map_or(Number::Figure(Figure::ZERO), |l| Number::of_si_line(l)[*pick]),
+            ),
             Field::Additional(i) => figure(r.additional[*i]),
             Field::YtdAdditional(i) => figure(r.ytd.additional_items[*i]),
         }

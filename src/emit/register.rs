@@ -101,12 +101,10 @@ impl MoneyColumns {
 
     /// One employee's money cells, in column order, into `out`.
     fn values(&self, r: &EmployeeResult, si: &mut Vec<Option<[Number; 3]>>, out: &mut Vec<Number>) {
-        si_slots_with(r, &self.items, si, |l| {
-            [Number::Figure(l.base), Number::fen(l.employee), Number::fen(l.employer)]
-        });
+        si_slots_with(r, &self.items, si, Number::of_si_line);
         out.clear();
         out.extend(self.getters.iter().map(|g| match g {
-            Getter::Pay(c) => (c.figure)(r).map_or_else(|| Number::Decimal((c.get)(r)), Number::Figure),
+            Getter::Pay(c) => Number::of_column(c, r),
             Getter::Si { slot, pick } => si[*slot].map_or(Number::Figure(Figure::ZERO), |v| v[*pick]),
         }));
     }

@@ -7,6 +7,8 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
 
 use super::sink::{OutDir, Written};
+use crate::calc::columns::MoneyColumn;
+use crate::calc::employee::{EmployeeResult, SiLine};
 use crate::calc::fixed::Fen;
 use crate::error::{Error, Result};
 use crate::model::Figure;
@@ -80,6 +82,16 @@ impl Number {
     /// Fen as a number: a figure when it fits one (always, below 2^58 fen).
     pub fn fen(fen: Fen) -> Number {
         Figure::of_mantissa(fen.0, 2).map_or_else(|| Number::Decimal(fen.dec()), Number::Figure)
+    }
+
+    /// A results column of `r`, as the result keeps it.
+    pub fn of_column(c: &MoneyColumn, r: &EmployeeResult) -> Number {
+        (c.figure)(r).map_or_else(|| Number::Decimal((c.get)(r)), Number::Figure)
+    }
+
+    /// An SI/HF line's base, employee and employer amounts.
+    pub fn of_si_line(l: &SiLine) -> [Number; 3] {
+        [Number::Figure(l.base), Number::fen(l.employee), Number::fen(l.employer)]
     }
 
     /// The amount as a decimal, exactly.
