@@ -162,16 +162,8 @@ fn csv_text<'b>(bytes: &'b [u8], file: &str) -> Result<Cow<'b, str>> {
 /// UTF-8 file (the million-row extracts) is checked chunk by chunk, then
 /// parsed from disk. Anything else is read whole and decoded as before
 /// (GBK files are clerks' desktop exports).
-pub fn stream_csv_file(
-    path: &Path,
-    file: &str,
-    mut on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>,
-) -> Result<()> {
-    let mut row = Vec::new();
-    stream_csv_file_records(path, file, |i, record| {
-        record_cells(record, &mut row);
-        on_row(i, &mut row)
-    })
+pub fn stream_csv_file(path: &Path, file: &str, on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>) -> Result<()> {
+    stream_csv_file_records(path, file, cell_rows(on_row))
 }
 
 /// [`stream_csv_file`] record by record: each row's fields as parsed, for
@@ -231,13 +223,20 @@ fn utf8_without_nul(mut input: impl std::io::Read) -> std::io::Result<Option<boo
 fn stream_csv_reader(
     input: impl std::io::Read,
     file: &str,
-    mut on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>,
+    on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>,
 ) -> Result<()> {
+    stream_csv_records(input, file, cell_rows(on_row))
+}
+
+/// `on_row` fed CSV records as rows of cells (one row buffer, reused).
+fn cell_rows(
+    mut on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>,
+) -> impl FnMut(usize, &csv::StringRecord) -> Result<()> {
     let mut row = Vec::new();
-    stream_csv_records(input, file, |i, record| {
+    move |i, record| {
         record_cells(record, &mut row);
         on_row(i, &mut row)
-    })
+    }
 }
 
 /// The cells of a CSV record into `row`: an empty field is an empty cell,

@@ -162,6 +162,24 @@ pub fn convert_text(s: &str, ty: FieldType) -> Value {
     }
 }
 
+impl RowView<'_> {
+    /// No cell with anything but blanks.
+    fn is_blank(&self) -> bool {
+        match self {
+            RowView::Cells(cells) => cells.iter().all(Cell::is_empty),
+            RowView::Text(text) => text.fields().all(|s| trim(s).is_empty()),
+        }
+    }
+
+    /// Column `col` converted to `ty` (empty past the row's end).
+    fn value(&self, col: usize, ty: FieldType) -> Value {
+        match self {
+            RowView::Cells(cells) => cells.get(col).map_or(Value::Empty, |cell| convert(cell, ty)),
+            RowView::Text(text) => text.field(col).map_or(Value::Empty, |s| convert_text(s, ty)),
+        }
+    }
+}
+
 /// A typed data row; `values` align with its table's schema fields that
 /// have a column (they come first); a field past them reads as empty
 /// ([`Record::at`]).
@@ -385,31 +403,14 @@ impl<'s> TableBuilder<'s> {
             .par_rows()
             .with_min_len(256)
             .map(|(r, row)| {
-                let values = order[..*present].iter().zip(columns.iter());
-                let values: Box<[Value]> = match row {
-                    RowView::Cells(cells) => {
-                        if cells.iter().all(Cell::is_empty) {
-                            return None;
-                        }
-                        values
-                            .map(|(&f, col)| {
-                                col.and_then(|c| cells.get(c))
-                                    .map_or(Value::Empty, |cell| convert(cell, fields[f].ty))
-                            })
-                            .collect()
-                    }
-                    RowView::Text(text) => {
-                        if text.fields().all(|s| trim(s).is_empty()) {
-                            return None;
-                        }
-                        values
-                            .map(|(&f, col)| {
-                                col.and_then(|c| text.field(c))
-                                    .map_or(Value::Empty, |s| convert_text(s, fields[f].ty))
-                            })
-                            .collect()
-                    }
-                };
+                if row.is_blank() {
+                    return None;
+                }
+                let values = order[..*present]
+                    .iter()
+                    .zip(columns.iter())
+                    .map(|(&f, col)| col.map_or(Value::Empty, |c| row.value(c, fields[f].ty)))
+                    .collect();
                 Some(Record { row: r, values })
             })
             .collect();
