@@ -191,16 +191,15 @@ fn as_text(v: FieldValue<'_>, amount: Amount) -> Shown<'_> {
     }
 }
 
-/// Encodes text (borrowed where the bytes are the text's own: UTF-8, and
-/// ASCII in GBK); `None` when a character has no GBK form.
+/// The UTF-8 byte-order mark, once at the start of a file that asks for it.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Encodes a field's text (borrowed where the bytes are the text's own:
+/// UTF-8, and ASCII in GBK); `None` when a character has no GBK form. A
+/// byte-order mark belongs to the file, not to each field.
 fn encode(text: &str, enc: Encoding) -> Option<Cow<'_, [u8]>> {
     match enc {
-        Encoding::Utf8 => Some(Cow::Borrowed(text.as_bytes())),
-        Encoding::Utf8Bom => {
-            let mut b = b"\xEF\xBB\xBF".to_vec();
-            b.extend_from_slice(text.as_bytes());
-            Some(Cow::Owned(b))
-        }
+        Encoding::Utf8 | Encoding::Utf8Bom => Some(Cow::Borrowed(text.as_bytes())),
         Encoding::Gbk => {
             let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
             (!unmappable).then_some(bytes)
@@ -311,7 +310,7 @@ pub fn render_part(
                     bad
                 }
                 Encoding::Utf8Bom => {
-                    target.write_all(b"\xEF\xBB\xBF").map_err(io)?;
+                    target.write_all(BOM).map_err(io)?;
                     write_csv(t, rows, ctx, agg, &mut target, &file)?;
                     false
                 }
@@ -333,6 +332,9 @@ pub fn render_part(
             let mut target = out.create(&file)?;
             let path = target.path().to_path_buf();
             let io = |e: std::io::Error| crate::Error::io(&path, e);
+            if t.encoding == Encoding::Utf8Bom {
+                target.write_all(BOM).map_err(io)?;
+            }
             // One buffer for every line.
             let mut bytes = Vec::new();
             let mut line =
@@ -671,7 +673,7 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
             while let Ok(true) = reader.read_byte_record(&mut record) {
                 let field = |i: usize| {
                     let f = record.get(i).unwrap_or_default();
-                    match (first && i == 0, f.strip_prefix(b"\xEF\xBB\xBF")) {
+                    match (first && i == 0, f.strip_prefix(BOM)) {
                         (true, Some(rest)) if t.encoding == Encoding::Utf8Bom => rest,
                         _ => f,
                     }
@@ -833,6 +835,9 @@ fn check_fixed(t: &Template, r: &Rendered, path: &Path) -> Vec<Finding> {
         let Ok(mut line) = line else { break };
         if crlf && line.last() == Some(&b'\r') {
             line.pop();
+        }
+        if index == 0 && t.encoding == Encoding::Utf8Bom && line.starts_with(BOM) {
+            line.drain(..BOM.len());
         }
         if t.encoding == Encoding::Gbk {
             undecodable |= encoding_rs::GBK.decode_without_bom_handling(&line).1;

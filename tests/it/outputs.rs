@@ -265,6 +265,20 @@ fn render_one(
     paybatch::emit::template::Rendered,
     tempfile::TempDir,
 ) {
+    render_changed(template, n, |_| {})
+}
+
+/// [`render_one`] with the template changed by `change` first.
+fn render_changed(
+    template: &str,
+    n: usize,
+    change: impl Fn(&mut paybatch::rules::template::Template),
+) -> (
+    RuleSet,
+    Vec<paybatch::calc::employee::EmployeeResult>,
+    paybatch::emit::template::Rendered,
+    tempfile::TempDir,
+) {
     let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
     let p = Period::new(2026, 3).unwrap_or_else(|| panic!());
     let pr = PeriodRules::resolve(&rules, p);
@@ -289,11 +303,14 @@ fn render_one(
         config: &config,
         previous_si_base: &empty,
     };
-    let t = rules
+    let mut t = rules
         .templates
         .iter()
         .find(|t| t.name == template)
-        .unwrap_or_else(|| panic!());
+        .unwrap_or_else(|| panic!())
+        .clone();
+    change(&mut t);
+    let t = &t;
     let rows: Vec<_> = results.iter().collect();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (rendered, findings) = render(t, &rows, &ctx, &OutDir::new(dir.path())).unwrap_or_else(|e| panic!("{e}"));
@@ -308,6 +325,29 @@ fn template<'r>(rules: &'r RuleSet, name: &str) -> &'r paybatch::rules::template
         .iter()
         .find(|t| t.name == name)
         .unwrap_or_else(|| panic!("{name}"))
+}
+
+/// A fixed-width file in UTF-8 with a byte-order mark has the mark once,
+/// at its start (not before each field): every line keeps the template's
+/// width and the self-check passes (`render_changed` asserts no findings).
+#[test]
+fn a_fixed_width_file_with_a_bom_has_one_mark() {
+    // The bank's widths count GBK bytes: UTF-8 Chinese takes more.
+    let (_, _, rendered, _dir) = render_changed("bank_fixed_gbk", 2, |t| {
+        t.encoding = paybatch::rules::template::Encoding::Utf8Bom;
+        for w in t.columns.iter_mut().filter_map(|c| c.width.as_mut()) {
+            *w += 8;
+        }
+        // The first detail line then carries the mark.
+        t.header_line = None;
+    });
+    let file = rendered.file.clone().unwrap_or_else(|| panic!("written"));
+    let bytes = std::fs::read(&file).unwrap_or_default();
+    let bom = b"\xEF\xBB\xBF";
+    assert!(bytes.starts_with(bom), "{:?}", &bytes[..8.min(bytes.len())]);
+    assert_eq!(bytes.windows(3).filter(|w| w == bom).count(), 1);
+    let text = String::from_utf8_lossy(&bytes[3..]).into_owned();
+    assert!(text.contains("张三"), "{text}");
 }
 
 #[test]
