@@ -133,7 +133,9 @@ impl ExactSum {
     pub fn add(&mut self, n: Number) {
         match n {
             Number::Figure(f) => match f.parts() {
-                (m, scale @ 0..=2) => self.fen += i128::from(m) * [100, 10, 1][scale as usize],
+                (m, scale @ 0..=2) => {
+                    self.fen = self.fen.saturating_add(i128::from(m) * [100, 10, 1][scale as usize]);
+                }
                 _ => self.rest = self.rest.saturating_add(f.get()),
             },
             Number::Decimal(d) => self.rest = self.rest.saturating_add(d),
