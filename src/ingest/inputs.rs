@@ -156,9 +156,9 @@ const READ_AHEAD: usize = 16;
 /// with the file parsed on a thread of its own, a few batches ahead: a big
 /// file is parsed while the rows before are being typed. A batch's buffers
 /// go back to the reading thread once its rows are taken, so that the
-/// cells of a million rows pass through the same few buffers, with no
-/// allocation per row (and none freed on the other thread). Returns the
-/// sheet names.
+/// cells (or, from CSV, the field text) of a million rows pass through the
+/// same few buffers, with no allocation per row (and none freed on the
+/// other thread). Returns the sheet names.
 fn read_ahead(
     path: &Path,
     display: &str,

@@ -1,7 +1,7 @@
-//! From rows of cells to a typed [`Table`]: find the header row (even below
-//! merged title rows), map headers to fields by alias, convert each cell to
-//! its field's type. Rows arrive one at a time ([`TableBuilder`]); only the
-//! typed records are kept, never the raw sheet. A cell that does not
+//! From rows of cells (or CSV text) to a typed [`Table`]: find the header
+//! row (even below merged title rows), map headers to fields by alias,
+//! convert each cell to its field's type. Rows arrive one at a time
+//! ([`TableBuilder`]); only the typed records are kept, never the raw sheet. A cell that does not
 //! convert becomes [`Value::Bad`] (reported by the `type` rule), never an
 //! error that stops the file.
 
