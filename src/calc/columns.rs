@@ -119,11 +119,14 @@ pub fn si_slots_with<K: AsRef<str>, T>(
     }
 }
 
+/// An employee's SI line for an item key (the first one, if several).
+pub fn si_line<'r>(r: &'r EmployeeResult, key: &str) -> Option<&'r SiLine> {
+    r.si.iter().find(|l| l.key() == key)
+}
+
 /// An employee's SI line values for an item key: (base, employee, employer).
 pub fn si_values(r: &EmployeeResult, key: &str) -> (Decimal, Decimal, Decimal) {
-    r.si.iter()
-        .find(|l| l.key() == key)
-        .map_or((Decimal::ZERO, Decimal::ZERO, Decimal::ZERO), |l| {
-            (l.base.get(), l.employee.dec(), l.employer.dec())
-        })
+    si_line(r, key).map_or((Decimal::ZERO, Decimal::ZERO, Decimal::ZERO), |l| {
+        (l.base.get(), l.employee.dec(), l.employer.dec())
+    })
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use rust_decimal::Decimal;
 
 use super::xlsx::Number;
-use crate::calc::columns::{MoneyColumn, PAY_COLUMNS, TAIL_COLUMNS, si_values};
+use crate::calc::columns::{MoneyColumn, PAY_COLUMNS, TAIL_COLUMNS, si_line, si_values};
 use crate::calc::employee::EmployeeResult;
 use crate::calc::input::ADDITIONAL_ITEMS;
 use crate::model::{Date, Figure, Period};
@@ -193,9 +193,7 @@ impl Field {
                 .get(r.employee_id.as_str())
                 .map_or(FieldValue::Empty, |d| money(*d)),
             Field::Si { key, pick } => FieldValue::Money(
-                r.si.iter()
-                    .find(|l| l.key() == key)
-                    .map_or(Number::Figure(Figure::ZERO), |l| Number::of_si_line(l)[*pick]),
+                si_line(r, key).map_or(Number::Figure(Figure::ZERO), |l| Number::of_si_line(l)[*pick]),
             ),
             Field::Additional(i) => figure(r.additional[*i]),
             Field::YtdAdditional(i) => figure(r.ytd.additional_items[*i]),

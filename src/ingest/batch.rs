@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use super::grid::Cell;
+use super::grid::{Cell, field_cell};
 
 /// Rows of one kind: cells, or CSV text (a batch never mixes them).
 #[derive(Default)]
@@ -56,18 +56,9 @@ impl<'a> TextRow<'a> {
         (0..self.ends.len()).filter_map(|i| self.field(i))
     }
 
-    /// The row as cells: an empty field is an empty cell (as
-    /// [`super::grid::record_cells`] makes them).
+    /// The row as cells ([`field_cell`]).
     pub fn cells(&self) -> Vec<Cell> {
-        self.fields()
-            .map(|s| {
-                if s.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(s.into())
-                }
-            })
-            .collect()
+        self.fields().map(field_cell).collect()
     }
 }
 

@@ -243,13 +243,16 @@ fn cell_rows(
 /// any other is text.
 pub fn record_cells(record: &csv::StringRecord, row: &mut Vec<Cell>) {
     row.clear();
-    row.extend(record.iter().map(|s| {
-        if s.is_empty() {
-            Cell::Empty
-        } else {
-            Cell::Text(s.into())
-        }
-    }));
+    row.extend(record.iter().map(field_cell));
+}
+
+/// A CSV field as a cell: empty, or text.
+pub fn field_cell(field: &str) -> Cell {
+    if field.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(field.into())
+    }
 }
 
 /// Parses CSV text (already known to be UTF-8) record by record, with each

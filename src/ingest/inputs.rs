@@ -57,7 +57,7 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Grid>> {
 /// (every visible sheet). Returns the sheet names.
 fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec<String>> {
     let ext = extension(path);
-    if ext == "csv" || ext == "txt" || ext == "parquet" {
+    if is_csv(path) || ext == "parquet" {
         let sheet = csv_sheet_name(display);
         let one_sheet = |r, row: &mut [Cell]| on_row(&sheet, r, row);
         if ext == "parquet" {
