@@ -21,7 +21,7 @@ use crate::calc::employee::EmployeeResult;
 use crate::error::Result;
 use crate::i18n::Text;
 use crate::ingest::grid::Cell;
-use crate::model::{Money, Str};
+use crate::model::{Money, Rounding, Str};
 use crate::rules::template::{Align, Amount, Column, Encoding, FileFormat, LineEnding, RowSet, Template};
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
@@ -565,7 +565,7 @@ fn render_xlsx(t: &Template, rows: &[&EmployeeResult], ctx: &Context<'_>, file: 
                     let number = if m.is_fen() {
                         m.excel()
                     } else {
-                        excel_number(Money::new(m.decimal()).round(crate::model::Rounding::FEN_HALF_UP).get())
+                        excel_number(Money::new(m.decimal()).round(Rounding::FEN_HALF_UP).get())
                     };
                     if money_columns[i] {
                         ws.write(row, col, number).map_err(&e)?;
@@ -611,6 +611,16 @@ fn parse_amount(s: &str, amount: Amount) -> Option<Decimal> {
     match amount {
         Amount::Yuan2 => Decimal::from_str(s).ok(),
         Amount::Fen => i64::from_str(s).ok().map(|f| Decimal::new(f, 2)),
+    }
+}
+
+/// The amount a re-read xlsx cell holds. Amount cells are numbers in yuan
+/// whatever the column's text form ([`render_xlsx`]), taken to the fen as
+/// the text forms are; a text cell reads as its column says.
+fn xlsx_amount(cell: Cell, column: Option<&Column>) -> Option<Decimal> {
+    match cell {
+        Cell::Number(n) => Some(Money::new(n).round(Rounding::FEN_HALF_UP).get()),
+        other => parse_amount(&other.display(), column.map_or(Amount::Yuan2, |c| c.amount)),
     }
 }
 
@@ -737,10 +747,7 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
                         *h = text(v);
                     }
                 }
-                Seen::Cell(_, c, v) => {
-                    let amount = t.columns.get(c).map_or(Amount::Yuan2, |col| col.amount);
-                    seen.sum += parse_amount(&text(v), amount).unwrap_or_default();
-                }
+                Seen::Cell(_, c, v) => seen.sum += xlsx_amount(v, t.columns.get(c)).unwrap_or_default(),
             });
             if let Err(e) = scanned {
                 return cannot_read(&e);
@@ -774,8 +781,14 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
     {
         out.push(check_failed(
             file,
-            format!("金额合计 {} 与应付合计 {expected} 不符", seen.sum),
-            format!("amount total {} differs from the expected {expected}", seen.sum),
+            format!(
+                "金额合计 {} 与应付合计 {expected} 不符",
+                Money::new(seen.sum).to_fixed2()
+            ),
+            format!(
+                "amount total {} differs from the expected {expected}",
+                Money::new(seen.sum).to_fixed2()
+            ),
         ));
     }
     out

@@ -62,9 +62,9 @@ fn short_origin(o: &Origin) -> String {
 /// Runs `rules.validation` over `inputs` for `period`.
 pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Finding> {
     // Rules are independent: the cross-table ones run side by side with the
-    // tables' row passes, and the findings are sorted afterwards, so their
-    // order does not depend on timing.
-    let references = References::of(rules, inputs);
+    // tables' row passes (and with indexing the reference columns those
+    // need first), and the findings are sorted afterwards, so their order
+    // does not depend on timing.
     let (mut out, rows) = rayon::join(
         || {
             rules
@@ -74,6 +74,7 @@ pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Findi
                 .collect::<Vec<Finding>>()
         },
         || {
+            let references = References::of(rules, inputs);
             inputs
                 .tables
                 .par_iter()

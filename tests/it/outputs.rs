@@ -440,6 +440,22 @@ fn xlsx_self_check_catches_a_tampered_workbook() {
     assert!(problems.iter().any(|p| p.contains("header is")), "{problems:?}");
 }
 
+/// An xlsx amount column marked `amount = "fen"` still holds yuan
+/// numbers (the mark shapes text files), and the self-check reads them so:
+/// it used to read such a cell's text as whole fen, fail, and count 0.
+#[test]
+fn xlsx_self_check_reads_a_fen_marked_column_as_its_numbers() {
+    use paybatch::rules::template::Amount;
+    // `render_changed` asserts that rendering, self-check included, found nothing.
+    let (_, results, rendered, _dir) = render_changed("bank_icbc", 3, |t| {
+        for c in t.columns.iter_mut().filter(|c| c.field.as_deref() == Some("net")) {
+            c.amount = Amount::Fen;
+        }
+    });
+    let expected: rust_decimal::Decimal = results.iter().map(|r| r.net.get()).sum();
+    assert_eq!(rendered.total, Some(expected));
+}
+
 /// A one-connection SMTP sink on 127.0.0.1 that records messages.
 fn smtp_sink() -> (u16, std::thread::JoinHandle<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
