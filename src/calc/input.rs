@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::iit::Ytd;
 use crate::ingest::grid::Origin;
 use crate::ingest::inputs::InputSet;
-use crate::ingest::keys::{Column, KeyIndex};
+use crate::ingest::keys::{Column, FirstRows, KeyIndex};
 use crate::ingest::table::{Record, Table, Value};
 use crate::model::{Date, FastHash, Figure, Period, Str, Sym};
 
@@ -219,8 +219,23 @@ struct RosterRows<'c> {
 }
 
 impl<'c> RosterRows<'c> {
-    /// The rows of the roster's employee IDs (`column`).
-    fn of(column: &'c Column<'c>, fields: &[RosterFields]) -> RosterRows<'c> {
+    /// The rows of the roster's employee IDs (`column`). `indexed`, the
+    /// index validation built of the same column, is taken over when every
+    /// row with an ID has a hire date: then an ID's first row is its row.
+    fn of(column: &'c Column<'c>, fields: &[RosterFields], indexed: Option<FirstRows>) -> RosterRows<'c> {
+        let dated = || {
+            column.tables().zip(fields).all(|((t, id, _), f)| {
+                t.records
+                    .par_iter()
+                    .all(|r| r.at(id).text().is_empty() || r.at(f.hire).as_date().is_some())
+            })
+        };
+        if let Some(first) = indexed.filter(|first| first.rows() == column.rows())
+            && dated()
+        {
+            let (index, is_row) = first.into_parts();
+            return RosterRows { column, index, is_row };
+        }
         let mut index = KeyIndex::with_capacity(column.rows());
         let mut is_row = vec![false; column.rows()];
         for ((t, id, start), f) in column.tables().zip(fields) {
@@ -585,6 +600,7 @@ pub fn assemble<R: Send>(
     build: impl Fn(EmployeeMonth) -> R + Sync,
 ) -> Vec<R> {
     let started = std::time::Instant::now();
+    let roster_ids = inputs.take_index("roster", "employee_id");
     let (rosters, attendance_tables, variable_tables, deduction_tables, leaver_tables, opening_tables) = (
         inputs.take_kind("roster"),
         inputs.take_kind("attendance"),
@@ -596,7 +612,7 @@ pub fn assemble<R: Send>(
     let fields: Vec<RosterFields> = rosters.iter().map(RosterFields::of).collect();
     let column = Column::of(rosters.iter().zip(&fields).map(|(t, f)| (t, f.id)));
     let positions = column.rows();
-    let rows = RosterRows::of(&column, &fields);
+    let rows = RosterRows::of(&column, &fields, roster_ids);
     // The side tables are independent: each lands by roster position on
     // its own core, and is freed as it is read.
     let ((mut attendance, mut lines), (additional, (leavers, opening))) = rayon::join(
@@ -791,7 +807,7 @@ mod tests {
             ("E4", true),
         ]);
         let column = Column::of([(&t, t.field("employee_id"))]);
-        let rows = RosterRows::of(&column, &[RosterFields::of(&t)]);
+        let rows = RosterRows::of(&column, &[RosterFields::of(&t)], None);
         let is_row: Vec<bool> = (0..8).map(|p| rows.is_row(p)).collect();
         assert_eq!(is_row, [true, true, false, false, true, false, true, false]);
 
@@ -804,5 +820,37 @@ mod tests {
         for id in ["E4", "E3", "E1", "E1", "E9", "", "E2", "E3", "E2", "E4"] {
             assert_eq!(shuffled.row_of(id), index(id), "{id}");
         }
+    }
+
+    /// Validation's index of the roster's IDs is taken over when every row
+    /// with an ID has a hire date, and names the rows building one would.
+    #[test]
+    fn validations_index_is_taken_over_where_it_names_the_same_rows() {
+        let rows_of = |r: &RosterRows<'_>, n: usize| (0..n as u32 + 1).map(|p| r.is_row(p)).collect::<Vec<_>>();
+        let check = |rows: &[(&str, bool)]| {
+            let t = roster(rows);
+            let column = Column::of([(&t, t.field("employee_id"))]);
+            let fields = [RosterFields::of(&t)];
+            let built = RosterRows::of(&column, &fields, None);
+            let taken = RosterRows::of(&column, &fields, Some(FirstRows::of(&column)));
+            assert_eq!(rows_of(&taken, rows.len()), rows_of(&built, rows.len()));
+            for id in ["E1", "E2", "E3", "E9", ""] {
+                assert_eq!(taken.cursor().row_of(id), built.cursor().row_of(id), "{id}");
+            }
+        };
+        check(&[("E1", true), ("E2", true), ("E2", true), ("", false), ("E3", true)]);
+        // E3's first row has no hire date, so its second row is its row:
+        // the index is built afresh.
+        check(&[("E1", true), ("E3", false), ("E3", true), ("", true)]);
+
+        // The index given is the one used: one of other IDs shows through.
+        let t = roster(&[("E1", true), ("E2", true)]);
+        let other = roster(&[("E2", true), ("E2", true)]);
+        let (column, other_column) = (
+            Column::of([(&t, t.field("employee_id"))]),
+            Column::of([(&other, other.field("employee_id"))]),
+        );
+        let taken = RosterRows::of(&column, &[RosterFields::of(&t)], Some(FirstRows::of(&other_column)));
+        assert_eq!(rows_of(&taken, 2), [true, false, false]);
     }
 }

@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx, args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     match ctx.format {
         Format::Json => ctx.printer.json(&serde_json::json!({
             "period": args.period.to_string(),
-            "files": inputs.tables.iter().map(|t| serde_json::json!({
+            "files": inputs.tables().iter().map(|t| serde_json::json!({
                 "kind": t.kind, "file": &*t.file, "sheet": &*t.sheet, "rows": t.records.len(),
             })).collect::<Vec<_>>(),
             "errors": tally.errors,

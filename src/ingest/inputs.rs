@@ -12,6 +12,7 @@ use super::grid::{
     Cell, Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_file, stream_csv_file_records,
     stream_workbook_file,
 };
+use super::keys::{FirstRows, IndexedColumn};
 use super::parquet::stream_parquet;
 use super::table::{Table, TableBuilder};
 use crate::error::{Error, Result};
@@ -29,16 +30,54 @@ pub struct InputSet {
     pub period: Period,
     /// The folder the files were read from (`inputs/YYYY-MM/`).
     pub dir: std::path::PathBuf,
-    pub tables: Vec<Table>,
+    tables: Vec<Table>,
+    /// Key columns validation indexed (the reference of its exists-in
+    /// checks), for the calculation to take over instead of indexing them
+    /// again. Private with the tables, so that no index outlives a change
+    /// to what it indexes.
+    indexed: Vec<IndexedColumn>,
 }
 
 impl InputSet {
+    /// The tables of a period as read, nothing indexed yet.
+    pub fn new(period: Period, dir: std::path::PathBuf, tables: Vec<Table>) -> InputSet {
+        InputSet {
+            period,
+            dir,
+            tables,
+            indexed: Vec::new(),
+        }
+    }
+
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
+    }
+
+    /// The tables, to change: the indexes kept of them are dropped.
+    pub fn tables_mut(&mut self) -> &mut Vec<Table> {
+        self.indexed.clear();
+        &mut self.tables
+    }
+
+    /// Keeps indexes built of these tables as they are now.
+    pub(crate) fn keep_indexes(&mut self, indexed: Vec<IndexedColumn>) {
+        self.indexed = indexed;
+    }
+
+    /// Removes and returns the index kept of `kind`'s `field`, if any.
+    pub(crate) fn take_index(&mut self, kind: &str, field: &str) -> Option<FirstRows> {
+        let i = self.indexed.iter().position(|c| c.kind == kind && c.field == field)?;
+        Some(self.indexed.swap_remove(i).rows)
+    }
+
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Table> + 'a {
         self.tables.iter().filter(move |t| t.kind == kind)
     }
 
-    /// Removes and returns the tables of a kind (their memory goes with them).
+    /// Removes and returns the tables of a kind (their memory goes with
+    /// them, and any index kept of them).
     pub fn take_kind(&mut self, kind: &str) -> Vec<Table> {
+        self.indexed.retain(|c| c.kind != kind);
         let (taken, kept) = std::mem::take(&mut self.tables)
             .into_iter()
             .partition(|t| t.kind == kind);
@@ -392,7 +431,7 @@ pub fn load(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(InputSet
             ));
         }
     }
-    Ok((InputSet { period, dir, tables }, findings))
+    Ok((InputSet::new(period, dir, tables), findings))
 }
 
 #[cfg(test)]

@@ -71,6 +71,7 @@ impl<'a> Column<'a> {
 }
 
 /// Distinct key texts, each with one row position (the first one given).
+#[derive(Clone)]
 pub struct KeyIndex {
     positions: HashTable<u32>,
     hasher: FastHash,
@@ -131,24 +132,72 @@ impl KeyIndex {
             .or_else(|| self.find(key, |p| column.text(p)))
     }
 
-    /// The first position of each distinct non-empty text of a column.
-    pub fn of_column(column: &Column<'_>) -> KeyIndex {
-        let mut index = KeyIndex::with_capacity(column.rows());
-        for (p, _, r, f) in column.iter() {
-            let key = r.at(f).text();
-            if !key.is_empty() {
-                index.first(&key, p, |q| column.text(q));
-            }
-        }
-        index
-    }
-
     pub fn len(&self) -> usize {
         self.positions.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.positions.is_empty()
+    }
+}
+
+/// The first position of each distinct non-empty text of a column, and
+/// which positions those are: one pass gives a uniqueness check its
+/// repeats (the rows that are not their text's first) and a lookup its
+/// rows. Validation builds it for a reference column (the roster's
+/// employee IDs) and the calculation takes it over ([`IndexedColumn`]).
+#[derive(Clone)]
+pub struct FirstRows {
+    pub index: KeyIndex,
+    firsts: Vec<bool>,
+}
+
+impl FirstRows {
+    pub fn of(column: &Column<'_>) -> FirstRows {
+        let mut index = KeyIndex::with_capacity(column.rows());
+        let mut firsts = vec![false; column.rows()];
+        for (p, _, r, f) in column.iter() {
+            let key = r.at(f).text();
+            if !key.is_empty() && index.first(&key, p, |q| column.text(q)).is_none() {
+                firsts[p as usize] = true;
+            }
+        }
+        FirstRows { index, firsts }
+    }
+
+    /// The positions the index covers (its column's rows).
+    pub fn rows(&self) -> usize {
+        self.firsts.len()
+    }
+
+    /// Whether `p` is the first position of its (non-empty) text.
+    pub fn is_first(&self, p: u32) -> bool {
+        self.firsts.get(p as usize).copied().unwrap_or(false)
+    }
+
+    pub fn into_parts(self) -> (KeyIndex, Vec<bool>) {
+        (self.index, self.firsts)
+    }
+}
+
+/// A column's [`FirstRows`], kept with the inputs by the validation that
+/// built them, for a later step over the same tables to take over. Its
+/// positions count through the tables of `kind` in the input set's order,
+/// as [`Column::new`] does.
+#[derive(Clone)]
+pub struct IndexedColumn {
+    pub kind: String,
+    pub field: String,
+    pub rows: FirstRows,
+}
+
+impl std::fmt::Debug for IndexedColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexedColumn")
+            .field("kind", &self.kind)
+            .field("field", &self.field)
+            .field("rows", &self.rows.rows())
+            .finish()
     }
 }
 
@@ -201,8 +250,12 @@ pub(crate) mod tests {
         assert_eq!(column.rows(), 6);
         assert_eq!(column.text(4), "E3");
         assert_eq!(column.text(6), "");
-        let index = KeyIndex::of_column(&column);
+        let first = FirstRows::of(&column);
+        let index = &first.index;
         assert_eq!(index.len(), 3);
+        let firsts: Vec<bool> = (0..6).map(|p| first.is_first(p)).collect();
+        assert_eq!(firsts, [true, true, false, false, true, false]);
+        assert_eq!(first.rows(), 6);
         let find = |k: &str| index.find(k, |p| column.text(p));
         assert_eq!(
             (find("E1"), find("E2"), find("E3"), find("E4"), find("")),

@@ -128,7 +128,7 @@ pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u
         by_sheet.entry((&f.file, &f.sheet)).or_default().push(f);
     }
     for ((file, sheet), list) in by_sheet {
-        if !inputs.tables.iter().any(|t| &*t.file == file && &*t.sheet == sheet) {
+        if !inputs.tables().iter().any(|t| &*t.file == file && &*t.sheet == sheet) {
             continue;
         }
         // Tables keep typed values only; the sheet is re-read for its cells.

@@ -14,7 +14,7 @@ pub use finding::{Finding, FindingJson, Tally};
 use crate::i18n::Text;
 use crate::ingest::grid::Origin;
 use crate::ingest::inputs::InputSet;
-use crate::ingest::keys::{Column, KeyIndex};
+use crate::ingest::keys::{Column, FirstRows, IndexedColumn, KeyIndex};
 use crate::ingest::table::{Record, Table, Value};
 use crate::model::{FastHash, Period, ids};
 use crate::rules::RuleSet;
@@ -61,31 +61,52 @@ fn short_origin(o: &Origin) -> String {
 
 /// Runs `rules.validation` over `inputs` for `period`.
 pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Finding> {
-    // Rules are independent: the cross-table ones run side by side with the
-    // tables' row passes (and with indexing the reference columns those
-    // need first), and the findings are sorted afterwards, so their order
-    // does not depend on timing.
-    let (mut out, rows) = rayon::join(
+    validate_indexing(rules, inputs, period).0
+}
+
+/// [`validate`], and the reference columns its exists-in checks indexed,
+/// for the calculation to take over ([`InputSet::indexed`]).
+fn validate_indexing(rules: &RuleSet, inputs: &InputSet, period: Period) -> (Vec<Finding>, Vec<IndexedColumn>) {
+    // Rules are independent: the cross-table ones run side by side with
+    // indexing the reference columns and the tables' row passes, and the
+    // findings are sorted afterwards, so their order does not depend on
+    // timing. A uniqueness rule over a reference column reads its index.
+    let wanted = reference_fields(rules, inputs);
+    let on_reference = |rule: &Rule| {
+        matches!(rule.check, Check::Unique)
+            && rule.when.is_none()
+            && wanted.contains(&(rule.input.as_str(), rule.field.as_str()))
+    };
+    let (mut out, (rows, references)) = rayon::join(
         || {
             rules
                 .validation
                 .par_iter()
+                .filter(|rule| !on_reference(rule))
                 .flat_map_iter(|rule| check_across(rule, inputs))
                 .collect::<Vec<Finding>>()
         },
         || {
-            let references = References::of(rules, inputs);
-            inputs
-                .tables
-                .par_iter()
-                .flat_map_iter(|table| check_rows(rules, table, &references, period))
-                .collect::<Vec<Finding>>()
+            let references = References::of(&wanted, inputs);
+            let mut out = Vec::new();
+            for rule in rules.validation.iter().filter(|rule| on_reference(rule)) {
+                if let Some(reference) = references.get(&rule.input, &rule.field) {
+                    check_unique_indexed(rule, reference, &mut out);
+                }
+            }
+            out.par_extend(
+                inputs
+                    .tables()
+                    .par_iter()
+                    .flat_map_iter(|table| check_rows(rules, table, &references, period)),
+            );
+            (out, references)
         },
     );
     out.extend(rows);
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.dedup();
-    out
+    (out, references.into_indexed())
 }
 
 /// Whether `rule` reads `table`.
@@ -99,7 +120,7 @@ fn check_across(rule: &Rule, inputs: &InputSet) -> Vec<Finding> {
     let mut out = Vec::new();
     match &rule.check {
         Check::Column => {
-            for table in inputs.tables.iter().filter(|t| reads(rule, t)) {
+            for table in inputs.tables().iter().filter(|t| reads(rule, t)) {
                 check_columns(rule, table, &mut out);
             }
         }
@@ -303,19 +324,37 @@ struct Prepared<'a> {
 /// The rows an exists-in check looks values up in.
 struct Reference<'a> {
     column: Column<'a>,
-    index: KeyIndex,
+    first: FirstRows,
 }
 
 impl Reference<'_> {
     /// Whether `text` is in the column; `last` is the row this task found
     /// last (see [`KeyIndex::find_near`]: any row with the text will do).
     fn contains(&self, text: &str, last: &Cell<Option<u32>>) -> bool {
-        let found = self.index.find_near(&self.column, text, last.get(), |_| true);
+        let found = self.first.index.find_near(&self.column, text, last.get(), |_| true);
         if found.is_some() {
             last.set(found);
         }
         found.is_some()
     }
+}
+
+/// The (input kind, field) columns exists-in rules look values up in, each
+/// once, and only those of a kind the period has (a missing reference file
+/// is reported once, as S012).
+fn reference_fields<'a>(rules: &'a RuleSet, inputs: &InputSet) -> Vec<(&'a str, &'a str)> {
+    let mut wanted: Vec<(&str, &str)> = rules
+        .validation
+        .iter()
+        .filter_map(|rule| match &rule.check {
+            Check::ExistsIn { input, field } => Some((input.as_str(), field.as_str())),
+            _ => None,
+        })
+        .filter(|(input, _)| inputs.of_kind(input).next().is_some())
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
 }
 
 /// The reference columns of every exists-in rule, each indexed once
@@ -327,25 +366,13 @@ struct References<'a> {
 }
 
 impl<'a> References<'a> {
-    fn of(rules: &'a RuleSet, inputs: &'a InputSet) -> References<'a> {
-        let mut wanted: Vec<(&str, &str)> = rules
-            .validation
-            .iter()
-            .filter_map(|rule| match &rule.check {
-                Check::ExistsIn { input, field } => Some((input.as_str(), field.as_str())),
-                _ => None,
-            })
-            // A missing reference file is reported once, as S012.
-            .filter(|(input, _)| inputs.of_kind(input).next().is_some())
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
+    fn of(wanted: &[(&'a str, &'a str)], inputs: &'a InputSet) -> References<'a> {
         let by_field = wanted
-            .into_par_iter()
-            .map(|(input, field)| {
+            .par_iter()
+            .map(|&(input, field)| {
                 let column = Column::new(inputs.of_kind(input), field);
-                let index = KeyIndex::of_column(&column);
-                ((input, field), Reference { column, index })
+                let first = FirstRows::of(&column);
+                ((input, field), Reference { column, first })
             })
             .collect();
         References { by_field }
@@ -356,6 +383,18 @@ impl<'a> References<'a> {
             .iter()
             .find(|((i, f), _)| *i == input && *f == field)
             .map(|(_, reference)| reference)
+    }
+
+    /// The indexes, without the borrowed columns.
+    fn into_indexed(self) -> Vec<IndexedColumn> {
+        self.by_field
+            .into_iter()
+            .map(|((kind, field), reference)| IndexedColumn {
+                kind: kind.to_string(),
+                field: field.to_string(),
+                rows: reference.first,
+            })
+            .collect()
     }
 }
 
@@ -528,6 +567,26 @@ fn check_unique(rule: &Rule, inputs: &InputSet, out: &mut Vec<Finding>) {
     }
 }
 
+/// [`check_unique`] for a rule without a condition over a reference
+/// column, from the column's index: a row that is not its value's first
+/// repeats it. The same findings, without indexing the column again.
+fn check_unique_indexed(rule: &Rule, reference: &Reference<'_>, out: &mut Vec<Finding>) {
+    let column = &reference.column;
+    for (p, table, record, f) in column.iter() {
+        let (Some(f), value) = (f, record.at(f)) else {
+            continue;
+        };
+        if value.is_empty() || reference.first.is_first(p) {
+            continue;
+        }
+        let seen = reference.first.index.find(&value.text(), |q| column.text(q));
+        if let Some((t, r, _)) = seen.and_then(|q| column.at(q)) {
+            let vars = [var("first", short_origin(&t.origin(r, f)))];
+            out.push(finding(rule, table, record, f, &vars));
+        }
+    }
+}
+
 fn check_one_key(rule: &Rule, key_field: &str, inputs: &InputSet, out: &mut Vec<Finding>) {
     let column = Column::of(
         inputs
@@ -567,14 +626,16 @@ pub fn check_period(
     period: Period,
 ) -> crate::Result<(InputSet, Vec<Finding>)> {
     let started = std::time::Instant::now();
-    let (inputs, mut findings) = crate::ingest::inputs::load(ws, rules, period)?;
+    let (mut inputs, mut findings) = crate::ingest::inputs::load(ws, rules, period)?;
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         rss_mb = crate::pipeline::rss_mb(),
         "read inputs"
     );
     let started = std::time::Instant::now();
-    findings.extend(validate(rules, &inputs, period));
+    let (checked, indexed) = validate_indexing(rules, &inputs, period);
+    findings.extend(checked);
+    inputs.keep_indexes(indexed);
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         rss_mb = crate::pipeline::rss_mb(),
@@ -593,7 +654,7 @@ mod tests {
         let roster = crate::ingest::keys::tests::table(&["E1", "E2", "E2", "", "E3"]);
         let column = Column::new([&roster], "employee_id");
         let reference = Reference {
-            index: KeyIndex::of_column(&column),
+            first: FirstRows::of(&column),
             column,
         };
         let last = Cell::new(None);
@@ -604,5 +665,40 @@ mod tests {
         // After E2's second row the next row is blank: a blank is still no match.
         let last = Cell::new(Some(2));
         assert!(!reference.contains("", &last));
+    }
+
+    /// A uniqueness rule over a reference column reads the column's index
+    /// and finds the repeats the rule's own pass finds, across tables.
+    #[test]
+    fn a_unique_check_from_the_index_finds_the_same_repeats() {
+        use crate::ingest::keys::tests::table;
+        let inputs = InputSet::new(
+            Period::new(2026, 1).unwrap_or_else(|| panic!()),
+            Default::default(),
+            vec![table(&["E1", "E2", "", "E1", "E2"]), table(&["", "E3", "E1", "E3"])],
+        );
+        let rule = Rule {
+            code: "R002".into(),
+            input: "roster".into(),
+            field: "employee_id".into(),
+            check: Check::Unique,
+            severity: crate::rules::validation::Severity::Error,
+            message: Text::new("{value} {first}", "{value} {first}"),
+            hint: Text::new("", ""),
+            when: None,
+            file: "r.toml".into(),
+        };
+        let (mut own, mut indexed) = (Vec::new(), Vec::new());
+        check_unique(&rule, &inputs, &mut own);
+        let references = References::of(&[("roster", "employee_id")], &inputs);
+        let reference = references.get("roster", "employee_id").unwrap_or_else(|| panic!());
+        check_unique_indexed(&rule, reference, &mut indexed);
+        let shown = |f: &[Finding]| {
+            f.iter()
+                .map(|f| format!("{:?} {}", f.row, f.message.en))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(&indexed), shown(&own));
+        assert_eq!(indexed.len(), 4, "{:?}", shown(&indexed));
     }
 }

@@ -125,7 +125,7 @@ fn results_do_not_depend_on_thread_count_or_employee_order() {
     let one = run_with(1, &inputs);
     let three = run_with(3, &inputs);
     assert!(one == three, "1 vs 3 threads differ");
-    for t in &mut inputs.tables {
+    for t in inputs.tables_mut() {
         t.records.reverse();
     }
     let reversed = run_with(2, &inputs);
