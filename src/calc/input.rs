@@ -614,21 +614,23 @@ pub fn assemble<R: Send>(
     let positions = column.rows();
     let rows = RosterRows::of(&column, &fields, roster_ids);
     // The side tables are independent: each lands by roster position on
-    // its own core, and is freed as it is read.
-    let ((mut attendance, mut lines), (additional, (leavers, opening))) = rayon::join(
+    // its own core, and is freed as it is read. Variable pay, the longest
+    // (a line list per employee), starts at once; the others follow on the
+    // other core, about as long together.
+    let (mut lines, (mut attendance, (additional, (leavers, opening)))) = rayon::join(
+        || lines_by_row(variable_tables, positions, &rows),
         || {
             rayon::join(
                 || attendance_by_row(attendance_tables, positions, &rows),
-                || lines_by_row(variable_tables, positions, &rows),
-            )
-        },
-        || {
-            rayon::join(
-                || deductions_by_row(deduction_tables, &rows),
                 || {
                     rayon::join(
-                        || leave_dates_by_id(leaver_tables),
-                        || opening_balances(&opening_tables),
+                        || deductions_by_row(deduction_tables, &rows),
+                        || {
+                            rayon::join(
+                                || leave_dates_by_id(leaver_tables),
+                                || opening_balances(&opening_tables),
+                            )
+                        },
                     )
                 },
             )
