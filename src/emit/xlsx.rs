@@ -162,11 +162,14 @@ impl ExactSum {
     }
 }
 
-/// Saves a workbook as `name` in `out` (streamed to disk) and hashes it.
+/// Saves a workbook as `name` in `out`, hashed on its way to disk:
+/// rust_xlsxwriter writes the zip front to back (`save_to_writer` asks for
+/// no `Seek`), so the bytes hashed are the file's, and the file is not
+/// read again to hash it.
 pub fn save_xlsx(wb: &mut Workbook, out: &OutDir, name: &str) -> Result<Written> {
-    let path = out.path(name)?;
-    wb.save(&path).map_err(err(name))?;
-    out.seal_existing(name)
+    let mut file = out.create(name)?;
+    wb.save_to_writer(&mut file).map_err(err(name))?;
+    file.finish()
 }
 
 /// Bold, bordered, grey header cells.
@@ -212,6 +215,29 @@ pub fn column_width(units: u32, min: u32, max: u32) -> f64 {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    /// The hash taken while a workbook streams out is the file's, for a
+    /// constant-memory sheet too (its rows come back from a temporary file).
+    #[test]
+    fn a_saved_workbook_is_hashed_as_it_lies_on_disk() {
+        use sha2::{Digest, Sha256};
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let out = OutDir::new(dir.path());
+        let mut wb = workbook();
+        let ws = wb
+            .add_worksheet_with_constant_memory()
+            .unwrap_or_else(|e| panic!("{e}"));
+        for r in 0..5000u32 {
+            let _ = ws.write(r, 0, format!("行{r}"));
+            let _ = ws.write(r, 1, f64::from(r) / 100.0);
+        }
+        let written = save_xlsx(&mut wb, &out, "x/book.xlsx").unwrap_or_else(|e| panic!("{e}"));
+        let on_disk = std::fs::read(dir.path().join("x/book.xlsx")).unwrap_or_default();
+        assert!(on_disk.starts_with(b"PK"));
+        assert_eq!(written.bytes, on_disk.len() as u64);
+        let hex: String = Sha256::digest(&on_disk).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(written.sha256, hex);
+    }
 
     #[test]
     fn excel_numbers_are_the_doubles_nearest_the_decimals() {
