@@ -34,6 +34,9 @@ pub enum Error {
     /// A CSV file is neither UTF-8 nor GBK (exit 3).
     #[error("{file}: neither UTF-8 nor GBK")]
     Encoding { file: String },
+    /// A CSV file that starts as UTF-8 has a row that is not (exit 3).
+    #[error("{file}: row {row} is not UTF-8 text")]
+    NotText { file: String, row: usize },
     /// A configured sheet is not in the workbook (exit 3).
     #[error("{file}: no sheet `{sheet}`")]
     SheetMissing {
@@ -125,6 +128,13 @@ impl Error {
                     format!("CSV file {file} is neither UTF-8 nor GBK")
                 }
             }
+            Error::NotText { file, row } => {
+                if zh {
+                    format!("CSV 文件 {file} 以 UTF-8 开头, 但第 {row} 行不是 UTF-8 文本")
+                } else {
+                    format!("CSV file {file} starts as UTF-8, but row {row} is not UTF-8 text")
+                }
+            }
             Error::SheetMissing { file, sheet, available } => {
                 if zh {
                     format!(
@@ -191,7 +201,7 @@ impl Error {
                     "remove the password in Excel (File > Info > Protect Workbook) and save again"
                 }
             }
-            Error::Encoding { .. } => {
+            Error::Encoding { .. } | Error::NotText { .. } => {
                 if zh {
                     "请用 Excel 另存为「CSV UTF-8 (逗号分隔)」"
                 } else {

@@ -159,31 +159,90 @@ fn csv_text<'b>(bytes: &'b [u8], file: &str) -> Result<Cow<'b, str>> {
 }
 
 /// [`stream_csv_bytes`] for a file on disk, without holding the file: a
-/// UTF-8 file (the million-row extracts) is checked chunk by chunk, then
-/// parsed from disk. Anything else is read whole and decoded as before
-/// (GBK files are clerks' desktop exports).
+/// UTF-8 file (the million-row extracts) is parsed from disk as it is read
+/// (see [`stream_csv_file_records`]). Anything else is read whole and
+/// decoded as before (GBK files are clerks' desktop exports).
 pub fn stream_csv_file(path: &Path, file: &str, on_row: impl FnMut(usize, &mut [Cell]) -> Result<()>) -> Result<()> {
     stream_csv_file_records(path, file, cell_rows(on_row))
 }
 
+/// The bytes that decide a CSV file's encoding when they hold text that
+/// is not ASCII (a header of Chinese column names is).
+const ENCODING_SAMPLE: usize = 1 << 20;
+
+/// How a CSV file starts ([`ENCODING_SAMPLE`] bytes of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextStart {
+    /// UTF-8 with text that is not ASCII, or a byte-order mark (`bom`).
+    Utf8 { bom: bool },
+    /// Nothing but ASCII, which every encoding reads alike.
+    Ascii,
+    /// Not UTF-8, or a NUL byte: decoded whole ([`csv_text`]).
+    Other,
+}
+
+fn text_start(head: &[u8]) -> TextStart {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    if memchr::memchr(0, head).is_some() {
+        return TextStart::Other;
+    }
+    let valid = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        // A character cut by the end of the sample.
+        Err(e) => e.error_len().is_none(),
+    };
+    match (valid, head.starts_with(BOM) || !head.is_ascii()) {
+        (false, _) => TextStart::Other,
+        (true, true) => TextStart::Utf8 {
+            bom: head.starts_with(BOM),
+        },
+        (true, false) => TextStart::Ascii,
+    }
+}
+
 /// [`stream_csv_file`] record by record: each row's fields as parsed, for
 /// a reader that keeps their text as it is (no cell per field).
+///
+/// The encoding is decided once for the file. When its first megabyte is
+/// UTF-8 with text that is not ASCII, it is parsed as it is read, and a
+/// later row that is not UTF-8 (or holds a NUL byte) is an error naming
+/// that row. A file that starts in nothing but ASCII is first checked
+/// whole, as every file was before, so a GBK file whose Chinese text comes
+/// late is still read as GBK.
 pub fn stream_csv_file_records(
     path: &Path,
     file: &str,
     on_record: impl FnMut(usize, &csv::StringRecord) -> Result<()>,
 ) -> Result<()> {
-    let open = || std::fs::File::open(path).map_err(|e| Error::io(path, e));
-    match utf8_without_nul(open()?).map_err(|e| Error::io(path, e))? {
-        Some(bom) => {
-            let mut reader = std::io::BufReader::with_capacity(1 << 20, open()?);
-            if bom {
-                std::io::Read::read_exact(&mut reader, &mut [0; 3]).map_err(|e| Error::io(path, e))?;
-            }
+    use std::io::Read;
+    let io = |e| Error::io(path, e);
+    let open = || std::fs::File::open(path).map_err(io);
+    let mut input = open()?;
+    let mut head = Vec::with_capacity(ENCODING_SAMPLE);
+    (&mut input)
+        .take(ENCODING_SAMPLE as u64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    let whole = head.len() < ENCODING_SAMPLE;
+    let start = match text_start(&head) {
+        TextStart::Ascii if !whole => match utf8_without_nul(open()?).map_err(io)? {
+            Some(bom) => TextStart::Utf8 { bom },
+            None => TextStart::Other,
+        },
+        start => start,
+    };
+    match start {
+        TextStart::Utf8 { bom } => {
+            let mut head = std::io::Cursor::new(head);
+            head.set_position(if bom { 3 } else { 0 });
+            let reader = std::io::BufReader::with_capacity(1 << 20, head.chain(input));
             stream_csv_records(reader, file, on_record)
         }
-        None => {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        // The whole file, in nothing but ASCII.
+        TextStart::Ascii => stream_csv_records(head.as_slice(), file, on_record),
+        TextStart::Other => {
+            drop(input);
+            let bytes = std::fs::read(path).map_err(io)?;
             stream_csv_records(csv_text(&bytes, file)?.as_bytes(), file, on_record)
         }
     }
@@ -269,15 +328,23 @@ fn stream_csv_records(
     let mut record = csv::StringRecord::new();
     let mut i = 0;
     loop {
+        let not_text = || Error::NotText {
+            file: file.into(),
+            row: i + 1,
+        };
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {}
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => return Err(not_text()),
             Err(e) => {
                 return Err(Error::Workbook {
                     file: file.into(),
                     reason: format!("CSV row {}: {e}", i + 1),
                 });
             }
+        }
+        if memchr::memchr(0, record.as_slice().as_bytes()).is_some() {
+            return Err(not_text());
         }
         on_record(i, &record)?;
         i += 1;
@@ -669,5 +736,44 @@ mod tests {
             );
             assert_eq!(rows[0][0], Cell::Text("工号".into()), "{name}");
         }
+    }
+
+    /// Files past the encoding sample: one that starts in UTF-8 Chinese
+    /// is parsed as UTF-8, and a later row that is not UTF-8 text is an
+    /// error naming it; one that starts in ASCII is decided whole, so its
+    /// late Chinese is read as GBK.
+    #[test]
+    fn a_long_csv_files_encoding_is_decided_by_its_start_or_whole() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let rows = ENCODING_SAMPLE / 10 + 1;
+        let ascii: Vec<u8> = (0..rows).flat_map(|i| format!("G{i:07},x\n").into_bytes()).collect();
+        let stream = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
+            let mut last = Vec::new();
+            stream_csv_file(&path, name, |_, row| {
+                last = take_row(row);
+                Ok(())
+            })
+            .map(|()| last)
+        };
+        let chinese_head = "工号,姓名\n".as_bytes();
+        let late_gbk = encoding_rs::GBK.encode("G9,张三\n").0.into_owned();
+
+        let whole_utf8 = [chinese_head, &ascii, "G9,张三\n".as_bytes()].concat();
+        let last = stream("utf8.csv", &whole_utf8).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(last[1], Cell::Text("张三".into()));
+
+        let mixed = [chinese_head, &ascii, &late_gbk].concat();
+        match stream("mixed.csv", &mixed) {
+            Err(Error::NotText { row, .. }) => assert_eq!(row, rows + 2),
+            other => panic!("{other:?}"),
+        }
+        let nul = [chinese_head, &ascii, b"G9,a\0b\n"].concat();
+        assert!(matches!(stream("nul.csv", &nul), Err(Error::NotText { .. })));
+
+        let ascii_then_gbk = [&ascii[..], &late_gbk].concat();
+        let last = stream("gbk.csv", &ascii_then_gbk).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(last[1], Cell::Text("张三".into()));
     }
 }
