@@ -678,6 +678,7 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
                 .flexible(true)
                 .from_reader(std::io::BufReader::new(f));
             let mut record = csv::ByteRecord::new();
+            let mut decoded = Vec::new();
             let (mut all_utf8, mut all_ascii, mut undecodable) = (true, true, false);
             let mut first = true;
             while let Ok(true) = reader.read_byte_record(&mut record) {
@@ -697,9 +698,7 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
                     let utf8 = std::str::from_utf8(f).is_ok();
                     all_utf8 &= utf8;
                     undecodable |= match t.encoding {
-                        Encoding::Gbk => encoding_rs::GBK
-                            .decode_without_bom_handling_and_without_replacement(f)
-                            .is_none(),
+                        Encoding::Gbk => !is_gbk(f, &mut decoded),
                         Encoding::Utf8 | Encoding::Utf8Bom => !utf8,
                     };
                 }
@@ -794,6 +793,21 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
     out
 }
 
+/// Whether `bytes` are GBK text, decoded into `buf` (one buffer for a
+/// whole file, instead of a string per field or line).
+fn is_gbk(bytes: &[u8], buf: &mut Vec<u8>) -> bool {
+    if bytes.is_ascii() {
+        return true;
+    }
+    let mut decoder = encoding_rs::GBK.new_decoder_without_bom_handling();
+    let Some(room) = decoder.max_utf8_buffer_length_without_replacement(bytes.len()) else {
+        return false;
+    };
+    buf.resize(room, 0);
+    let (result, read, _) = decoder.decode_to_utf8_without_replacement(bytes, buf, true);
+    result == encoding_rs::DecoderResult::InputEmpty && read == bytes.len()
+}
+
 /// Decodes one re-read field; `None` when it is not valid in `enc`.
 fn decode(bytes: &[u8], enc: Encoding) -> Option<String> {
     match enc {
@@ -831,7 +845,7 @@ fn check_fixed(t: &Template, r: &Rendered, path: &Path) -> Vec<Finding> {
     });
     let (mut sum, mut details, mut bad_width, mut undecodable) = (Decimal::ZERO, 0usize, false, false);
     // Lines are checked one behind, so that the last one can be the trailer.
-    let mut held: Option<Vec<u8>> = None;
+    let mut held: Vec<u8> = Vec::new();
     let mut index = 0usize;
     let mut detail = |line: &[u8]| {
         details += 1;
@@ -840,33 +854,36 @@ fn check_fixed(t: &Template, r: &Rendered, path: &Path) -> Vec<Finding> {
             return;
         }
         if let Some((start, w, amount)) = amount_at {
-            let field = String::from_utf8_lossy(&line[start..start + w]).into_owned();
+            let field = String::from_utf8_lossy(&line[start..start + w]);
             sum += parse_amount(&field, amount).unwrap_or_default();
         }
     };
-    for line in std::io::BufReader::new(f).split(b'\n') {
-        let Ok(mut line) = line else { break };
-        if crlf && line.last() == Some(&b'\r') {
-            line.pop();
+    let (mut reader, mut line, mut decoded) = (std::io::BufReader::new(f), Vec::new(), Vec::new());
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
         }
-        if index == 0 && t.encoding == Encoding::Utf8Bom && line.starts_with(BOM) {
-            line.drain(..BOM.len());
+        let mut text = line.strip_suffix(b"\n").unwrap_or(&line);
+        if crlf {
+            text = text.strip_suffix(b"\r").unwrap_or(text);
+        }
+        if index == 0 && t.encoding == Encoding::Utf8Bom {
+            text = text.strip_prefix(BOM).unwrap_or(text);
         }
         if t.encoding == Encoding::Gbk {
-            undecodable |= encoding_rs::GBK.decode_without_bom_handling(&line).1;
+            undecodable |= !is_gbk(text, &mut decoded);
         }
-        if let Some(previous) = held.replace(line)
-            && index > head
-        {
-            detail(&previous);
+        if index > head {
+            detail(&held);
         }
+        held.clear();
+        held.extend_from_slice(text);
         index += 1;
     }
-    if let Some(last) = held
-        && index > head
-        && tail == 0
-    {
-        detail(&last);
+    if index > head && tail == 0 {
+        detail(&held);
     }
     let expected_lines = r.rows + head + tail;
     if details != r.rows || index != expected_lines {

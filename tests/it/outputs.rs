@@ -395,6 +395,27 @@ fn self_check_catches_a_tampered_output() {
     assert!(problems.iter().any(|m| m.contains("cannot decode")), "{problems:?}");
 }
 
+/// A fixed-width GBK file with a character no GBK reads fails its
+/// self-check, though its widths and totals still hold.
+#[test]
+fn fixed_width_self_check_catches_bytes_gbk_does_not_read() {
+    let (rules, _, rendered, _dir) = render_one("bank_fixed_gbk", 2);
+    let t = template(&rules, "bank_fixed_gbk");
+    assert!(self_check(t, &rendered).is_empty(), "{:?}", self_check(t, &rendered));
+    let file = rendered.file.clone().unwrap_or_else(|| panic!("written"));
+    let bytes = std::fs::read(&file).unwrap_or_default();
+    // 张 (D5 C5 in GBK) becomes two bytes that start no GBK character.
+    let at = bytes
+        .windows(2)
+        .position(|w| w == [0xD5, 0xC5])
+        .unwrap_or_else(|| panic!("张"));
+    let mut broken = bytes.clone();
+    broken[at..at + 2].copy_from_slice(&[0xFF, 0xFF]);
+    let _ = std::fs::write(&file, &broken);
+    let problems: Vec<String> = self_check(t, &rendered).into_iter().map(|f| f.message.en).collect();
+    assert_eq!(problems, ["output self-check failed: does not decode as GBK"]);
+}
+
 /// The xlsx self-check reads back the header, the row count and the
 /// amount total, and sees each of them changed.
 #[test]
