@@ -112,9 +112,18 @@ pub fn si_slots_with<K: AsRef<str>, T>(
 ) {
     slots.clear();
     slots.resize_with(items.len(), || None);
+    // Lines mostly come in the items' order: the item after the last one
+    // found is tried first (items are distinct, so the answer is the same).
+    let mut next = 0;
     for l in &r.si {
-        if let Some(i) = items.iter().position(|k| k.as_ref() == l.key()) {
+        let key = l.key();
+        let found = match items.get(next) {
+            Some(k) if k.as_ref() == key => Some(next),
+            _ => items.iter().position(|k| k.as_ref() == key),
+        };
+        if let Some(i) = found {
             slots[i].get_or_insert_with(|| values(l));
+            next = i + 1;
         }
     }
 }

@@ -477,6 +477,26 @@ fn xlsx_self_check_reads_a_fen_marked_column_as_its_numbers() {
     assert_eq!(rendered.total, Some(expected));
 }
 
+/// An employee's SI slots hold each item's line whatever order the items
+/// are asked in, and nothing for an item the employee has no line of.
+#[test]
+fn si_slots_follow_the_items_in_any_order() {
+    use paybatch::calc::columns::{si_slots, si_values};
+    let (_, results, _, _dir) = render_one("bank_icbc", 1);
+    let r = &results[0];
+    let mut keys: Vec<&str> = r.si.iter().map(|l| l.key()).collect();
+    assert!(keys.len() >= 3, "{keys:?}");
+    keys.reverse();
+    keys.insert(1, "no_such_item");
+    let mut slots = Vec::new();
+    si_slots(r, &keys, &mut slots);
+    for (key, slot) in keys.iter().zip(&slots) {
+        let (base, employee, employer) = si_values(r, key);
+        let expected = (*key != "no_such_item").then_some([base, employee, employer]);
+        assert_eq!(*slot, expected, "{key}");
+    }
+}
+
 /// A one-connection SMTP sink on 127.0.0.1 that records messages.
 fn smtp_sink() -> (u16, std::thread::JoinHandle<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
