@@ -67,7 +67,7 @@ impl OutDir {
         f.finish()
     }
 
-    /// Syncs and hashes a file something else wrote (an xlsx library).
+    /// Syncs and hashes a file something else wrote (a copied input).
     pub fn seal_existing(&self, name: &str) -> Result<Written> {
         let path = self.root.join(name);
         let io = |e| Error::io(&path, e);

@@ -65,7 +65,7 @@ pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Findi
 }
 
 /// [`validate`], and the reference columns its exists-in checks indexed,
-/// for the calculation to take over ([`InputSet::indexed`]).
+/// for the calculation to take over ([`InputSet::keep_indexes`]).
 fn validate_indexing(rules: &RuleSet, inputs: &InputSet, period: Period) -> (Vec<Finding>, Vec<IndexedColumn>) {
     // Rules are independent: the cross-table ones run side by side with
     // indexing the reference columns and the tables' row passes, and the
