@@ -340,7 +340,7 @@ pub fn compute_owned(e: EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>
 
 /// Every figure of one employee-month: the calculation kernel. The
 /// result's identity strings are left empty ([`compute_owned`] fills them).
-/// The common month takes the whole-fen fast path ([`super::fast`]); a
+/// The common month takes the whole-fen fast path (`calc::fast`); a
 /// traced month and every other month take the reference path.
 pub fn compute_figures(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Ytd>, trace_on: bool) -> EmployeeResult {
     if !trace_on && let Some(r) = super::fast::compute(e, pr, prior) {

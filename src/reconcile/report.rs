@@ -45,7 +45,7 @@ pub struct Report {
     pub budget: Option<Vec<UnitLine>>,
     #[serde(skip)]
     pub findings: Vec<Finding>,
-    /// Re-payment files for failed bank lines (path relative to reports/<P>/).
+    /// Re-payment files for failed bank lines (path relative to `reports/<P>/`).
     #[serde(skip)]
     pub repay_files: Vec<(String, Vec<u8>)>,
 }
