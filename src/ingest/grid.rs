@@ -117,10 +117,13 @@ pub enum TextEncoding {
     Gbk,
 }
 
+/// The UTF-8 byte-order mark some CSV exports start with.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Decodes CSV bytes: UTF-8 BOM, else strict UTF-8, else strict GBK.
 /// UTF-8 text is borrowed, not copied.
 pub fn decode_text<'b>(bytes: &'b [u8], file: &str) -> Result<(Cow<'b, str>, TextEncoding)> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+    if let Some(rest) = bytes.strip_prefix(BOM) {
         return std::str::from_utf8(rest)
             .map(|s| (Cow::Borrowed(s), TextEncoding::Utf8Bom))
             .map_err(|_| Error::Encoding { file: file.into() });
@@ -182,7 +185,6 @@ enum TextStart {
 }
 
 fn text_start(head: &[u8]) -> TextStart {
-    const BOM: &[u8] = b"\xEF\xBB\xBF";
     if memchr::memchr(0, head).is_some() {
         return TextStart::Other;
     }
@@ -252,7 +254,6 @@ pub fn stream_csv_file_records(
 /// `Some(true)` when it starts with a byte-order mark, `None` when it is
 /// not UTF-8 (or holds a NUL).
 fn utf8_without_nul(mut input: impl std::io::Read) -> std::io::Result<Option<bool>> {
-    const BOM: &[u8] = b"\xEF\xBB\xBF";
     let mut buf = vec![0u8; 1 << 20];
     let mut head: Vec<u8> = Vec::with_capacity(BOM.len());
     // Bytes of a character cut by the previous chunk, moved to the front.
