@@ -778,16 +778,11 @@ pub fn self_check(t: &Template, r: &Rendered) -> Vec<Finding> {
     if let (Some(_), Some(expected)) = (total_col, r.total)
         && seen.sum != expected
     {
+        let got = Money::new(seen.sum).to_fixed2();
         out.push(check_failed(
             file,
-            format!(
-                "金额合计 {} 与应付合计 {expected} 不符",
-                Money::new(seen.sum).to_fixed2()
-            ),
-            format!(
-                "amount total {} differs from the expected {expected}",
-                Money::new(seen.sum).to_fixed2()
-            ),
+            format!("金额合计 {got} 与应付合计 {expected} 不符"),
+            format!("amount total {got} differs from the expected {expected}"),
         ));
     }
     out

@@ -236,7 +236,7 @@ pub fn stream_csv_file_records(
     match start {
         TextStart::Utf8 { bom } => {
             let mut head = std::io::Cursor::new(head);
-            head.set_position(if bom { 3 } else { 0 });
+            head.set_position(if bom { BOM.len() as u64 } else { 0 });
             let reader = std::io::BufReader::with_capacity(1 << 20, head.chain(input));
             stream_csv_records(reader, file, on_record)
         }
