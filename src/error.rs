@@ -54,6 +54,13 @@ pub enum Error {
     /// validation rules every check would be silently off.
     #[error("rules/{folder}: no rule files")]
     RulesMissing { folder: String },
+    /// A period with sealed versions has no readable state pointer (exit 2):
+    /// never treated as open; `paybatch repair` rebuilds it from the log.
+    #[error("ledger/{period}/state.json: {reason}")]
+    StateLost { period: String, reason: String },
+    /// The ledger disagrees with itself (exit 2): package, state and log.
+    #[error("ledger: {0}")]
+    Ledger(String),
     /// Another paybatch holds the workspace lock (exit 4).
     #[error("workspace locked by {holder}")]
     Locked { holder: String },
@@ -85,7 +92,12 @@ impl Error {
     /// 2 for configuration and usage, 3 for input/output.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Config { .. } | Error::Usage(_) | Error::Rule { .. } | Error::RulesMissing { .. } => 2,
+            Error::Config { .. }
+            | Error::Usage(_)
+            | Error::Rule { .. }
+            | Error::RulesMissing { .. }
+            | Error::StateLost { .. }
+            | Error::Ledger(_) => 2,
             Error::Locked { .. } => 4,
             Error::Closed { .. } => 5,
             _ => 3,
@@ -172,6 +184,24 @@ impl Error {
                     )
                 }
             }
+            Error::StateLost { period, reason } => {
+                if zh {
+                    format!(
+                        "期间 {period} 有封存版本, 但状态文件 ledger/{period}/state.json {reason}; 不会把它当作未关账期间处理"
+                    )
+                } else {
+                    format!(
+                        "period {period} has sealed versions but ledger/{period}/state.json {reason}; it is not treated as open"
+                    )
+                }
+            }
+            Error::Ledger(message) => {
+                if zh {
+                    format!("账本不一致: {message}")
+                } else {
+                    format!("the ledger disagrees with itself: {message}")
+                }
+            }
             Error::Locked { holder } => {
                 if zh {
                     format!("另一个 paybatch 正在处理此工作区 ({holder})")
@@ -240,6 +270,20 @@ impl Error {
                     "从备份恢复该目录, 或在新目录运行 paybatch init 后把默认规则复制过来"
                 } else {
                     "restore the folder from a backup, or run paybatch init in a new folder and copy the default rules over"
+                }
+            }
+            Error::StateLost { .. } => {
+                if zh {
+                    "运行 paybatch repair --period <期间> 从 ledger/log.jsonl 重建状态 (修复本身也会记入日志)"
+                } else {
+                    "run paybatch repair --period <P> to rebuild the state from ledger/log.jsonl (the repair is logged too)"
+                }
+            }
+            Error::Ledger(_) => {
+                if zh {
+                    "运行 paybatch audit --year <年> 查看哪里不一致; 不要手工修改 ledger 目录"
+                } else {
+                    "run paybatch audit --year <Y> to see what disagrees; do not edit the ledger folder by hand"
                 }
             }
             Error::Locked { .. } => {

@@ -31,6 +31,9 @@ use crate::workspace::Workspace;
 pub struct RunOptions {
     /// Compute but write nothing.
     pub dry_run: bool,
+    /// Run although an earlier month of the year was reopened and not
+    /// closed again, or is stale; recorded in the log.
+    pub allow_unsealed_prior: bool,
 }
 
 /// A written file and its sha256.
@@ -67,6 +70,22 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
+    /// An outcome that stopped on `findings` before anything was computed.
+    pub fn stopped(period: Period, findings: Vec<Finding>) -> RunOutcome {
+        RunOutcome {
+            computed: Computed {
+                period,
+                findings,
+                result: None,
+                files: Vec::new(),
+                carried: Carried::default(),
+                ytd_from: Vec::new(),
+                totals: Totals::default(),
+            },
+            outputs: Vec::new(),
+        }
+    }
+
     pub fn period(&self) -> Period {
         self.computed.period
     }
@@ -400,9 +419,12 @@ pub fn heaviest_first<T: Send + Sync>(weights: &[u64], run: impl Fn(usize) -> T 
     slots.into_iter().filter_map(std::sync::OnceLock::into_inner).collect()
 }
 
-/// Takes the workspace lock or fails with exit 4.
-pub fn lock(ws: &Workspace) -> Result<lock::Lock> {
-    lock::acquire(ws)?.map_err(|l| Error::Locked { holder: l.holder })
+/// Takes the workspace lock or fails with exit 4; then finishes any
+/// close or reopen a crash left half done (see [`ledger::commit`]).
+pub fn lock(ws: &Workspace, who: &ledger::log::Who) -> Result<lock::Lock> {
+    let held = lock::acquire(ws)?.map_err(|l| Error::Locked { holder: l.holder })?;
+    ledger::commit::recover_all(ws, who)?;
+    Ok(held)
 }
 
 /// Refuses to touch a closed period (exit 5).
@@ -418,8 +440,35 @@ pub fn ensure_open(ws: &Workspace, period: Period) -> Result<()> {
 /// Validates, computes and (unless blocked or dry) publishes the draft:
 /// outputs streamed into a staging folder, renamed to the content-named
 /// `ledger/<P>/draft-<hash>/`, then the state pointer switched to it.
-pub fn run_period(ws: &Workspace, rules: &RuleSet, period: Period, opts: RunOptions) -> Result<RunOutcome> {
+pub fn run_period(
+    ws: &Workspace,
+    rules: &RuleSet,
+    period: Period,
+    opts: RunOptions,
+    who: &ledger::log::Who,
+) -> Result<RunOutcome> {
     ensure_open(ws, period)?;
+    let earlier = ledger::chain::earlier_blockers(ws, period, false)?;
+    if !earlier.is_empty() {
+        if !opts.allow_unsealed_prior {
+            return Ok(RunOutcome::stopped(period, earlier));
+        }
+        if !opts.dry_run {
+            let months: Vec<String> = earlier.iter().map(|f| f.file.clone()).collect();
+            ledger::log::append(
+                ws,
+                ledger::log::Event {
+                    event: "allow-unsealed-prior",
+                    period: period.to_string(),
+                    version: None,
+                    who: who.clone(),
+                    reason: Some(format!("run --allow-unsealed-prior: {}", months.join(", "))),
+                    manifest_sha256: None,
+                    intent: None,
+                },
+            )?;
+        }
+    }
     let staging = if opts.dry_run {
         state::Staging::scratch()?
     } else {
@@ -441,6 +490,8 @@ pub fn run_period(ws: &Workspace, rules: &RuleSet, period: Period, opts: RunOpti
     }
     let tag: String = hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect();
     let name = format!("draft-{tag}");
+    // A reopened month's draft keeps the reopen record that made it one.
+    let log_sha256 = state::read(ws, period)?.and_then(|s| s.log_sha256);
     let dir = staging.publish(&name)?;
     state::write(
         ws,
@@ -450,6 +501,7 @@ pub fn run_period(ws: &Workspace, rules: &RuleSet, period: Period, opts: RunOpti
             dir: Some(name),
             version: None,
             manifest_sha256: None,
+            log_sha256,
         },
     )?;
     state::collect_garbage(ws, period)?;

@@ -171,6 +171,19 @@ pub struct Config {
     /// Input file per kind (`roster`, `attendance`, …).
     #[serde(default)]
     pub inputs: BTreeMap<String, InputSource>,
+    /// Ledger settings.
+    #[serde(default)]
+    pub ledger: LedgerConfig,
+}
+
+/// `[ledger]` in paybatch.toml.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerConfig {
+    /// Who closes and reopens periods from this workspace, recorded in
+    /// the log (`--user` and `PAYBATCH_USER` come first; the OS account
+    /// is the fallback, and marked so).
+    pub user: Option<String>,
 }
 
 /// An opened workspace.
@@ -178,6 +191,9 @@ pub struct Config {
 pub struct Workspace {
     pub root: PathBuf,
     pub config: Config,
+    /// Where the period folders of inputs are read from, when not
+    /// `root/inputs` (a close reads the snapshot it seals).
+    pub inputs_root: Option<PathBuf>,
 }
 
 pub const CONFIG_FILE: &str = "paybatch.toml";
@@ -198,6 +214,7 @@ impl Workspace {
         Ok(Workspace {
             root: root.to_path_buf(),
             config,
+            inputs_root: None,
         })
     }
 
@@ -206,7 +223,18 @@ impl Workspace {
     }
 
     pub fn inputs_dir(&self, period: Period) -> PathBuf {
-        self.root.join("inputs").join(period.to_string())
+        self.inputs_root
+            .clone()
+            .unwrap_or_else(|| self.root.join("inputs"))
+            .join(period.to_string())
+    }
+
+    /// This workspace reading its inputs from `root/<period>/` instead.
+    pub fn with_inputs_from(&self, root: &Path) -> Workspace {
+        Workspace {
+            inputs_root: Some(root.to_path_buf()),
+            ..self.clone()
+        }
     }
 
     pub fn ledger_dir(&self, period: Period) -> PathBuf {

@@ -16,7 +16,8 @@ use crate::workspace::Workspace;
 /// Recompute the period from its inputs and seal it under
 /// ledger/<period>/sealed-v<n>/ (inputs, rules, year-to-date figures,
 /// outputs and a manifest with the sha256 of every file). A closed period
-/// is read-only; `reopen` it to correct it.
+/// is read-only; `reopen` it to correct it. The months before it in the
+/// tax year must be closed (and not stale) first.
 ///
 /// Examples:
 ///   paybatch close --period 2026-03
@@ -25,14 +26,22 @@ pub struct CloseArgs {
     /// Period, YYYY-MM / 期间
     #[arg(long, short = 'p')]
     pub period: Period,
+    /// Seal although an earlier month of the year is not closed or is
+    /// stale (recorded in the log) / 允许前期未封存
+    #[arg(long)]
+    pub allow_unsealed_prior: bool,
 }
 
 pub fn run(ctx: &Ctx, args: CloseArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let ws = Workspace::open(&ctx.workspace)?;
-    let _lock = lock(&ws)?;
-    let rules = ws.rules()?;
-    let (outcome, manifest) = seal::close(&ws, &rules, args.period)?;
+    let who = ctx.who(&ws);
+    let _lock = lock(&ws, &who)?;
+    // The rules are read (and checked) from the snapshot the close seals.
+    let opts = seal::CloseOptions {
+        allow_unsealed_prior: args.allow_unsealed_prior,
+    };
+    let (outcome, manifest) = seal::close(&ws, args.period, &who, opts)?;
     match ctx.format {
         Format::Json => {
             let mut doc = summary_json(&outcome, ctx.lang, started.elapsed().as_secs_f64());

@@ -67,10 +67,11 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> anyhow::Result<ExitStatus> {
         });
     }
 
-    let _lock = lock(&ws)?;
+    let who = ctx.who(&ws);
+    let _lock = lock(&ws, &who)?;
     let mut months = Vec::new();
     for period in demo::demo_periods() {
-        let outcome = run_period(&ws, &rules, period, RunOptions::default())?;
+        let outcome = run_period(&ws, &rules, period, RunOptions::default(), &who)?;
         let tally = outcome.tally();
         ctx.printer.line(&if zh {
             format!("{period} 校验: {} 个错误, {} 个警告", tally.errors, tally.warnings)
@@ -85,7 +86,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Findings);
         }
         ctx.printer.line(&summary_text(&outcome, ctx.lang));
-        let (closed, manifest) = seal::close(&ws, &rules, period)?;
+        let (closed, manifest) = seal::close(&ws, period, &who, seal::CloseOptions::default())?;
         if let Some(m) = &manifest {
             ctx.printer.line(&if zh {
                 format!("{period} 关账: 封存第 {} 版, {} 个文件", m.version, m.files.len())

@@ -13,10 +13,12 @@ pub mod diff;
 pub mod explain;
 pub mod generate;
 pub mod init;
+pub mod log;
 pub mod payslips;
 pub mod printer;
 pub mod reconcile;
 pub mod reopen;
+pub mod repair;
 pub mod rules;
 pub mod run;
 pub mod validate;
@@ -56,6 +58,10 @@ pub struct Cli {
     /// More logging on stderr (-v, -vv) / 更多日志
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Who is acting, for the ledger log (else PAYBATCH_USER, else [ledger]
+    /// user in paybatch.toml, else the OS account) / 操作人
+    #[arg(long, global = true)]
+    pub user: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -82,6 +88,10 @@ pub enum Command {
     Reopen(reopen::ReopenArgs),
     /// Recompute a sealed period and compare byte for byte / 审计重算
     Audit(audit::AuditArgs),
+    /// The ledger's history: closes, reopens, recoveries / 账本日志
+    Log(log::LogArgs),
+    /// Rebuild a lost period state from the ledger log / 从日志重建期间状态
+    Repair(repair::RepairArgs),
     /// What changed between two sealed versions / 版本差异
     Diff(diff::DiffArgs),
     /// List or send the payslip e-mails / 工资条
@@ -114,6 +124,15 @@ pub struct Ctx {
     pub format: Format,
     pub printer: Printer,
     pub workspace: PathBuf,
+    /// `--user`, else `PAYBATCH_USER`, with where it came from.
+    pub user: Option<(String, &'static str)>,
+}
+
+impl Ctx {
+    /// Who is acting in `ws`, for the ledger log.
+    pub fn who(&self, ws: &crate::workspace::Workspace) -> crate::ledger::log::Who {
+        crate::ledger::log::Who::resolve(self.user.as_ref().map(|(n, s)| (n.as_str(), *s)), ws)
+    }
 }
 
 /// Runs the parsed command.
@@ -123,6 +142,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         format: cli.format,
         printer: Printer::new(cli.quiet),
         workspace: cli.workspace,
+        user: cli.user.map(|u| (u, "flag")).or_else(|| {
+            std::env::var("PAYBATCH_USER")
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .map(|u| (u, "env"))
+        }),
     };
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
@@ -132,6 +157,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Close(args) => close::run(&ctx, args),
         Command::Reopen(args) => reopen::run(&ctx, args),
         Command::Audit(args) => audit::run(&ctx, args),
+        Command::Log(args) => log::run(&ctx, args),
+        Command::Repair(args) => repair::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Payslips(args) => payslips::run(&ctx, args),
         Command::Reconcile(args) => reconcile::run(&ctx, args),

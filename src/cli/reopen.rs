@@ -9,8 +9,10 @@ use crate::model::Period;
 use crate::pipeline::lock;
 use crate::workspace::Workspace;
 
-/// Reopen a closed period. The sealed package is kept; the reason, the OS
-/// user, the time and the manifest hash go into ledger/log.jsonl.
+/// Reopen a closed period. The sealed package is kept; the reason, who
+/// (--user / PAYBATCH_USER / [ledger] user / the OS account), the local
+/// time and the manifest hash go into ledger/log.jsonl. Later closed
+/// months of the year become stale until they are closed again.
 ///
 /// Examples:
 ///   paybatch reopen --period 2026-01 --reason "补录1月加班"
@@ -26,8 +28,9 @@ pub struct ReopenArgs {
 
 pub fn run(ctx: &Ctx, args: ReopenArgs) -> anyhow::Result<ExitStatus> {
     let ws = Workspace::open(&ctx.workspace)?;
-    let _lock = lock(&ws)?;
-    let version = seal::reopen(&ws, args.period, &args.reason)?;
+    let who = ctx.who(&ws);
+    let _lock = lock(&ws, &who)?;
+    let version = seal::reopen(&ws, args.period, &args.reason, &who)?;
     ctx.printer.line(&match ctx.lang {
         Lang::Zh => format!("{} 已重新打开 (封存的第 {version} 版保留不变)", args.period),
         Lang::En => format!("{} reopened (sealed version {version} is kept)", args.period),

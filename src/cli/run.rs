@@ -30,6 +30,10 @@ pub struct RunArgs {
     /// Worker threads for the calculation (default: all cores)
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Run although an earlier month of the year was reopened and not
+    /// closed again, or is stale (recorded in the log) / 允许前期未封存
+    #[arg(long)]
+    pub allow_unsealed_prior: bool,
 }
 
 /// The JSON summary a scheduler reads.
@@ -86,9 +90,14 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitStatus> {
     }
     let started = Instant::now();
     let ws = Workspace::open(&ctx.workspace)?;
-    let _lock = if args.dry_run { None } else { Some(lock(&ws)?) };
+    let who = ctx.who(&ws);
+    let _lock = if args.dry_run { None } else { Some(lock(&ws, &who)?) };
     let rules = ws.rules()?;
-    let outcome = run_period(&ws, &rules, args.period, RunOptions { dry_run: args.dry_run })?;
+    let opts = RunOptions {
+        dry_run: args.dry_run,
+        allow_unsealed_prior: args.allow_unsealed_prior,
+    };
+    let outcome = run_period(&ws, &rules, args.period, opts, &who)?;
     match ctx.format {
         Format::Json => ctx
             .printer

@@ -318,14 +318,7 @@ fn classify<'a>(rules: &'a RuleSet, ws: &Workspace, name: &str) -> Option<(&'a I
 /// Loads `inputs/<period>/` into typed tables plus structural findings.
 pub fn load(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(InputSet, Vec<Finding>)> {
     let dir = ws.inputs_dir(period);
-    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with('.') && !n.starts_with("~$"))
-        .collect();
-    names.sort();
+    let (names, refused) = super::listing::input_files(&dir)?;
 
     // Files are read side by side; their tables and findings are then
     // taken in name order, so the result does not depend on timing.
@@ -340,7 +333,7 @@ pub fn load(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(InputSet
         })
         .collect();
     let mut tables = Vec::new();
-    let mut findings = Vec::new();
+    let mut findings = refused;
     for (name, read) in names.iter().zip(read) {
         let Some((schema, sheet, sheets, available)) = read? else {
             findings.push(Finding {

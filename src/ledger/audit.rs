@@ -41,6 +41,98 @@ fn problem(code: &str, file: String, field: String, message: Text) -> Finding {
     )
 }
 
+/// Package ↔ state ↔ log: the log's chain holds, state.json names the
+/// log record that produced it, and that record names this version and
+/// manifest; no later record of the period says otherwise. And the month
+/// is not stale.
+fn check_ledger(ws: &Workspace, period: Period, st: &state::State) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    let log_file = format!("ledger/{}", super::log::LOG_FILE);
+    let (entries, breaks) = super::log::read(ws)?;
+    for b in &breaks {
+        out.push(problem(
+            "U010",
+            log_file.clone(),
+            String::new(),
+            Text::new(
+                format!("日志第 {} 行的哈希链断开: {}", b.line, b.why),
+                format!("the log's hash chain breaks at line {}: {}", b.line, b.why),
+            ),
+        ));
+    }
+    let p = period.to_string();
+    let ours: Vec<&super::log::Entry> = entries
+        .iter()
+        .filter(|e| e.record.period == p && matches!(e.record.event.as_str(), "close" | "reopen" | "repair"))
+        .collect();
+    let produced = st
+        .log_sha256
+        .as_deref()
+        .and_then(|sha| entries.iter().find(|e| e.sha256 == sha));
+    match produced {
+        None => out.push(problem(
+            "U011",
+            format!("ledger/{p}/state.json"),
+            String::new(),
+            Text::new(
+                "state.json 指向的日志记录在 log.jsonl 中不存在",
+                "state.json names a log record that log.jsonl does not hold",
+            ),
+        )),
+        Some(e) => {
+            let r = &e.record;
+            if r.period != p || r.version != st.version || r.manifest_sha256 != st.manifest_sha256 {
+                out.push(problem(
+                    "U012",
+                    format!("ledger/{p}/state.json"),
+                    String::new(),
+                    Text::new(
+                        format!(
+                            "日志记录 (第 {} 条) 记的是第 {:?} 版、manifest {}, 与 state.json (第 {:?} 版、manifest {}) 不符",
+                            r.seq,
+                            r.version,
+                            r.manifest_sha256.as_deref().unwrap_or("-"),
+                            st.version,
+                            st.manifest_sha256.as_deref().unwrap_or("-")
+                        ),
+                        format!(
+                            "log record {} says version {:?}, manifest {}; state.json says version {:?}, manifest {}",
+                            r.seq,
+                            r.version,
+                            r.manifest_sha256.as_deref().unwrap_or("-"),
+                            st.version,
+                            st.manifest_sha256.as_deref().unwrap_or("-")
+                        ),
+                    ),
+                ));
+            }
+            if let Some(last) = ours.last()
+                && last.sha256 != e.sha256
+            {
+                out.push(problem(
+                    "U013",
+                    log_file.clone(),
+                    String::new(),
+                    Text::new(
+                        format!(
+                            "日志中 {p} 的最后一条记录是 {} 第 {:?} 版 (第 {} 条), 与 state.json 不符",
+                            last.record.event, last.record.version, last.record.seq
+                        ),
+                        format!(
+                            "the log's last record of {p} is a {} of version {:?} (record {}), which is not what state.json says",
+                            last.record.event, last.record.version, last.record.seq
+                        ),
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(s) = super::chain::stale(ws, period)? {
+        out.push(super::chain::stale_finding("U005", Severity::Error, period, &s));
+    }
+    Ok(out)
+}
+
 /// Audits the current sealed version of a closed period.
 pub fn audit(ws: &Workspace, period: Period) -> Result<AuditReport> {
     let st = state::read(ws, period)?;
@@ -49,11 +141,12 @@ pub fn audit(ws: &Workspace, period: Period) -> Result<AuditReport> {
             "期间 {period} 没有关账, 没有可审计的封存包 / period {period} is not closed; nothing sealed to audit"
         )));
     };
+    let ledger_problems = check_ledger(ws, period, &st)?;
     let dir_name = st.dir.unwrap_or_default();
     let dir = ws.ledger_dir(period).join(&dir_name);
     let shown = |p: &str| format!("ledger/{period}/{dir_name}/{p}");
     let manifest = read_manifest(&dir)?;
-    let mut problems = Vec::new();
+    let mut problems = ledger_problems;
     let manifest_bytes = std::fs::read(dir.join(super::seal::MANIFEST_FILE)).unwrap_or_default();
     if st.manifest_sha256.as_deref() != Some(sha256_hex(&manifest_bytes).as_str()) {
         problems.push(problem(
@@ -155,4 +248,51 @@ pub fn audit(ws: &Workspace, period: Period) -> Result<AuditReport> {
         compared,
         problems,
     })
+}
+
+/// One month's verdict in a year audit.
+#[derive(Debug)]
+pub enum MonthVerdict {
+    /// Closed and audited (problems empty: passed).
+    Audited(Box<AuditReport>),
+    /// A draft never closed.
+    Open,
+    /// Sealed versions exist but the month was reopened and not closed again.
+    Reopened,
+}
+
+/// A month and its verdict.
+pub type MonthAudit = (Period, MonthVerdict);
+
+/// Every month of `year` that has a ledger state, each audited, plus the
+/// log's chain (breaks as findings, once for the year).
+pub fn audit_year(ws: &Workspace, year: i32) -> Result<(Vec<MonthAudit>, Vec<Finding>)> {
+    let mut months = Vec::new();
+    for m in 1..=12 {
+        let Some(p) = Period::new(year, m) else { continue };
+        let Some(st) = state::read(ws, p)? else { continue };
+        let verdict = match st.status {
+            Status::Closed => MonthVerdict::Audited(Box::new(audit(ws, p)?)),
+            Status::Draft if super::seal::sealed_versions(ws, p).is_empty() => MonthVerdict::Open,
+            Status::Draft => MonthVerdict::Reopened,
+        };
+        months.push((p, verdict));
+    }
+    let (_, breaks) = super::log::read(ws)?;
+    let log_file = format!("ledger/{}", super::log::LOG_FILE);
+    let chain = breaks
+        .iter()
+        .map(|b| {
+            problem(
+                "U010",
+                log_file.clone(),
+                String::new(),
+                Text::new(
+                    format!("日志第 {} 行的哈希链断开: {}", b.line, b.why),
+                    format!("the log's hash chain breaks at line {}: {}", b.line, b.why),
+                ),
+            )
+        })
+        .collect();
+    Ok((months, chain))
 }

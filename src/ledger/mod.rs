@@ -3,8 +3,12 @@
 //! the year-to-date figures earlier periods hand to the next.
 
 pub mod audit;
+pub mod chain;
+pub mod commit;
+pub mod failpoint;
 pub mod lock;
 pub mod log;
+pub mod repair;
 pub mod results;
 pub mod seal;
 pub mod state;

@@ -9,8 +9,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::lock::now_utc;
-use super::log::{self, Event};
+use super::commit::{Intent, clear_intent, intent_id, write_intent};
+use super::failpoint;
+use super::log::{self, Event, Who};
 use super::results::{amounts_to_csv, ytd_to_csv};
 use super::state::{self, State, Status};
 use crate::emit::sink::{OutDir, Written};
@@ -39,6 +40,10 @@ pub struct Manifest {
     pub paybatch_version: String,
     /// sha256 over the rule files' paths and hashes.
     pub rules_sha256: String,
+    /// The earlier months of the tax year the year-to-date figures came
+    /// from, and the version of each (see [`super::chain`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prior: Vec<super::chain::PriorMonth>,
     pub files: Vec<ManifestEntry>,
 }
 
@@ -70,41 +75,44 @@ fn next_version(ws: &Workspace, period: Period) -> u32 {
         .map_or(1, |v| v + 1)
 }
 
-/// Writes the rest of a sealed package next to its outputs (config, rules,
-/// inputs, carried figures) and returns every file in manifest order.
-fn package_files(
+/// Snapshots what a close computes from into the package, before it is
+/// computed: `paybatch.toml`, the rule files, and each input file read
+/// once (the month is then computed from these copies, so the sealed
+/// inputs are exactly what the outputs came from, even if a file is saved
+/// while the close runs). Links and special files are refused (findings).
+fn snapshot(
     ws: &Workspace,
     rules_files: &crate::rules::RuleFiles,
-    computed: &Computed,
+    period: Period,
     out: &OutDir,
-) -> Result<Vec<Written>> {
+) -> Result<(Vec<Written>, Vec<crate::validate::Finding>)> {
     let mut files = Vec::new();
     let config = ws.root.join(CONFIG_FILE);
     files.push(out.write(CONFIG_FILE, &std::fs::read(&config).map_err(|e| Error::io(&config, e))?)?);
     for (path, text) in &rules_files.files {
         files.push(out.write(&format!("rules/{path}"), text.as_bytes())?);
     }
-    let period = computed.period;
     let inputs = ws.inputs_dir(period);
-    let mut names: Vec<String> = std::fs::read_dir(&inputs)
-        .map_err(|e| Error::io(&inputs, e))?
-        .flatten()
-        .filter(|e| e.path().is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let (names, refused) = crate::ingest::listing::input_files(&inputs)?;
     for name in names {
         let from = inputs.join(&name);
-        let rel = format!("inputs/{period}/{name}");
-        let to = out.path(&rel)?;
-        std::fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
-        files.push(out.seal_existing(&rel)?);
+        // Read once: a failure names the input, a failed write the copy.
+        let bytes = std::fs::read(&from).map_err(|e| Error::io(&from, e))?;
+        super::failpoint::hit("close:copy")?;
+        files.push(out.write(&format!("inputs/{period}/{name}"), &bytes)?);
     }
-    files.push(out.write("ytd.csv", &ytd_to_csv(&computed.carried.ytd)?)?);
-    files.push(out.write(
-        "previous.csv",
-        &amounts_to_csv("si_pension_base", &computed.carried.previous_si_base)?,
-    )?);
+    Ok((files, refused))
+}
+
+/// The carried figures and the outputs of a computed month, in manifest order.
+fn computed_files(computed: &Computed, out: &OutDir) -> Result<Vec<Written>> {
+    let mut files = vec![
+        out.write("ytd.csv", &ytd_to_csv(&computed.carried.ytd)?)?,
+        out.write(
+            "previous.csv",
+            &amounts_to_csv("si_pension_base", &computed.carried.previous_si_base)?,
+        )?,
+    ];
     for w in &computed.files {
         files.push(Written {
             name: format!("outputs/{}", w.name),
@@ -126,18 +134,39 @@ pub fn rules_hash(rules_files: &crate::rules::RuleFiles) -> String {
     sha256_hex(all.as_bytes())
 }
 
-/// Recomputes and seals a period. Blocking findings stop before sealing.
-pub fn close(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(RunOutcome, Option<Manifest>)> {
+/// Options of a close.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CloseOptions {
+    /// Seal although an earlier month of the year is not closed (or is
+    /// stale); recorded in the log.
+    pub allow_unsealed_prior: bool,
+}
+
+/// Recomputes and seals a period through the commit protocol
+/// ([`super::commit`]). Blocking findings stop before sealing; so does an
+/// earlier month of the year that is not closed or is stale.
+pub fn close(ws: &Workspace, period: Period, who: &Who, opts: CloseOptions) -> Result<(RunOutcome, Option<Manifest>)> {
     ensure_open(ws, period)?;
+    let earlier = super::chain::earlier_blockers(ws, period, true)?;
+    if !earlier.is_empty() && !opts.allow_unsealed_prior {
+        return Ok((RunOutcome::stopped(period, earlier), None));
+    }
     let staging = state::Staging::new(ws, period)?;
     let out = staging.out();
-    let computed = compute(
-        ws,
-        rules,
+    let rule_files = ws.rule_files()?;
+    let rules = RuleSet::load(&rule_files)?;
+    let (mut files, refused) = snapshot(ws, &rule_files, period, &out)?;
+    failpoint::hit("close:snapshot")?;
+    let snapshot_ws = ws.with_inputs_from(&staging.path().join("inputs"));
+    let mut computed = compute(
+        &snapshot_ws,
+        &rules,
         period,
         Prior::Ledger,
         &OutDir::new(out.root().join("outputs")),
     )?;
+    computed.findings.extend(refused);
+    computed.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut outcome = RunOutcome {
         computed,
         outputs: Vec::new(),
@@ -145,14 +174,14 @@ pub fn close(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(RunOutc
     if outcome.blocked() || outcome.computed.result.is_none() {
         return Ok((outcome, None));
     }
-    let rule_files = ws.rule_files()?;
-    let files = package_files(ws, &rule_files, &outcome.computed, &out)?;
+    files.extend(computed_files(&outcome.computed, &out)?);
     let version = next_version(ws, period);
     let manifest = Manifest {
         period: period.to_string(),
         version,
         paybatch_version: env!("CARGO_PKG_VERSION").to_string(),
         rules_sha256: rules_hash(&rule_files),
+        prior: super::chain::prior_months(ws, &outcome.computed.ytd_from)?,
         files: files
             .into_iter()
             .map(|w| ManifestEntry {
@@ -167,7 +196,35 @@ pub fn close(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(RunOutc
     let manifest_sha = sha256_hex(manifest_text.as_bytes());
     out.write(MANIFEST_FILE, manifest_text.as_bytes())?;
     let name = format!("sealed-v{version}");
+    let intent = Intent {
+        op: "close".into(),
+        period: period.to_string(),
+        version,
+        staged: staging.path().file_name().map(|n| n.to_string_lossy().into_owned()),
+        manifest_sha256: Some(manifest_sha.clone()),
+        id: intent_id(),
+    };
+    write_intent(ws, period, &intent)?;
+    failpoint::hit("close:before-rename")?;
     let dir = staging.publish(&name)?;
+    failpoint::hit("close:renamed")?;
+    let reason = (opts.allow_unsealed_prior && !earlier.is_empty()).then(|| {
+        let months: Vec<String> = earlier.iter().map(|f| f.file.clone()).collect();
+        format!("--allow-unsealed-prior: {}", months.join(", "))
+    });
+    let entry = log::append(
+        ws,
+        Event {
+            event: "close",
+            period: period.to_string(),
+            version: Some(version),
+            who: who.clone(),
+            reason,
+            manifest_sha256: Some(manifest_sha.clone()),
+            intent: Some(intent.id.clone()),
+        },
+    )?;
+    failpoint::hit("close:logged")?;
     state::write(
         ws,
         period,
@@ -175,22 +232,16 @@ pub fn close(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(RunOutc
             status: Status::Closed,
             dir: Some(name),
             version: Some(version),
-            manifest_sha256: Some(manifest_sha.clone()),
-        },
-    )?;
-    log::append(
-        ws,
-        &Event {
-            event: "close",
-            period: period.to_string(),
-            version: Some(version),
-            who: log::who(),
-            when: now_utc(),
-            reason: None,
             manifest_sha256: Some(manifest_sha),
+            log_sha256: Some(entry.sha256),
         },
     )?;
+    failpoint::hit("close:state")?;
+    clear_intent(ws, period)?;
+    failpoint::hit("close:cleared")?;
     state::collect_garbage(ws, period)?;
+    // Later months sealed on this month's earlier version are stale now.
+    outcome.computed.findings.extend(super::chain::later_stale(ws, period)?);
     outcome.outputs = manifest
         .files
         .iter()
@@ -204,13 +255,14 @@ pub fn close(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(RunOutc
     Ok((outcome, Some(manifest)))
 }
 
-/// Reopens a closed period: the sealed package stays; the state returns to
-/// draft and the log records who, when, why and the manifest it replaced.
-pub fn reopen(ws: &Workspace, period: Period, reason: &str) -> Result<u32> {
+/// Reopens a closed period through the commit protocol: the sealed package
+/// stays; the state returns to draft and the log records who, when, why
+/// and the manifest it replaced.
+pub fn reopen(ws: &Workspace, period: Period, reason: &str, who: &Who) -> Result<u32> {
     let current = state::read(ws, period)?;
     let Some(State {
         status: Status::Closed,
-        version,
+        version: Some(version),
         manifest_sha256,
         ..
     }) = current
@@ -224,6 +276,28 @@ pub fn reopen(ws: &Workspace, period: Period, reason: &str) -> Result<u32> {
             "reopen 需要 --reason 说明原因 / reopen needs a --reason".into(),
         ));
     }
+    let intent = Intent {
+        op: "reopen".into(),
+        period: period.to_string(),
+        version,
+        staged: None,
+        manifest_sha256: manifest_sha256.clone(),
+        id: intent_id(),
+    };
+    write_intent(ws, period, &intent)?;
+    let entry = log::append(
+        ws,
+        Event {
+            event: "reopen",
+            period: period.to_string(),
+            version: Some(version),
+            who: who.clone(),
+            reason: Some(reason.trim().to_string()),
+            manifest_sha256,
+            intent: Some(intent.id),
+        },
+    )?;
+    failpoint::hit("reopen:logged")?;
     state::write(
         ws,
         period,
@@ -232,21 +306,13 @@ pub fn reopen(ws: &Workspace, period: Period, reason: &str) -> Result<u32> {
             dir: None,
             version: None,
             manifest_sha256: None,
+            log_sha256: Some(entry.sha256),
         },
     )?;
-    log::append(
-        ws,
-        &Event {
-            event: "reopen",
-            period: period.to_string(),
-            version,
-            who: log::who(),
-            when: now_utc(),
-            reason: Some(reason),
-            manifest_sha256,
-        },
-    )?;
-    Ok(version.unwrap_or(0))
+    failpoint::hit("reopen:state")?;
+    clear_intent(ws, period)?;
+    failpoint::hit("reopen:cleared")?;
+    Ok(version)
 }
 
 /// The folders of every sealed version of a period, oldest first.

@@ -35,20 +35,42 @@ pub struct State {
     /// sha256 of the sealed manifest when closed.
     #[serde(default)]
     pub manifest_sha256: Option<String>,
+    /// sha256 of the log record that produced this state (close, reopen,
+    /// recover, repair); none for a draft that was never closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_sha256: Option<String>,
 }
 
-/// Reads the state of a period (None: never run).
+/// Reads the state of a period (None: never run). A period with sealed
+/// versions is never "never run": its missing or unreadable state is
+/// [`Error::StateLost`] (see `paybatch repair`).
 pub fn read(ws: &Workspace, period: Period) -> Result<Option<State>> {
     let path = ws.ledger_dir(period).join(STATE_FILE);
-    if !path.is_file() {
-        return Ok(None);
+    let lost = |reason: &str| Error::StateLost {
+        period: period.to_string(),
+        reason: reason.into(),
+    };
+    let sealed = || !super::seal::sealed_versions(ws, period).is_empty();
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return if sealed() {
+                Err(lost("缺失 (missing)"))
+            } else {
+                Ok(None)
+            };
+        }
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    match serde_json::from_slice(&text) {
+        Ok(state) => Ok(Some(state)),
+        Err(_) if sealed() => Err(lost("无法读取 (unreadable)")),
+        Err(e) => Err(Error::Config {
+            file: path.display().to_string(),
+            line: e.line(),
+            message: e.to_string(),
+        }),
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    serde_json::from_str(&text).map(Some).map_err(|e| Error::Config {
-        file: path.display().to_string(),
-        line: e.line(),
-        message: e.to_string(),
-    })
 }
 
 /// Writes the state pointer atomically.
@@ -88,9 +110,22 @@ pub fn collect_garbage(ws: &Workspace, period: Period) -> Result<()> {
         let partial = name.starts_with(".partial-");
         if (stale_draft || partial) && entry.path().is_dir() {
             remove_dir(&entry.path())?;
+        } else if name.starts_with(".tmp") && entry.path().is_file() {
+            // An atomic write's temp file left by a killed process.
+            let _ = std::fs::remove_file(entry.path());
         }
     }
     Ok(())
+}
+
+/// [`collect_garbage`], skipped for a period whose state cannot be read
+/// (left for `repair`).
+pub fn collect_garbage_if_readable(ws: &Workspace, period: Period) -> Result<()> {
+    match read(ws, period) {
+        Ok(_) => collect_garbage(ws, period),
+        Err(Error::StateLost { .. } | Error::Config { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 fn remove_dir(path: &Path) -> Result<()> {

@@ -170,7 +170,7 @@ fn a_second_run_gets_exit_4_and_a_stale_lock_does_not_block() {
     assert_eq!(pb(dir.path(), &["run", "-p", "2026-01"]).status.code(), Some(0));
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
     for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")).flatten() {
         let target = to.join(entry.file_name());
@@ -241,6 +241,9 @@ fn sigkill_during_run_and_close_leaves_old_or_new_state() {
         }
         let _ = child.kill(); // SIGKILL on Unix
         let _ = child.wait();
+        // The next command that takes the lock finishes an interrupted
+        // close (forward past its log record, back before it).
+        let _ = pb(ws.path(), &["audit", "--year", "2026"]);
         assert_consistent(ws.path(), "2026-03");
         // The next run always succeeds, and a close after it audits clean.
         let state = std::fs::read_to_string(ws.path().join("ledger/2026-03/state.json")).unwrap_or_default();

@@ -8,6 +8,8 @@ pub fn paybatch() -> Command {
     let mut cmd = Command::cargo_bin("paybatch").unwrap_or_else(|e| panic!("binary: {e}"));
     cmd.env_remove("PAYBATCH_WORKSPACE")
         .env_remove("RUST_LOG")
+        .env_remove("PAYBATCH_USER")
+        .env_remove("PAYBATCH_FAILPOINT")
         .env("NO_COLOR", "1");
     cmd
 }
