@@ -305,3 +305,32 @@ impl Error {
         Some(text.to_string())
     }
 }
+
+thread_local! {
+    /// How many [`catch_quietly`] calls this thread is inside.
+    static CATCHING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f`, catching a panic (a third-party reader's, on a malformed
+/// file) without its text reaching the user: the caller turns it into an
+/// error naming the file.
+pub fn catch_quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    CATCHING.with(|c| c.set(c.get() + 1));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(c.get().saturating_sub(1)));
+    out
+}
+
+/// The process's panic hook: a panic being caught by [`catch_quietly`]
+/// goes to the debug log only; any other (a defect in paybatch) prints one
+/// line saying so, in both languages, without a backtrace.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        tracing::debug!(panic = %info, "panic");
+        if CATCHING.with(std::cell::Cell::get) == 0 {
+            eprintln!(
+                "错误: paybatch 内部错误, 请用 -vv 重新运行并把输出报告给维护者 / internal error in paybatch: run again with -vv and report the output"
+            );
+        }
+    }));
+}

@@ -16,6 +16,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     paybatch::allocator::set_purge_delay();
+    // A panic inside a reader is caught and reported as an error naming
+    // the file; its raw text never reaches the clerk (it goes to the debug
+    // log). The umask is read once, before any thread starts.
+    paybatch::error::install_panic_hook();
+    paybatch::emit::atomic::init_file_mode();
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let lang = cli.lang.unwrap_or_default();
@@ -51,14 +56,15 @@ fn report(err: &anyhow::Error, lang: Lang) -> u8 {
         return 0;
     }
     let prefix = if lang == Lang::Zh { "错误" } else { "error" };
+    let masked = |s: &str| paybatch::model::ids::mask_numbers_in(s).into_owned();
     if let Some(e) = err.downcast_ref::<paybatch::Error>() {
-        eprintln!("{prefix}: {}", e.message(lang));
+        eprintln!("{prefix}: {}", masked(&e.message(lang)));
         if let Some(hint) = e.hint(lang) {
             let label = if lang == Lang::Zh { "提示" } else { "hint" };
             eprintln!("\n{label}: {hint}");
         }
         return e.exit_code();
     }
-    eprintln!("{prefix}: {err:#}");
+    eprintln!("{prefix}: {}", masked(&format!("{err:#}")));
     ExitStatus::Io as u8
 }

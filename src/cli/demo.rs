@@ -29,6 +29,10 @@ pub struct DemoArgs {
     /// Build the messy workspace instead (deliberate input problems) and validate it
     #[arg(long)]
     pub messy: bool,
+    /// Overwrite a folder that is not empty (paybatch.toml, rules, inputs,
+    /// ledger and reports are replaced)
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(ctx: &Ctx, args: DemoArgs) -> anyhow::Result<ExitStatus> {
@@ -37,12 +41,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> anyhow::Result<ExitStatus> {
         Some(d) => d,
         None => tempfile::Builder::new().prefix("paybatch-demo-").tempdir()?.keep(),
     };
-    if dir.join(crate::workspace::CONFIG_FILE).exists() {
-        // A rerun starts from scratch: fresh inputs and an empty ledger.
-        for sub in ["inputs", "ledger", "reports"] {
-            std::fs::remove_dir_all(dir.join(sub)).ok();
-        }
-    }
+    super::claim_target(ctx, &dir, args.force)?;
     if args.messy {
         demo::messy::write(&dir)?;
     } else {

@@ -28,6 +28,9 @@ pub struct GenArgs {
     /// Workspace folder to create
     #[arg(long, short = 'o')]
     pub out: PathBuf,
+    /// Overwrite a folder that is not empty
+    #[arg(long)]
+    pub force: bool,
     /// Input file format
     #[arg(long = "input-format", value_enum, default_value_t = GenFormat::Csv)]
     pub input_format: GenFormat,
@@ -41,6 +44,7 @@ pub struct GenArgs {
 
 pub fn run(ctx: &Ctx, args: GenArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
+    super::claim_target(ctx, &args.out, args.force)?;
     let planted = generate(
         &args.out,
         &GenOptions {

@@ -135,6 +135,43 @@ impl Ctx {
     }
 }
 
+/// A command that writes a whole workspace (`demo`, `gen`) into `dir`:
+/// refused when `dir` holds anything, like `init`, unless `force`; then
+/// what it replaces is named first.
+pub fn claim_target(ctx: &Ctx, dir: &std::path::Path, force: bool) -> crate::Result<()> {
+    let mut present: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    present.sort();
+    if present.is_empty() {
+        return Ok(());
+    }
+    let shown = present.join(", ");
+    if !force {
+        return Err(crate::Error::Usage(match ctx.lang {
+            Lang::Zh => format!(
+                "{} 不是空目录 (有 {shown}), 未做任何修改; 换一个目录, 或加 --force 覆盖",
+                dir.display()
+            ),
+            Lang::En => format!(
+                "{} is not empty (it holds {shown}); nothing changed. Use another folder, or --force to overwrite",
+                dir.display()
+            ),
+        }));
+    }
+    ctx.printer.line(&match ctx.lang {
+        Lang::Zh => format!("--force: 覆盖 {} 中的 {shown}", dir.display()),
+        Lang::En => format!("--force: replacing {shown} in {}", dir.display()),
+    });
+    for name in ["inputs", "ledger", "reports"] {
+        std::fs::remove_dir_all(dir.join(name)).ok();
+    }
+    Ok(())
+}
+
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let ctx = Ctx {

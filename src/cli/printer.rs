@@ -1,4 +1,6 @@
-//! Where text goes: data and summaries to stdout, unless `--quiet`.
+//! Where text goes: data and summaries to stdout, unless `--quiet`. ID
+//! and card numbers are masked in everything printed (the cron recipe
+//! keeps stdout in a log file); the findings.xlsx report keeps them.
 
 use std::io::Write;
 
@@ -17,7 +19,7 @@ impl Printer {
     pub fn out(&self, text: &str) {
         if !self.quiet {
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
+            let _ = out.write_all(crate::model::ids::mask_numbers_in(text).as_bytes());
             let _ = out.flush();
         }
     }
@@ -31,6 +33,6 @@ impl Printer {
     pub fn json(&self, value: &serde_json::Value) {
         let text = serde_json::to_string_pretty(value).unwrap_or_default();
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{text}");
+        let _ = writeln!(out, "{}", crate::model::ids::mask_numbers_in(&text));
     }
 }

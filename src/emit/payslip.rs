@@ -153,9 +153,26 @@ fn mail_date(ctx: &Context<'_>) -> String {
     )
 }
 
-/// One payslip e-mail (None without an address).
+/// Whether `email` is one plain address: no line breaks (a header
+/// injection), no spaces, commas or semicolons (a second recipient), one
+/// `@` with a dotted domain.
+pub fn is_one_address(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let plain = |s: &str| {
+        !s.is_empty()
+            && !s
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || ",;<>\"@()[]\\".contains(c))
+    };
+    plain(local) && plain(domain) && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+}
+
+/// One payslip e-mail (None without an address, or with anything but one
+/// plain address: the roster check reports it, R024).
 pub fn eml(r: &EmployeeResult, ctx: &Context<'_>) -> Option<Vec<u8>> {
-    if r.email.is_empty() {
+    if !is_one_address(&r.email) {
         return None;
     }
     let subject = format!("{} {}工资条", ctx.config.company.name, ctx.fill("{period_cn}"));

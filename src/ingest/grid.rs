@@ -570,7 +570,7 @@ fn workbook_error(file: &str, reason: String) -> Error {
 /// A reader library must never take the batch down: a panic inside it on
 /// a malformed file becomes an error naming the file.
 pub(crate) fn guarded<T>(file: &str, read: impl FnOnce() -> Result<T>) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+    crate::error::catch_quietly(read)
         .unwrap_or_else(|_| Err(workbook_error(file, "文件已损坏 (corrupt workbook)".into())))
 }
 

@@ -46,7 +46,7 @@ pub fn stream_parquet(path: &Path, file: &str, mut on_row: impl FnMut(usize, &mu
         reason,
     };
     let handle = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ParquetReader::new(handle).finish()))
+    let df = crate::error::catch_quietly(|| ParquetReader::new(handle).finish())
         .map_err(|_| workbook_error("文件已损坏 (corrupt Parquet file)".into()))?
         .map_err(|e| workbook_error(e.to_string()))?;
     let mut row: Vec<Cell> = df

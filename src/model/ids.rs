@@ -189,9 +189,69 @@ pub fn mask(id: &str) -> String {
     out
 }
 
+/// `text` with every identifier-like number masked ([`mask`]): a run of
+/// 15 to 19 digits (an ID may end in X) standing alone, not part of a
+/// longer word, a hash or a decimal fraction. For everything paybatch
+/// prints or logs: stdout, stderr, JSON.
+pub fn mask_numbers_in(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() || (i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'.')) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        let digits = i - start;
+        if i < bytes.len() && matches!(bytes[i], b'X' | b'x') {
+            i += 1;
+        }
+        let alone = i >= bytes.len() || !bytes[i].is_ascii_alphanumeric();
+        if (15..=19).contains(&digits) && alone {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..start]);
+            o.push_str(&mask(&text[start..i]));
+            copied = i;
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_in_text_are_masked_and_hashes_are_not() {
+        assert_eq!(
+            mask_numbers_in("身份证号码 11010519491231002X 无效; 卡 6222020200112233446."),
+            "身份证号码 1101**********002X 无效; 卡 6222***********3446."
+        );
+        assert_eq!(
+            mask_numbers_in("\"id\":\"110105194912310021\""),
+            "\"id\":\"1101**********0021\""
+        );
+        for kept in [
+            "sha256 ab123456789012345678cd",
+            "123456789012345678901234",
+            "12.345678901234567",
+            "E0001 8000.00 20260301",
+            "X110105194912310021",
+        ] {
+            assert_eq!(mask_numbers_in(kept), kept);
+        }
+    }
 
     #[test]
     fn masks_like_the_issue_says() {

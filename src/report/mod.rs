@@ -15,6 +15,23 @@ use crate::ingest::inputs::read_file;
 use crate::rules::validation::Severity;
 use crate::validate::{Finding, Tally};
 
+/// The longest text a report shows of one value or message: a 300 MB
+/// "employee ID" is cut, so that every report still gets written.
+const SHOWN_CHARS: usize = 500;
+
+/// `text`, cut to [`SHOWN_CHARS`] with `…(N 字符)` saying how long it was.
+pub fn capped(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= SHOWN_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let n = text.chars().count();
+    if n <= SHOWN_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let head: String = text.chars().take(SHOWN_CHARS).collect();
+    std::borrow::Cow::Owned(format!("{head}…({n} 字符)"))
+}
+
 /// The grouped text summary: per file, per rule, then each finding's cell.
 pub fn text(findings: &[Finding], lang: Lang) -> String {
     let zh = lang == Lang::Zh;
@@ -32,7 +49,7 @@ pub fn text(findings: &[Finding], lang: Lang) -> String {
         for ((code, severity), list) in by_code {
             let _ = writeln!(out, "  [{code}] {} × {}", severity.label(zh), list.len());
             for f in list {
-                let _ = writeln!(out, "    {}  {}", f.location(), f.message.get(lang));
+                let _ = writeln!(out, "    {}  {}", capped(&f.location()), capped(f.message.get(lang)));
                 let hint = f.hint.get(lang);
                 if !hint.is_empty() {
                     let _ = writeln!(out, "      {}: {hint}", if zh { "处理" } else { "fix" });
@@ -53,7 +70,13 @@ pub fn text(findings: &[Finding], lang: Lang) -> String {
 pub fn json(findings: &[Finding], lang: Lang) -> Vec<serde_json::Value> {
     findings
         .iter()
-        .map(|f| serde_json::to_value(f.to_json(lang)).unwrap_or_default())
+        .map(|f| {
+            let mut json = f.to_json(lang);
+            let (value, message) = (capped(json.value), capped(json.message));
+            json.value = &value;
+            json.message = &message;
+            serde_json::to_value(json).unwrap_or_default()
+        })
         .collect()
 }
 
@@ -105,9 +128,9 @@ pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u
             f.cell(),
             f.code.clone(),
             f.severity.label(zh).to_string(),
-            f.message.get(lang).to_string(),
+            capped(f.message.get(lang)).into_owned(),
             f.hint.get(lang).to_string(),
-            f.value.clone(),
+            capped(&f.value).into_owned(),
         ];
         for (c, v) in cells.iter().enumerate() {
             list.write(row, c as u16, v.as_str()).map_err(&e)?;
@@ -156,14 +179,31 @@ pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u
             entry.0 = entry.0.min(f.severity);
             entry.1.push(format!("[{}] {}", f.code, f.message.get(lang)));
         }
+        // Only the rows with findings show ID and card numbers in full:
+        // the clerk needs them there; everyone else's stay masked.
+        let flagged: std::collections::BTreeSet<usize> = marks.keys().map(|(r, _)| *r).collect();
+        let mut widths: Vec<u32> = Vec::new();
         for (r, row) in grid.rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 let text = match cell {
                     Cell::Empty => continue,
                     other => other.display(),
                 };
+                let text = if flagged.contains(&r) {
+                    capped(&text).into_owned()
+                } else {
+                    crate::model::ids::mask_numbers_in(&capped(&text)).into_owned()
+                };
+                if widths.len() <= c {
+                    widths.resize(c + 1, 0);
+                }
+                widths[c] = widths[c].max(text_width(&text));
                 ws.write(r as u32, c as u16, text.as_str()).map_err(&e)?;
             }
+        }
+        for (c, w) in widths.iter().enumerate() {
+            // Wide enough for an 18-digit ID or a 19-digit card.
+            ws.set_column_width(c as u16, column_width(*w, 6, 40)).map_err(&e)?;
         }
         for ((r, c), (severity, notes)) in marks {
             let fill = if severity == Severity::Error {
@@ -171,10 +211,10 @@ pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u
             } else {
                 &warn_fill
             };
-            let text = grid.cell(r, c).display();
+            let text = capped(&grid.cell(r, c).display()).into_owned();
             ws.write_with_format(r as u32, c as u16, text.as_str(), fill)
                 .map_err(&e)?;
-            let note = Note::new(notes.join("\n")).set_author("paybatch");
+            let note = Note::new(capped(&notes.join("\n"))).set_author("paybatch");
             ws.insert_note(r as u32, c as u16, &note).map_err(&e)?;
         }
     }
