@@ -8,4 +8,5 @@ pub mod inputs;
 pub mod keys;
 pub mod normalize;
 pub mod parquet;
+pub mod structure;
 pub mod table;
