@@ -329,9 +329,9 @@ impl RowShape {
         }
         let width = row.width();
         if width > self.fields {
-            let mut extra = (self.fields..width).filter(|&c| !row.is_blank_at(c));
-            let first = extra.next()?;
-            let last = extra.last().unwrap_or(first);
+            let filled = |c: &usize| !row.is_blank_at(*c);
+            let first = (self.fields..width).find(filled)?;
+            let last = (first..width).rev().find(filled).unwrap_or(first);
             return Some(SheetNote::Width {
                 row: r,
                 col: first,
