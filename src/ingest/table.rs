@@ -750,6 +750,79 @@ mod tests {
         assert_eq!(cells, text);
     }
 
+    /// CSV rows against their header row: a field holding a line break and
+    /// the delimiter (a quote never closed), a value past the header's
+    /// last field and a row that ends early are noted; a remark over two
+    /// lines, trailing empty fields and blank rows are not. Rows fed as
+    /// cells (held while the header is searched) and as text note alike.
+    /// Workbook rows are not checked; unknown header cells are noted for both.
+    #[test]
+    fn malformed_csv_rows_and_unknown_headers_are_noted() {
+        let schema = roster_schema(&[
+            ("employee_id", FieldType::Id),
+            ("name", FieldType::Text),
+            ("base", FieldType::Number),
+        ]);
+        let mut rows: Vec<Vec<&str>> = vec![vec!["employee_id", "name", "base", "序号"]];
+        rows.extend(std::iter::repeat_n(vec!["e1", "a", "1", "1"], HEADER_SEARCH_ROWS + 5));
+        let bad = rows.len();
+        rows.extend([
+            vec!["e2", "第一行\r\n第二行", "2", "2"],
+            vec!["e3", "x,1,1\r\ne4,y,2,2\r\ne5,z,3,3\r\n"],
+            vec!["e6", "c", "3", "4", ""],
+            vec!["e7", "c", "3", "4", "", "9", "8"],
+            vec!["e8", "c"],
+            vec!["", " ", "", ""],
+            vec![""],
+        ]);
+        let unknown = SheetNote::UnknownHeader {
+            col: 3,
+            text: "序号".into(),
+        };
+        let expected = vec![
+            unknown.clone(),
+            SheetNote::UnclosedQuote {
+                row: bad + 1,
+                col: 1,
+                lines: 2,
+            },
+            SheetNote::Width {
+                row: bad + 3,
+                col: 5,
+                found: 7,
+                expected: 4,
+            },
+            SheetNote::Width {
+                row: bad + 4,
+                col: 2,
+                found: 2,
+                expected: 4,
+            },
+        ];
+        for (delimited, as_text) in [(true, false), (true, true), (false, false)] {
+            let mut b = TableBuilder::new(&schema, "roster.csv", "roster").delimited(delimited);
+            for (r, fields) in rows.iter().enumerate() {
+                let record = csv::StringRecord::from(fields.clone());
+                if as_text {
+                    let mut batch = RowBatch::default();
+                    batch.push_record(r, &record);
+                    batch.for_each_row(|r, row| b.push_row(r, row));
+                } else {
+                    let mut cells = Vec::new();
+                    crate::ingest::grid::record_cells(&record, &mut cells);
+                    b.push(r, &mut cells);
+                }
+            }
+            let (table, notes) = b.finish_noted().unwrap_or_else(|| panic!("header not found"));
+            assert_eq!(table.records.len(), rows.len() - 3, "{delimited} {as_text}");
+            if delimited {
+                assert_eq!(notes, expected, "as text: {as_text}");
+            } else {
+                assert_eq!(notes, [unknown.clone()]);
+            }
+        }
+    }
+
     /// More rows than one typing batch: every non-blank row arrives typed,
     /// in order, with its own row number.
     #[test]
