@@ -109,10 +109,26 @@ fn width_finding(table: &Table, row: usize, col: usize, found: usize, expected: 
     )
 }
 
-/// Header text as compared: [`header_key`], letters and digits only
-/// (brackets, units' punctuation and dashes dropped).
-fn compact(s: &str) -> Vec<char> {
-    header_key(s).chars().filter(|c| c.is_alphanumeric()).collect()
+/// Header text as compared: [`header_key`]'s letters and digits only
+/// (brackets, units' punctuation and dashes dropped), and its English
+/// words (lower case, as written apart).
+struct Compared {
+    chars: Vec<char>,
+    words: Vec<String>,
+}
+
+impl Compared {
+    fn of(s: &str) -> Compared {
+        Compared {
+            chars: header_key(s).chars().filter(|c| c.is_alphanumeric()).collect(),
+            words: half_width(s)
+                .to_lowercase()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| w.len() >= 4 && !GENERIC_WORDS.contains(w))
+                .map(str::to_string)
+                .collect(),
+        }
+    }
 }
 
 /// A CJK ideograph.
@@ -121,19 +137,43 @@ fn is_ideograph(c: char) -> bool {
 }
 
 /// Pairs of ideographs common to headers of every kind, which say nothing
-/// of which column is meant on their own.
+/// of which column is meant on their own. A kind's own name and file-name
+/// hints are added per kind ([`generic_pairs`]): every column of 离职名单
+/// is about 离职.
 const GENERIC_BIGRAMS: &[&str] = &[
     "员工", "人员", "工作", "日期", "时间", "名称", "号码", "编号", "类型", "信息", "合计", "本月", "本年", "累计",
     "所属",
 ];
 
-/// The meaningful bigrams of a compacted header: two adjacent ideographs,
+/// English words that say nothing of which column is meant on their own.
+const GENERIC_WORDS: &[&str] = &[
+    "days", "hours", "date", "name", "number", "type", "code", "total", "year", "month",
+];
+
+/// The pairs of ideographs that tell nothing in a header of `schema`'s kind.
+fn generic_pairs(schema: &InputSchema) -> Vec<[char; 2]> {
+    let own = schema
+        .file_hints
+        .iter()
+        .map(String::as_str)
+        .chain([schema.label.zh.as_str()]);
+    GENERIC_BIGRAMS
+        .iter()
+        .copied()
+        .chain(own)
+        .flat_map(|s| {
+            let chars: Vec<char> = s.chars().collect();
+            chars.windows(2).map(|w| [w[0], w[1]]).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The telling bigrams of a compacted header: two adjacent ideographs,
 /// not a generic pair.
-fn bigrams(s: &[char]) -> impl Iterator<Item = [char; 2]> + '_ {
+fn bigrams<'a>(s: &'a [char], generic: &'a [[char; 2]]) -> impl Iterator<Item = [char; 2]> + 'a {
     s.windows(2).filter_map(|w| {
         let pair = [w[0], w[1]];
-        let generic = GENERIC_BIGRAMS.iter().any(|g| g.chars().eq(pair));
-        (is_ideograph(pair[0]) && is_ideograph(pair[1]) && !generic).then_some(pair)
+        (is_ideograph(pair[0]) && is_ideograph(pair[1]) && !generic.contains(&pair)).then_some(pair)
     })
 }
 
@@ -152,35 +192,50 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
     prev[b.len()]
 }
 
+/// Edit distance as a percentage of the longer text.
+fn relative_distance(a: &[char], b: &[char]) -> usize {
+    edit_distance(a, b) * 100 / a.len().max(b.len()).max(1)
+}
+
 /// Whether `short` occurs in `long`.
 fn holds(long: &[char], short: &[char]) -> bool {
     !short.is_empty() && long.windows(short.len()).any(|w| w == short)
 }
 
-/// Whether a header (compacted) looks like a name (compacted) of a field:
-/// one holds the other (`平时加班时长` holds `平时加班`), a typo apart
-/// (one character in three or more, two in eight or more), or a shared
-/// meaningful pair of ideographs (`缺勤天数` and `事假天数` share 天数).
-fn looks_like(header: &[char], name: &[char]) -> bool {
-    let (short, long) = if header.len() <= name.len() {
-        (header, name)
-    } else {
-        (name, header)
-    };
+/// How much a header looks like one name of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Likeness {
+    Unlike,
+    /// A telling pair of ideographs or an English word in common
+    /// (`缺勤天数` and `事假天数` share 天数).
+    Shares,
+    /// One holds the other (`平时加班时长` holds `平时加班`), or a typo
+    /// apart (one character in three or more, two in eight or more).
+    Close,
+}
+
+/// How much `header` looks like `name` (both compared), with `generic`
+/// the pairs of ideographs that tell nothing.
+fn likeness(header: &Compared, name: &Compared, generic: &[[char; 2]]) -> Likeness {
+    let (h, n) = (&header.chars, &name.chars);
+    let (short, long) = if h.len() <= n.len() { (h, n) } else { (n, h) };
     let min_held = if short.iter().all(char::is_ascii) { 4 } else { 2 };
     if short.len() >= min_held && holds(long, short) {
-        return true;
+        return Likeness::Close;
     }
     let typos = match short.len() {
         0..=2 => 0,
         3..=7 => 1,
         _ => 2,
     };
-    if typos > 0 && edit_distance(header, name) <= typos {
-        return true;
+    if typos > 0 && edit_distance(h, n) <= typos {
+        return Likeness::Close;
     }
-    let theirs: Vec<[char; 2]> = bigrams(name).collect();
-    bigrams(header).any(|b| theirs.contains(&b))
+    let theirs: Vec<[char; 2]> = bigrams(n, generic).collect();
+    if bigrams(h, generic).any(|b| theirs.contains(&b)) || header.words.iter().any(|w| name.words.contains(w)) {
+        return Likeness::Shares;
+    }
+    Likeness::Unlike
 }
 
 /// The names a field is known by: its aliases, then its labels.
@@ -203,33 +258,63 @@ fn accepted(field: &FieldDef) -> Vec<&str> {
     out
 }
 
-/// The fields without a column in `table` that `header` looks like.
-fn near_fields<'t>(table: &'t Table, header: &[char]) -> Vec<&'t FieldDef> {
-    table
+/// The fields `header` looks like, each with whether the sheet has a
+/// column for it: those close to one of their names if any, else those
+/// sharing a telling part that are nearest by edit distance.
+fn looked_like<'t>(table: &'t Table, header: &Compared) -> Vec<(&'t FieldDef, bool)> {
+    let generic = generic_pairs(&table.schema);
+    let rated: Vec<(&FieldDef, bool, Likeness, usize)> = table
         .schema
         .fields
         .iter()
         .zip(&table.columns)
-        .filter(|(_, col)| col.is_none())
-        .map(|(f, _)| f)
-        .filter(|f| names(f).any(|n| looks_like(header, &compact(n))))
+        .map(|(f, col)| {
+            let (like, far) = names(f)
+                .map(|n| {
+                    let name = Compared::of(n);
+                    (
+                        likeness(header, &name, &generic),
+                        relative_distance(&header.chars, &name.chars),
+                    )
+                })
+                .fold((Likeness::Unlike, usize::MAX), |(l, d), (nl, nd)| {
+                    (l.max(nl), d.min(nd))
+                });
+            (f, col.is_some(), like, far)
+        })
+        .collect();
+    let best = rated.iter().map(|r| r.2).max().unwrap_or(Likeness::Unlike);
+    let nearest = rated
+        .iter()
+        .filter(|r| r.2 == best)
+        .map(|r| r.3)
+        .min()
+        .unwrap_or(usize::MAX);
+    rated
+        .into_iter()
+        .filter(|r| best != Likeness::Unlike && r.2 == best && (best == Likeness::Close || r.3 == nearest))
+        .map(|(f, has_column, ..)| (f, has_column))
         .collect()
 }
 
-/// Up to three known names closest to `header`: those it looks like
-/// first, then by edit distance relative to length.
-fn closest_names<'s>(schema: &'s InputSchema, header: &[char]) -> Vec<&'s str> {
-    let mut ranked: Vec<(bool, usize, &str)> = schema
+/// Up to three known names closest to `header`: by likeness, then by
+/// edit distance relative to length.
+fn closest_names<'s>(schema: &'s InputSchema, header: &Compared) -> Vec<&'s str> {
+    let generic = generic_pairs(schema);
+    let mut ranked: Vec<(std::cmp::Reverse<Likeness>, usize, &str)> = schema
         .fields
         .iter()
         .flat_map(names)
         .map(|n| {
-            let c = compact(n);
-            let far = edit_distance(header, &c) * 100 / header.len().max(c.len()).max(1);
-            (!looks_like(header, &c), far, n)
+            let name = Compared::of(n);
+            (
+                std::cmp::Reverse(likeness(header, &name, &generic)),
+                relative_distance(&header.chars, &name.chars),
+                n,
+            )
         })
         .collect();
-    ranked.sort_by_key(|&(unlike, far, _)| (unlike, far));
+    ranked.sort_by_key(|&(like, far, _)| (like, far));
     let mut out: Vec<&str> = Vec::new();
     for (_, _, n) in ranked {
         if out.len() == 3 {
@@ -246,8 +331,13 @@ fn closest_names<'s>(schema: &'s InputSchema, header: &[char]) -> Vec<&'s str> {
 /// looks like a field the sheet has no column for (its values would be
 /// dropped), else a warning naming the closest known names.
 fn header_finding(table: &Table, col: usize, text: &str) -> Finding {
-    let header = compact(text);
-    let near = near_fields(table, &header);
+    let header = Compared::of(text);
+    // The fields it looks like that have no column: their values are lost.
+    let near: Vec<&FieldDef> = looked_like(table, &header)
+        .into_iter()
+        .filter(|(_, has_column)| !has_column)
+        .map(|(f, _)| f)
+        .collect();
     let label = &table.schema.label;
     let row = table.header_row;
     if near.is_empty() {
@@ -515,29 +605,55 @@ mod tests {
     use super::*;
 
     fn c(s: &str) -> Vec<char> {
-        compact(s)
+        Compared::of(s).chars
     }
 
-    /// Near misses by containment, typo and shared telling pair; unrelated
-    /// and generic headers are not.
+    /// How much header `h` looks like name `n` (no kind's own pairs).
+    fn like(h: &str, n: &str) -> Likeness {
+        likeness(&Compared::of(h), &Compared::of(n), &generic_pairs(&schema("x")))
+    }
+
+    fn schema(kind: &str) -> InputSchema {
+        InputSchema {
+            kind: kind.into(),
+            label: Text::new(kind, kind),
+            file_hints: Vec::new(),
+            required: false,
+            parts: false,
+            fields: Vec::new(),
+        }
+    }
+
+    /// Near misses by containment, typo and shared telling pair or word;
+    /// unrelated and generic headers are not.
     #[test]
     fn headers_that_look_like_a_name() {
-        assert!(looks_like(&c("平时加班时长"), &c("平时加班")));
-        assert!(looks_like(&c("缺勤天数"), &c("事假天数")));
-        assert!(looks_like(&c("缺勤天数"), &c("病假天数")));
-        assert!(looks_like(&c("病假天数（天）"), &c("病假天数")));
-        assert!(looks_like(&c("基本工姿"), &c("基本工资")));
-        assert!(looks_like(&c("Amout"), &c("Amount")));
-        assert!(looks_like(&c("加班费"), &c("周末加班")));
-        for (header, name) in [
-            ("序号", "工号"),
-            ("部门", "姓名"),
-            ("备注", "事假"),
-            ("工作地点", "工作邮箱"),
-            ("出生日期", "入职日期"),
+        for (header, name, expected) in [
+            ("平时加班时长", "平时加班", Likeness::Close),
+            ("病假天数（天）", "病假天数", Likeness::Close),
+            ("基本工姿", "基本工资", Likeness::Close),
+            ("Amout", "Amount", Likeness::Close),
+            ("Employee No", "Employee ID", Likeness::Close),
+            ("缺勤天数", "事假天数", Likeness::Shares),
+            ("缺勤天数", "病假天数", Likeness::Shares),
+            ("加班费", "周末加班", Likeness::Shares),
+            ("Sick Days", "Sick Leave Days", Likeness::Shares),
+            ("序号", "工号", Likeness::Unlike),
+            ("部门", "姓名", Likeness::Unlike),
+            ("备注", "事假", Likeness::Unlike),
+            ("工作地点", "工作邮箱", Likeness::Unlike),
+            ("出生日期", "入职日期", Likeness::Unlike),
+            ("Overtime Days", "Sick Leave Days", Likeness::Unlike),
         ] {
-            assert!(!looks_like(&c(header), &c(name)), "{header} ~ {name}");
+            assert_eq!(like(header, name), expected, "{header} ~ {name}");
         }
+        // A kind's own name tells nothing within it.
+        let mut leavers = schema("leavers");
+        leavers.file_hints = vec!["离职".into()];
+        let generic = generic_pairs(&leavers);
+        let like = |h, n| likeness(&Compared::of(h), &Compared::of(n), &generic);
+        assert_eq!(like("离职类型", "离职原因"), Likeness::Unlike);
+        assert_eq!(like("离职日", "离职日期"), Likeness::Close);
     }
 
     #[test]
