@@ -818,7 +818,7 @@ mod tests {
             if delimited {
                 assert_eq!(notes, expected, "as text: {as_text}");
             } else {
-                assert_eq!(notes, [unknown.clone()]);
+                assert_eq!(notes, std::slice::from_ref(&unknown));
             }
         }
     }
