@@ -1,7 +1,8 @@
 //! The input set of one period: which file in `inputs/YYYY-MM/` is which
 //! kind (from paybatch.toml, else from file-name hints), read and typed.
 //! Structural problems (no header, unknown file, missing required file)
-//! become findings; unreadable files are errors.
+//! become findings, and so does what [`super::structure`] checks of each
+//! sheet's layout and of the files of a kind; unreadable files are errors.
 
 use std::path::Path;
 
