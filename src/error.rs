@@ -50,6 +50,10 @@ pub enum Error {
     /// A formula or rule could not be evaluated (exit 2).
     #[error("{file}: {message}")]
     Rule { file: String, message: String },
+    /// A rule set paybatch cannot run without is missing (exit 2): with no
+    /// validation rules every check would be silently off.
+    #[error("rules/{folder}: no rule files")]
+    RulesMissing { folder: String },
     /// Another paybatch holds the workspace lock (exit 4).
     #[error("workspace locked by {holder}")]
     Locked { holder: String },
@@ -81,7 +85,7 @@ impl Error {
     /// 2 for configuration and usage, 3 for input/output.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Config { .. } | Error::Usage(_) | Error::Rule { .. } => 2,
+            Error::Config { .. } | Error::Usage(_) | Error::Rule { .. } | Error::RulesMissing { .. } => 2,
             Error::Locked { .. } => 4,
             Error::Closed { .. } => 5,
             _ => 3,
@@ -159,6 +163,15 @@ impl Error {
                     format!("rule file {file}: {message}")
                 }
             }
+            Error::RulesMissing { folder } => {
+                if zh {
+                    format!("规则目录 rules/{folder} 缺失或没有规则文件, 不能在缺少这组规则的情况下运行")
+                } else {
+                    format!(
+                        "rules/{folder} is missing or holds no rule files; paybatch does not run without this rule set"
+                    )
+                }
+            }
             Error::Locked { holder } => {
                 if zh {
                     format!("另一个 paybatch 正在处理此工作区 ({holder})")
@@ -220,6 +233,13 @@ impl Error {
                     "支持 .xlsx .xls .xlsm .ods .csv"
                 } else {
                     "paybatch reads .xlsx .xls .xlsm .ods .csv"
+                }
+            }
+            Error::RulesMissing { .. } => {
+                if zh {
+                    "从备份恢复该目录, 或在新目录运行 paybatch init 后把默认规则复制过来"
+                } else {
+                    "restore the folder from a backup, or run paybatch init in a new folder and copy the default rules over"
                 }
             }
             Error::Locked { .. } => {

@@ -18,6 +18,7 @@ use crate::emit::xlsx::save_xlsx;
 use crate::emit::{fields, journal, payslip, register, template};
 use crate::error::{Error, Result};
 use crate::i18n::Text;
+use crate::ingest::inputs::InputSet;
 use crate::ledger::{self, lock, results, state};
 use crate::model::Period;
 use crate::rules::RuleSet;
@@ -155,12 +156,36 @@ fn missing_months_finding(period: Period, found: usize) -> Finding {
 /// Validates, computes and writes every output into `out`.
 pub fn compute(ws: &Workspace, rules: &RuleSet, period: Period, prior: Prior, out: &OutDir) -> Result<Computed> {
     let started = std::time::Instant::now();
-    let (inputs, mut findings) = check_period(ws, rules, period)?;
+    let (inputs, findings) = check_period(ws, rules, period)?;
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         peak_rss_mb = peak_rss_mb(),
         "read and validated inputs"
     );
+    compute_checked(ws, rules, period, inputs, findings, prior, out)
+}
+
+/// Everything after the inputs' own check that can block a run (the
+/// earlier months, the calculation, the outputs' self-check), into a
+/// scratch folder: `validate` reports in one pass what `run` would block
+/// on. Returns those findings (none when the inputs already have errors:
+/// nothing is computed from them).
+pub fn check_run(ws: &Workspace, rules: &RuleSet, period: Period, inputs: InputSet) -> Result<Vec<Finding>> {
+    let scratch = state::Staging::scratch()?;
+    let computed = compute_checked(ws, rules, period, inputs, Vec::new(), Prior::Ledger, &scratch.out())?;
+    Ok(computed.findings)
+}
+
+/// [`compute`] from inputs already read and checked (`findings`).
+fn compute_checked(
+    ws: &Workspace,
+    rules: &RuleSet,
+    period: Period,
+    inputs: InputSet,
+    mut findings: Vec<Finding>,
+    prior: Prior,
+    out: &OutDir,
+) -> Result<Computed> {
     let mut computed = Computed {
         period,
         findings: Vec::new(),

@@ -757,13 +757,7 @@ mod tests {
 
     /// A roster of (employee ID, has a hire date) rows.
     fn roster(rows: &[(&str, bool)]) -> Table {
-        let field = |key: &str, ty| FieldDef {
-            key: key.into(),
-            label: crate::i18n::Text::new(key, key),
-            ty,
-            aliases: Vec::new(),
-            required: true,
-        };
+        let field = |key: &str, ty| FieldDef::new(key, crate::i18n::Text::new(key, key), ty);
         let hired = Date::new(2024, 3, 1).map_or(Value::Empty, Value::Date);
         Table {
             kind: "roster".into(),

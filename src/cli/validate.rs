@@ -6,9 +6,9 @@ use clap::Args;
 
 use super::{Ctx, ExitStatus, Format};
 use crate::model::Period;
-use crate::report;
 use crate::validate::{Tally, check_period};
 use crate::workspace::Workspace;
+use crate::{pipeline, report};
 
 /// Check a period's inputs against the validation rules.
 ///
@@ -34,27 +34,38 @@ pub struct ValidateArgs {
 pub fn run(ctx: &Ctx, args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let ws = Workspace::open(&ctx.workspace)?;
     let rules = ws.rules()?;
-    let (inputs, findings) = check_period(&ws, &rules, args.period)?;
-    let report_path = if args.no_report {
-        None
-    } else {
+    let (inputs, mut findings) = check_period(&ws, &rules, args.period)?;
+    let files: Vec<serde_json::Value> = inputs
+        .tables()
+        .iter()
+        .map(|t| serde_json::json!({"kind": t.kind, "file": &*t.file, "sheet": &*t.sheet, "rows": t.records.len()}))
+        .collect();
+    // One pass: with clean inputs the month is computed (nothing written)
+    // so that what `run` would block on is reported now, not in a second
+    // round. The report highlights cells of the inputs as read.
+    let report_inputs = (!args.no_report).then(|| inputs.clone());
+    if Tally::of(&findings).errors == 0 {
+        findings.extend(pipeline::check_run(&ws, &rules, args.period, inputs)?);
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+    let report_path = if let Some(inputs) = &report_inputs {
         let path = args.report.unwrap_or_else(|| {
             ws.root
                 .join("reports")
                 .join(args.period.to_string())
                 .join("findings.xlsx")
         });
-        let bytes = report::xlsx(&findings, &inputs, ctx.lang)?;
+        let bytes = report::xlsx(&findings, inputs, ctx.lang)?;
         crate::emit::atomic::write(&path, &bytes)?;
         Some(path)
+    } else {
+        None
     };
     let tally = Tally::of(&findings);
     match ctx.format {
         Format::Json => ctx.printer.json(&serde_json::json!({
             "period": args.period.to_string(),
-            "files": inputs.tables().iter().map(|t| serde_json::json!({
-                "kind": t.kind, "file": &*t.file, "sheet": &*t.sheet, "rows": t.records.len(),
-            })).collect::<Vec<_>>(),
+            "files": files,
             "errors": tally.errors,
             "warnings": tally.warnings,
             "report": report_path.as_ref().map(|p| p.display().to_string()),

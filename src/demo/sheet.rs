@@ -64,7 +64,7 @@ pub fn write_xlsx(path: &Path, sheets: &[Sheet]) -> Result<()> {
             for (c, cell) in data.iter().enumerate() {
                 let c = c as u16;
                 match cell {
-                    Cell::Empty => {}
+                    Cell::Empty | Cell::Unreadable(_) => {}
                     Cell::Text(s) => {
                         ws.write(row, c, s.as_str()).map_err(&e)?;
                     }

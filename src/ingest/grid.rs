@@ -23,6 +23,37 @@ pub enum Cell {
     Number(Decimal),
     Date(Date),
     Bool(bool),
+    /// A cell paybatch cannot read exactly (see [`Unreadable`]).
+    Unreadable(Unreadable),
+}
+
+/// Why a cell's value cannot be read exactly: each is a finding at the
+/// cell with its own fix hint (`check = "unreadable"` rules), never a guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unreadable {
+    /// A formula saved without its computed value (a file written by a
+    /// script, or saved before recalculation): it would read as blank.
+    Formula,
+    /// A binary number that is not finite (NaN, ±infinity).
+    NotFinite,
+    /// An identifier (ID number, bank card) stored as a number: Excel keeps
+    /// 15 significant digits, the rest are already lost.
+    IdAsNumber,
+    /// Digits with separators that give no one reading: thousands groups
+    /// that are not of three, `、`, or a European `21.200,00`.
+    Separators,
+}
+
+impl Unreadable {
+    /// What the cell is shown as in a finding.
+    pub fn shown(self) -> &'static str {
+        match self {
+            Unreadable::Formula => "=(公式, 无计算结果)",
+            Unreadable::NotFinite => "NaN/∞",
+            Unreadable::IdAsNumber | Unreadable::Separators => "",
+        }
+    }
 }
 
 impl Cell {
@@ -42,6 +73,7 @@ impl Cell {
             Cell::Number(n) => n.normalize().to_string(),
             Cell::Date(d) => d.to_string(),
             Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+            Cell::Unreadable(u) => u.shown().to_string(),
         }
     }
 }
@@ -373,7 +405,7 @@ fn cell_from_data(data: DataRef<'_>) -> Cell {
         DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.into()),
         DataRef::SharedString(s) => Cell::Text(s.into()),
         DataRef::Int(i) => Cell::Number(Decimal::from(i)),
-        DataRef::Float(f) => decimal_from_cell_float(f).map_or(Cell::Empty, Cell::Number),
+        DataRef::Float(f) => decimal_from_cell_float(f).map_or(Cell::Unreadable(Unreadable::NotFinite), Cell::Number),
         DataRef::Bool(b) => Cell::Bool(b),
         DataRef::DateTime(dt) => {
             // Whole days only; calamine handles the 1900 and 1904 systems.
@@ -560,9 +592,8 @@ fn stream_sheets<RS: std::io::Read + std::io::Seek>(
             // The row being read (its index) and its cells, one buffer for all rows.
             let mut current: Option<usize> = None;
             let mut row = Vec::new();
-            while let Some(cell) = cells.next_cell().map_err(|e| sheet_error(&e))? {
-                let (r, c) = cell.get_position();
-                let (r, c) = (r as usize, c as usize);
+            while let Some(cell) = cells.next_cell_with_formula_metadata().map_err(|e| sheet_error(&e))? {
+                let (r, c) = (cell.pos.0 as usize, cell.pos.1 as usize);
                 if let Some(cr) = current.filter(|cr| *cr != r) {
                     on_row(name, cr, &mut row)?;
                     row.clear();
@@ -571,7 +602,11 @@ fn stream_sheets<RS: std::io::Read + std::io::Seek>(
                 if row.len() <= c {
                     row.resize(c + 1, Cell::Empty);
                 }
-                row[c] = cell_from_data(cell.get_value().clone());
+                row[c] = match (cell.value, cell.formula) {
+                    // A formula whose value was never computed and saved.
+                    (DataRef::Empty, Some(_)) => Cell::Unreadable(Unreadable::Formula),
+                    (value, _) => cell_from_data(value),
+                };
             }
             if let Some(cr) = current {
                 on_row(name, cr, &mut row)?;

@@ -214,13 +214,11 @@ pub(crate) mod tests {
             label: crate::i18n::Text::new("花名册", "roster"),
             file_hints: Vec::new(),
             required: true,
-            fields: vec![crate::rules::schema::FieldDef {
-                key: "employee_id".into(),
-                label: crate::i18n::Text::new("工号", "ID"),
-                ty: crate::rules::schema::FieldType::Id,
-                aliases: Vec::new(),
-                required: true,
-            }],
+            fields: vec![crate::rules::schema::FieldDef::new(
+                "employee_id",
+                crate::i18n::Text::new("工号", "ID"),
+                crate::rules::schema::FieldType::Id,
+            )],
         };
         Table {
             kind: "roster".into(),

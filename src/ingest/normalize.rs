@@ -36,53 +36,130 @@ pub fn header_key(s: &str) -> String {
         .collect()
 }
 
-/// Parses a number written by a person: full-width digits, thousands
-/// separators, currency marks, a trailing 元, a percent sign (÷100),
-/// accounting negatives in parentheses.
+/// Why a cell's text is not a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberProblem {
+    /// Not a number at all ("abc", "N/A").
+    NotANumber,
+    /// Digits with separators that give no one reading: thousands groups
+    /// that are not of three (`1,2,3`), `、`, a European `21.200,00`.
+    Separators,
+}
+
+/// Parses a number written by a person ([`read_number`]), or `None`.
 pub fn parse_number(raw: &str) -> Option<Decimal> {
+    read_number(raw).ok()
+}
+
+/// Reads a number written by a person, exactly or not at all: full-width
+/// digits, thousands separators in groups of three, currency marks, a
+/// trailing 元, a percent sign (÷100), accounting negatives in parentheses.
+/// Anything with two readings (`1,2,3`, `21、200`, `21.200,00`) is
+/// [`NumberProblem::Separators`], never a guess.
+pub fn read_number(raw: &str) -> Result<Decimal, NumberProblem> {
     // Most cells are plain ASCII numbers ("8000", "-12.5"): parsed as they
     // are, with no clean-up copies. Anything else takes the long way.
     let plain = raw.trim_ascii();
     if let Some(d) = short_number(plain) {
-        return Some(d);
+        return Ok(d);
     }
     if is_plain_number(plain) {
-        return Decimal::from_str(plain).ok();
+        return Decimal::from_str(plain).map_err(|_| NumberProblem::NotANumber);
     }
-    let s = half_width(trim(raw));
-    let mut s: String = s
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '¥' | '￥' | '$'))
-        .collect();
+    let has_digit = raw.chars().any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+    if raw.contains('、') {
+        return Err(if has_digit {
+            NumberProblem::Separators
+        } else {
+            NumberProblem::NotANumber
+        });
+    }
+    let text = half_width(trim(raw));
+    let mut s = text.trim();
     let mut negative = false;
-    if s.starts_with('(') && s.ends_with(')') && s.len() > 2 {
+    if let Some(inner) = s.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
         negative = true;
-        s = s[1..s.len() - 1].to_string();
+        s = inner.trim();
     }
+    // One sign at most, before or after the currency mark.
+    let mut signed = false;
+    let mut sign = |s: &mut &str| {
+        if signed {
+            return;
+        }
+        if let Some(rest) = s.strip_prefix('-') {
+            negative = !negative;
+            signed = true;
+            *s = rest.trim_start();
+        } else if let Some(rest) = s.strip_prefix('+') {
+            signed = true;
+            *s = rest.trim_start();
+        }
+    };
+    sign(&mut s);
+    for mark in ['¥', '￥', '$'] {
+        if let Some(rest) = s.strip_prefix(mark) {
+            s = rest.trim_start();
+        }
+    }
+    sign(&mut s);
     for suffix in ["元", "人民币", "rmb", "RMB", "CNY"] {
-        if let Some(stripped) = s.strip_suffix(suffix) {
-            s = stripped.to_string();
+        if let Some(rest) = s.strip_suffix(suffix) {
+            s = rest.trim_end();
         }
     }
     let (s, percent) = match s.strip_suffix('%') {
-        Some(rest) => (rest.to_string(), true),
+        Some(rest) => (rest.trim_end(), true),
         None => (s, false),
     };
-    if s.is_empty() {
-        return None;
-    }
-    let mut value = if s.contains(['e', 'E']) {
-        Decimal::from_scientific(&s).ok()?
-    } else {
-        Decimal::from_str(&s).ok()?
-    };
+    let mut value = number_core(s).map_err(|()| {
+        if has_digit && s.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | ' ')) {
+            NumberProblem::Separators
+        } else {
+            NumberProblem::NotANumber
+        }
+    })?;
     if percent {
         value /= Decimal::ONE_HUNDRED;
     }
-    if negative {
+    if negative && !value.is_zero() {
         value = -value;
     }
-    Some(value)
+    Ok(value)
+}
+
+/// The digits of a number without sign or marks: plain (`12345.6`),
+/// grouped in threes (`12,345.6`; a space may stand for the comma), or
+/// scientific (`1.5E+3`).
+fn number_core(s: &str) -> Result<Decimal, ()> {
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if s.contains(['e', 'E']) {
+        return Decimal::from_scientific(s).map_err(drop);
+    }
+    if frac.is_some_and(|f| !f.is_empty() && !digits(f)) || (int.is_empty() && frac.is_none_or(str::is_empty)) {
+        return Err(());
+    }
+    let int: String = if int.contains([',', ' ']) {
+        let mut groups = int.split([',', ' ']);
+        let first = groups.next().unwrap_or_default();
+        if !digits(first) || first.len() > 3 || !groups.all(|g| g.len() == 3 && digits(g)) {
+            return Err(());
+        }
+        int.chars().filter(char::is_ascii_digit).collect()
+    } else if int.is_empty() || digits(int) {
+        int.to_string()
+    } else {
+        return Err(());
+    };
+    let text = match frac {
+        Some(f) if !f.is_empty() => format!("{}.{f}", if int.is_empty() { "0" } else { &int }),
+        _ => int,
+    };
+    Decimal::from_str(&text).map_err(drop)
 }
 
 /// The common cell, read in one pass: an optional '-', then digits with at
@@ -252,6 +329,45 @@ mod tests {
         assert_eq!(parse_number("-"), None);
         assert_eq!(parse_number("."), None);
         assert_eq!(parse_number(""), None);
+        assert_eq!(parse_number("+500"), Some(dec!(500)));
+        assert_eq!(parse_number("-¥1,200.50"), Some(dec!(-1200.50)));
+        assert_eq!(parse_number("1 234 567"), Some(dec!(1234567)));
+        assert_eq!(parse_number("1.5E+3"), Some(dec!(1500)));
+        assert_eq!(parse_number("12.50元"), Some(dec!(12.50)));
+    }
+
+    /// Separators with more than one reading are refused, not guessed.
+    #[test]
+    fn ambiguous_separators_are_refused() {
+        for s in [
+            "1,2,3",
+            "2,1,2,0,0",
+            "21、200",
+            "21.200,00",
+            "1,23",
+            "12,3456",
+            "1234,567",
+            ",500",
+            "1,,000",
+            "1,000.000,5",
+            "１，２，３",
+            "¥1,2",
+        ] {
+            assert_eq!(read_number(s), Err(NumberProblem::Separators), "{s}");
+        }
+        for s in ["abc", "N/A", "NaN", "inf", "12a", "--5", "1-2"] {
+            assert_eq!(read_number(s), Err(NumberProblem::NotANumber), "{s}");
+        }
+        for (s, d) in [
+            ("1,234", dec!(1234)),
+            ("12,345,678.9", dec!(12345678.9)),
+            ("１２，０００", dec!(12000)),
+            ("(1,200)", dec!(-1200)),
+            ("100%", dec!(1)),
+            ("5.5%", dec!(0.055)),
+        ] {
+            assert_eq!(read_number(s), Ok(d), "{s}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use polars::prelude::{AnyValue, ParquetReader, SerReader};
 use rust_decimal::Decimal;
 
-use super::grid::Cell;
+use super::grid::{Cell, Unreadable};
 use super::normalize::decimal_from_cell_float;
 use crate::error::{Error, Result};
 
@@ -27,8 +27,12 @@ fn cell(value: AnyValue<'_>) -> Cell {
         AnyValue::UInt64(n) => Cell::Number(Decimal::from(n)),
         // Binary floats are read like Excel's: the shortest decimal that
         // round-trips (0.1 stays 0.1).
-        AnyValue::Float32(f) => decimal_from_cell_float(f64::from(f)).map_or(Cell::Empty, Cell::Number),
-        AnyValue::Float64(f) => decimal_from_cell_float(f).map_or(Cell::Empty, Cell::Number),
+        AnyValue::Float32(f) => {
+            decimal_from_cell_float(f64::from(f)).map_or(Cell::Unreadable(Unreadable::NotFinite), Cell::Number)
+        }
+        AnyValue::Float64(f) => {
+            decimal_from_cell_float(f).map_or(Cell::Unreadable(Unreadable::NotFinite), Cell::Number)
+        }
         // Dates, decimals and the rest as their text (dates print as 2026-01-31).
         other => Cell::Text(other.to_string().into()),
     }

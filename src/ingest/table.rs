@@ -13,8 +13,8 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::batch::{RowBatch, RowRef, RowView, TextRow};
-use super::grid::{Cell, Origin, take_row};
-use super::normalize::{half_width, header_key, parse_bool, parse_date, parse_number, trim};
+use super::grid::{Cell, Origin, Unreadable, take_row};
+use super::normalize::{NumberProblem, half_width, header_key, parse_bool, parse_date, read_number, trim};
 use crate::model::{Date, Figure, Period, Str};
 use crate::rules::schema::{FieldType, InputSchema};
 use compact_str::ToCompactString;
@@ -30,9 +30,18 @@ pub enum Value {
     Period(Period),
     /// The cell did not convert to the column's type; holds what it showed.
     Bad(Box<str>),
+    /// The cell cannot be read exactly (what it showed, and why); reported
+    /// by the `unreadable` rules with a hint that fits the reason. Boxed:
+    /// rare, and a value stays 24 bytes.
+    Unreadable(Box<(Box<str>, Unreadable)>),
 }
 
 impl Value {
+    /// A cell that cannot be read exactly: what it showed, and why.
+    pub fn unreadable(shown: &str, why: Unreadable) -> Value {
+        Value::Unreadable(Box::new((shown.into(), why)))
+    }
+
     pub fn is_empty(&self) -> bool {
         matches!(self, Value::Empty)
     }
@@ -84,6 +93,7 @@ impl Value {
             Value::Empty => Cow::Borrowed(""),
             Value::Text(s) => Cow::Borrowed(s),
             Value::Bad(s) => Cow::Borrowed(s),
+            Value::Unreadable(u) => Cow::Borrowed(&u.0),
             Value::Number(n) => Cow::Owned(n.normalize().to_string()),
             Value::Date(d) => Cow::Owned(d.to_string()),
             Value::Bool(b) => Cow::Borrowed(if *b { "是" } else { "否" }),
@@ -106,6 +116,12 @@ pub fn convert(cell: &Cell, ty: FieldType) -> Value {
     match (ty, cell) {
         (_, Cell::Empty) => Value::Empty,
         (_, Cell::Text(s)) => convert_text(s, ty),
+        (_, Cell::Unreadable(why)) => Value::unreadable(why.shown(), *why),
+        // Past 15 significant digits a spreadsheet number has lost digits:
+        // an 18-digit ID or a card number typed into a number cell.
+        (FieldType::Id, Cell::Number(n)) if significant_digits(*n) > 15 => {
+            Value::unreadable(&n.normalize().to_string(), Unreadable::IdAsNumber)
+        }
         (FieldType::Id, Cell::Number(n)) => Value::Text(n.normalize().to_compact_string()),
         (FieldType::Number, Cell::Number(n)) => keepable(*n).map_or_else(bad, Value::Number),
         (FieldType::Integer, Cell::Number(n)) if n.fract().is_zero() => keepable(*n).map_or_else(bad, Value::Number),
@@ -138,6 +154,9 @@ pub fn convert_text(s: &str, ty: FieldType) -> Value {
             id.as_mut_str().make_ascii_uppercase();
             Value::Text(id)
         }
+        // What a spreadsheet shows (and exports to CSV) for a long number:
+        // 3.10104E+17. The digits are gone.
+        FieldType::Id if is_scientific(s) => Value::unreadable(trim(s), Unreadable::IdAsNumber),
         FieldType::Id => Value::Text(
             half_width(trim(s))
                 .chars()
@@ -145,11 +164,8 @@ pub fn convert_text(s: &str, ty: FieldType) -> Value {
                 .map(|c| c.to_ascii_uppercase())
                 .collect::<Str>(),
         ),
-        FieldType::Number => parse_number(s).and_then(keepable).map_or_else(bad, Value::Number),
-        FieldType::Integer => parse_number(s)
-            .filter(|n| n.fract().is_zero())
-            .and_then(keepable)
-            .map_or_else(bad, Value::Number),
+        FieldType::Number => number_value(s, |_| true),
+        FieldType::Integer => number_value(s, |n| n.fract().is_zero()),
         FieldType::Date => parse_date(s).map_or_else(bad, Value::Date),
         FieldType::Bool => parse_bool(s).map_or_else(bad, Value::Bool),
         FieldType::Period => {
@@ -160,6 +176,36 @@ pub fn convert_text(s: &str, ty: FieldType) -> Value {
                 .map_or_else(bad, Value::Period)
         }
     }
+}
+
+/// A number column's text as a value: a number that fits (and passes
+/// `ok`), unreadable separators, or bad.
+fn number_value(s: &str, ok: impl Fn(Decimal) -> bool) -> Value {
+    match read_number(s) {
+        Ok(n) if ok(n) => keepable(n).map_or_else(|| Value::Bad(s.into()), Value::Number),
+        Err(NumberProblem::Separators) => Value::unreadable(s, Unreadable::Separators),
+        _ => Value::Bad(s.into()),
+    }
+}
+
+/// `3.10104E+17`: a long number in scientific notation.
+fn is_scientific(s: &str) -> bool {
+    let t = half_width(trim(s));
+    let Some((mantissa, exponent)) = t.split_once(['e', 'E']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    !mantissa.is_empty()
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The digits of a number's integer part: a spreadsheet keeps 15
+/// significant digits, so a longer one lost its last digits (even when they
+/// show as zeros).
+fn significant_digits(n: Decimal) -> usize {
+    n.trunc().abs().normalize().to_string().len()
 }
 
 impl RowView<'_> {
@@ -653,13 +699,7 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn roster_schema(fields: &[(&str, FieldType)]) -> InputSchema {
-        let field = |(key, ty): &(&str, FieldType)| FieldDef {
-            key: (*key).into(),
-            label: crate::i18n::Text::new(*key, *key),
-            ty: *ty,
-            aliases: Vec::new(),
-            required: true,
-        };
+        let field = |(key, ty): &(&str, FieldType)| FieldDef::new(key, crate::i18n::Text::new(*key, *key), *ty);
         InputSchema {
             kind: "roster".into(),
             label: crate::i18n::Text::new("花名册", "roster"),

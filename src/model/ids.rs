@@ -13,6 +13,9 @@ pub enum IdProblem {
     CheckChar,
     BirthDate,
     Region,
+    /// A 15-digit ID of the first generation: the tax and social-insurance
+    /// systems take the 18-digit number only.
+    Legacy15,
 }
 
 impl IdProblem {
@@ -28,6 +31,12 @@ impl IdProblem {
             (IdProblem::BirthDate, false) => "birth date does not exist",
             (IdProblem::Region, true) => "地区码不对",
             (IdProblem::Region, false) => "region code is not valid",
+            (IdProblem::Legacy15, true) => {
+                "是 15 位旧身份证号码, 个税和社保申报只收 18 位号码; 请改填员工现用的 18 位身份证号"
+            }
+            (IdProblem::Legacy15, false) => {
+                "a 15-digit first-generation ID; the tax and SI filings take the 18-digit number only: enter the employee's current 18-digit ID"
+            }
         }
     }
 }
@@ -70,6 +79,16 @@ pub fn resident_id(raw: &str) -> Result<String, IdProblem> {
         return Err(IdProblem::CheckChar);
     }
     Ok(id)
+}
+
+/// [`resident_id`] for a number that goes into a filing: an 18-character
+/// ID only (a 15-digit legacy ID is [`IdProblem::Legacy15`], not converted
+/// behind the clerk's back).
+pub fn resident_id_for_filing(raw: &str) -> Result<String, IdProblem> {
+    if raw.trim().len() == 15 && raw.trim().bytes().all(|b| b.is_ascii_digit()) {
+        return Err(IdProblem::Legacy15);
+    }
+    resident_id(raw)
 }
 
 /// Converts a 15-digit legacy ID: insert "19" before the 2-digit year and

@@ -92,6 +92,9 @@ fn collect_toml(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> 
     Ok(())
 }
 
+/// The rule folders a workspace must have (each with at least one file).
+pub const REQUIRED_RULE_SETS: [&str; 4] = ["validation/", "social/", "iit/", "payroll/"];
+
 /// Every rule paybatch runs with, parsed and cross-checked.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
@@ -109,6 +112,15 @@ pub struct RuleSet {
 
 impl RuleSet {
     pub fn load(files: &RuleFiles) -> Result<RuleSet> {
+        // Without one of these a month would run with checks or figures
+        // silently missing.
+        for folder in REQUIRED_RULE_SETS {
+            if files.under(folder).next().is_none() {
+                return Err(Error::RulesMissing {
+                    folder: folder.trim_end_matches('/').into(),
+                });
+            }
+        }
         let inputs: InputsFile = files.parse("inputs.toml")?;
         let mut validation = Vec::new();
         for (path, text) in files.under("validation/") {
@@ -184,15 +196,56 @@ impl RuleSet {
         self.inputs.iter().find(|s| s.kind == kind)
     }
 
-    /// Every input and field a rule names must exist.
+    /// Every input and field a rule names must exist; every number column
+    /// has bounds; the checks that catch unreadable cells are there.
     fn cross_check(&self) -> Result<()> {
+        for schema in &self.inputs {
+            for f in schema.fields.iter().filter(|f| f.is_numeric()) {
+                if f.min.is_none() || f.max.is_none() {
+                    return Err(Error::Rule {
+                        file: "rules/inputs.toml".into(),
+                        message: format!(
+                            "number column `{}` of input `{}` needs both `min` and `max` (its bounds and sign)",
+                            f.key, schema.kind
+                        ),
+                    });
+                }
+            }
+        }
+        type Has = fn(&Check) -> bool;
+        let has: [(Has, &str); 4] = [
+            (|c| matches!(c, Check::Type), "type"),
+            (|c| matches!(c, Check::Column), "column"),
+            (|c| matches!(c, Check::Bounds), "bounds"),
+            (|c| matches!(c, Check::Unreadable(_)), "unreadable"),
+        ];
+        for (check, what) in has {
+            if !self
+                .validation
+                .iter()
+                .any(|r| check(&r.check) && r.severity == validation::Severity::Error)
+            {
+                return Err(Error::Rule {
+                    file: "rules/validation/".into(),
+                    message: format!(
+                        "no error rule with `check = \"{what}\"`: without it bad cells would pass unreported (see the built-in structure.toml)"
+                    ),
+                });
+            }
+        }
         for rule in &self.validation {
             let bad = |what: String| Error::Rule {
                 file: rule.file.clone(),
                 message: format!("rule {}: {what}", rule.code),
             };
             let field_exists = |input: &str, field: &str| -> Result<()> {
-                if input == "*" && field == "*" && matches!(rule.check, Check::Type | Check::Column) {
+                if input == "*"
+                    && field == "*"
+                    && matches!(
+                        rule.check,
+                        Check::Type | Check::Column | Check::Unreadable(_) | Check::Bounds | Check::SoftBounds
+                    )
+                {
                     return Ok(());
                 }
                 let schema = self

@@ -97,6 +97,12 @@ pub struct ItemDef {
     pub kind: ItemKind,
     #[serde(default)]
     pub tax_free: bool,
+    /// The most one row of this item may be (its sign is the kind's: every
+    /// amount is entered positive); the 变动项 amount column's own max
+    /// applies when absent.
+    pub max: Option<Decimal>,
+    /// Above this one row is unusual: a warning.
+    pub warn_above: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,6 +1,7 @@
 //! Input layouts (`rules/inputs.toml`): which files a month has, which
 //! columns each holds, their types and the header aliases clerks use.
 
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::i18n::Text;
@@ -61,6 +62,41 @@ pub struct FieldDef {
     /// The column must be present in the file (blank cells are a separate rule).
     #[serde(default)]
     pub required: bool,
+    /// Bounds of a number or whole-number column: every such column has
+    /// both (checked when the rules load), so a wrong sign or a typo of
+    /// three zeros is a finding at the cell (`check = "bounds"`).
+    pub min: Option<Decimal>,
+    pub max: Option<Decimal>,
+    /// Above this a value is unusual but possible: a warning
+    /// (`check = "soft_bounds"`).
+    pub warn_above: Option<Decimal>,
+    /// The row's `item` (a pay item of rules/payroll) may narrow `max` and
+    /// `warn_above` with its own (variable pay: an allowance is not a bonus).
+    #[serde(default)]
+    pub item_bounds: bool,
+}
+
+impl FieldDef {
+    /// A required column labelled by its key, without aliases or bounds
+    /// (tests and built-in tables).
+    pub fn new(key: &str, label: Text, ty: FieldType) -> FieldDef {
+        FieldDef {
+            key: key.into(),
+            label,
+            ty,
+            aliases: Vec::new(),
+            required: true,
+            min: None,
+            max: None,
+            warn_above: None,
+            item_bounds: false,
+        }
+    }
+
+    /// Whether the column holds numbers.
+    pub fn is_numeric(&self) -> bool {
+        matches!(self.ty, FieldType::Number | FieldType::Integer)
+    }
 }
 
 /// One kind of input file (roster, attendance, …).

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::i18n::Text;
+use crate::ingest::grid::Unreadable;
+use crate::model::Date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -74,6 +76,10 @@ struct RawRule {
     ref_input: Option<String>,
     ref_field: Option<String>,
     key: Option<String>,
+    reason: Option<Unreadable>,
+    other: Option<String>,
+    not_before: Option<String>,
+    months_after_period: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -117,6 +123,32 @@ pub enum Check {
     /// The declared base lies within the city's floor/cap for the period
     /// (`kind` of base: `si` or `hf`, via `key`).
     BaseInBounds { scheme: String },
+    /// A cell that cannot be read exactly, for this reason.
+    Unreadable(Unreadable),
+    /// A number within its column's `min`/`max` (rules/inputs.toml), or
+    /// its pay item's `max` (rules/payroll) where the column says so.
+    Bounds,
+    /// A number at most its column's (or item's) `warn_above`.
+    SoftBounds,
+    /// The same value as the reference input's `field` on the row with the
+    /// same `key` (a name or date that must agree with the roster); blank
+    /// on either side is not compared.
+    MatchesRef { input: String, field: String, key: String },
+    /// A date not before `not_before` and at most `months_after_period`
+    /// months after the period's last day.
+    DateWindow {
+        not_before: Option<Date>,
+        months_after_period: Option<u32>,
+    },
+    /// A number not above the number in `other` on the same row.
+    NotAbove { other: String },
+    /// A count of months not above the months before the period in its
+    /// year (an opening balance counts to the month before).
+    MonthsBeforePeriod,
+    /// Every employee of the reference input who was employed earlier in
+    /// the period's year (hire date before the period, no leave date
+    /// before the year) has a row in this input, when it has rows at all.
+    CoversEmployed { input: String, field: String },
 }
 
 /// A compiled rule.
@@ -180,11 +212,37 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>> {
                 "base_in_bounds" => Check::BaseInBounds {
                     scheme: need(r.key.clone(), "key")?,
                 },
+                "unreadable" => Check::Unreadable(r.reason.ok_or_else(|| missing(file, &r.code, "reason", "unreadable"))?),
+                "bounds" => Check::Bounds,
+                "soft_bounds" => Check::SoftBounds,
+                "matches_ref" => Check::MatchesRef {
+                    input: need(r.ref_input.clone(), "ref_input")?,
+                    field: need(r.ref_field.clone(), "ref_field")?,
+                    key: need(r.key.clone(), "key")?,
+                },
+                "date_window" => Check::DateWindow {
+                    not_before: match &r.not_before {
+                        Some(d) => Some(d.parse::<Date>().map_err(|_| Error::Rule {
+                            file: file.into(),
+                            message: format!("rule {}: not_before `{d}` is not a date (YYYY-MM-DD)", r.code),
+                        })?),
+                        None => None,
+                    },
+                    months_after_period: r.months_after_period,
+                },
+                "not_above" => Check::NotAbove {
+                    other: need(r.other.clone(), "other")?,
+                },
+                "months_before_period" => Check::MonthsBeforePeriod,
+                "covers_employed" => Check::CoversEmployed {
+                    input: need(r.ref_input.clone(), "ref_input")?,
+                    field: need(r.ref_field.clone(), "ref_field")?,
+                },
                 other => {
                     return Err(Error::Rule {
                         file: file.into(),
                         message: format!(
-                            "rule {}: unknown check `{other}`; one of: type, column, required, range, regex, one_of, unique, identifier, date_order, in_period, exists_in, one_key, known_city, base_in_bounds",
+                            "rule {}: unknown check `{other}`; one of: type, column, required, range, regex, one_of, unique, identifier, date_order, in_period, exists_in, one_key, known_city, base_in_bounds, unreadable, bounds, soft_bounds, matches_ref, date_window, not_above, months_before_period, covers_employed",
                             r.code
                         ),
                     });

@@ -20,6 +20,7 @@ use crate::model::{FastHash, Period, ids};
 use crate::rules::RuleSet;
 use crate::rules::social::DeclaredBase;
 use crate::rules::validation::{Check, Condition, IdKind, Rule};
+use rust_decimal::Decimal;
 
 /// A placeholder value in both languages.
 struct Var {
@@ -83,7 +84,7 @@ fn validate_indexing(rules: &RuleSet, inputs: &InputSet, period: Period) -> (Vec
                 .validation
                 .par_iter()
                 .filter(|rule| !on_reference(rule))
-                .flat_map_iter(|rule| check_across(rule, inputs))
+                .flat_map_iter(|rule| check_across(rule, inputs, period))
                 .collect::<Vec<Finding>>()
         },
         || {
@@ -116,9 +117,10 @@ fn reads(rule: &Rule, table: &Table) -> bool {
 
 /// A rule that spans tables or looks at a table's header rather than its
 /// rows: missing columns, and uniqueness over every table of the kind.
-fn check_across(rule: &Rule, inputs: &InputSet) -> Vec<Finding> {
+fn check_across(rule: &Rule, inputs: &InputSet, period: Period) -> Vec<Finding> {
     let mut out = Vec::new();
     match &rule.check {
+        Check::CoversEmployed { input, field } => check_covers_employed(rule, input, field, inputs, period, &mut out),
         Check::Column => {
             for table in inputs.tables().iter().filter(|t| reads(rule, t)) {
                 check_columns(rule, table, &mut out);
@@ -231,12 +233,18 @@ impl<'a> RowRule<'a> {
         references: &'a References<'a>,
         period: Period,
     ) -> Option<RowRule<'a>> {
-        if !reads(rule, table) || matches!(rule.check, Check::Column | Check::Unique | Check::OneKey { .. }) {
+        if !reads(rule, table)
+            || matches!(
+                rule.check,
+                Check::Column | Check::Unique | Check::OneKey { .. } | Check::CoversEmployed { .. }
+            )
+        {
             return None;
         }
         let reference = match &rule.check {
             // A missing reference file is reported once, as S012.
             Check::ExistsIn { input, field } => Some(references.get(input, field)?),
+            Check::MatchesRef { input, key, .. } => Some(references.get(input, key)?),
             _ => None,
         };
         let bounds = match &rule.check {
@@ -252,9 +260,12 @@ impl<'a> RowRule<'a> {
             prepared: Prepared {
                 later: match &rule.check {
                     Check::DateOrder { later } => table.field(later),
+                    Check::NotAbove { other } => table.field(other),
+                    Check::MatchesRef { key, .. } => table.field(key),
                     _ => None,
                 },
                 city: table.field("city"),
+                item: table.field("item"),
                 reference,
                 bounds,
             },
@@ -312,8 +323,11 @@ const RECORDS_PER_TASK: usize = 16_384;
 /// What a rule needs from a table, looked up once per table rather than
 /// once per row.
 struct Prepared<'a> {
-    /// The `later` field of a date-order check.
+    /// The `later` field of a date-order check, the `other` of a
+    /// not-above check, the `key` of a matches-ref check.
     later: Option<usize>,
+    /// The pay item field (for bounds by item).
+    item: Option<usize>,
     /// The city field (for base bounds).
     city: Option<usize>,
     /// The values an exists-in check accepts.
@@ -331,11 +345,16 @@ impl Reference<'_> {
     /// Whether `text` is in the column; `last` is the row this task found
     /// last (see [`KeyIndex::find_near`]: any row with the text will do).
     fn contains(&self, text: &str, last: &Cell<Option<u32>>) -> bool {
+        self.find(text, last).is_some()
+    }
+
+    /// The row holding `text` (see [`Reference::contains`]).
+    fn find(&self, text: &str, last: &Cell<Option<u32>>) -> Option<u32> {
         let found = self.first.index.find_near(&self.column, text, last.get(), |_| true);
         if found.is_some() {
             last.set(found);
         }
-        found.is_some()
+        found
     }
 }
 
@@ -348,6 +367,7 @@ fn reference_fields<'a>(rules: &'a RuleSet, inputs: &InputSet) -> Vec<(&'a str, 
         .iter()
         .filter_map(|rule| match &rule.check {
             Check::ExistsIn { input, field } => Some((input.as_str(), field.as_str())),
+            Check::MatchesRef { input, key, .. } => Some((input.as_str(), key.as_str())),
             _ => None,
         })
         .filter(|(input, _)| inputs.of_kind(input).next().is_some())
@@ -482,7 +502,7 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
         Check::Identifier(kind) => {
             let text = value.as_text()?;
             let result = match kind {
-                IdKind::ResidentId => ids::resident_id(text).map(drop),
+                IdKind::ResidentId => ids::resident_id_for_filing(text).map(drop),
                 IdKind::BankCard => ids::bank_card(text).map(drop),
                 IdKind::Uscc => ids::uscc(text).map(drop),
             };
@@ -532,7 +552,169 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
                 var("applied", applied.normalize().to_string()),
             ])
         }
-        Check::Column | Check::Unique | Check::OneKey { .. } => None,
+        Check::Unreadable(reason) => matches!(value, Value::Unreadable(u) if u.1 == *reason).then(Vec::new),
+        Check::Bounds => {
+            let n = value.as_number()?;
+            let (min, max, _) = bounds_of(rules, table, record, prepared, field);
+            let outside = min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m);
+            outside.then(|| {
+                vec![
+                    var(
+                        "min",
+                        min.map(|m| m.normalize().to_string()).unwrap_or_else(|| "-∞".into()),
+                    ),
+                    var(
+                        "max",
+                        max.map(|m| m.normalize().to_string()).unwrap_or_else(|| "+∞".into()),
+                    ),
+                    item_var(record, prepared),
+                ]
+            })
+        }
+        Check::SoftBounds => {
+            let n = value.as_number()?;
+            let (min, max, soft) = bounds_of(rules, table, record, prepared, field);
+            // Outside the hard bounds is the bounds rule's finding alone.
+            let inside = min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m);
+            let soft = soft?;
+            (inside && n > soft).then(|| vec![var("max", soft.normalize().to_string()), item_var(record, prepared)])
+        }
+        Check::MatchesRef { field: ref_field, .. } => {
+            if value.is_empty() {
+                return None;
+            }
+            let key = record.at(prepared.later);
+            if key.is_empty() {
+                return None;
+            }
+            let reference = prepared.reference.as_ref()?;
+            let (t, r, _) = reference.column.at(reference.find(&key.text(), last_found)?)?;
+            let theirs = t.value(r, ref_field);
+            if theirs.is_empty() || same_value(value, theirs) {
+                return None;
+            }
+            let f = t.field(ref_field)?;
+            Some(vec![
+                var("ref_value", theirs.display()),
+                var("ref", short_origin(&t.origin(r, f))),
+                var("key", key.display()),
+            ])
+        }
+        Check::DateWindow {
+            not_before,
+            months_after_period,
+        } => {
+            let d = value.as_date()?;
+            let latest = months_after_period.map(|n| (0..n).fold(period, |p, _| p.next()).last_day());
+            let early = not_before.is_some_and(|b| d < b);
+            let late = latest.is_some_and(|l| d > l);
+            (early || late).then(|| {
+                vec![
+                    var("min", not_before.map(|b| b.to_string()).unwrap_or_default()),
+                    var("max", latest.map(|l| l.to_string()).unwrap_or_default()),
+                ]
+            })
+        }
+        Check::NotAbove { .. } => {
+            let n = value.as_number()?;
+            let other = record.at(prepared.later).as_number()?;
+            (n > other).then(|| vec![var("other_value", other.normalize().to_string())])
+        }
+        Check::MonthsBeforePeriod => {
+            let n = value.as_number()?;
+            let most = Decimal::from(period.month() - 1);
+            (n > most || n < Decimal::ZERO)
+                .then(|| vec![var("max", most.to_string()), var("period", period.to_string())])
+        }
+        Check::Column | Check::Unique | Check::OneKey { .. } | Check::CoversEmployed { .. } => None,
+    }
+}
+
+/// A number column's bounds for one row: the column's own, narrowed by
+/// the row's pay item where the column says so (min, max, warn above).
+fn bounds_of(
+    rules: &RuleSet,
+    table: &Table,
+    record: &Record,
+    prepared: &Prepared<'_>,
+    field: usize,
+) -> (Option<Decimal>, Option<Decimal>, Option<Decimal>) {
+    let def = &table.schema.fields[field];
+    let item = def
+        .item_bounds
+        .then(|| rules.payroll.item(&record.at(prepared.item).text()))
+        .flatten();
+    (
+        def.min,
+        item.and_then(|i| i.max).or(def.max),
+        item.and_then(|i| i.warn_above).or(def.warn_above),
+    )
+}
+
+/// The `{item}` placeholder: the row's pay item, if it has one.
+fn item_var(record: &Record, prepared: &Prepared<'_>) -> Var {
+    var("item", record.at(prepared.item).display())
+}
+
+/// Two cells that must agree: text compared as a clerk would (full-width
+/// forms, spaces and letter case aside), anything else exactly.
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        // Most names are typed the same way: compared without a copy first.
+        (Value::Text(x), Value::Text(y)) => x == y || comparable_text(x) == comparable_text(y),
+        _ => a == b,
+    }
+}
+
+fn comparable_text(s: &str) -> String {
+    crate::ingest::normalize::half_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200b}' | '\u{feff}'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Every employee of `input`'s `field` column employed earlier in the
+/// period's year (hired before the period, not gone before the year) must
+/// have a row in the rule's input, when that input has rows: an opening
+/// balance file that leaves someone out withholds their tax from zero.
+fn check_covers_employed(
+    rule: &Rule,
+    input: &str,
+    field: &str,
+    inputs: &InputSet,
+    period: Period,
+    out: &mut Vec<Finding>,
+) {
+    let covered = unique_column(rule, inputs);
+    if covered.rows() == 0 || period.month() == 1 {
+        return;
+    }
+    let mut index = KeyIndex::with_capacity(covered.rows());
+    for (p, _, record, f) in covered.iter() {
+        let value = record.at(f);
+        if !value.is_empty() {
+            index.first(&value.text(), p, |q| covered.text(q));
+        }
+    }
+    let year_start = Period::new(period.year(), 1).map(Period::first_day);
+    for table in inputs.of_kind(input) {
+        let (Some(f), hire, leave) = (table.field(field), table.field("hire_date"), table.field("leave_date")) else {
+            continue;
+        };
+        for record in &table.records {
+            let id = record.at(Some(f));
+            let Some(hired) = record.at(hire).as_date() else {
+                continue;
+            };
+            let gone_before = record.at(leave).as_date().zip(year_start).is_some_and(|(l, y)| l < y);
+            if id.is_empty() || hired >= period.first_day() || gone_before {
+                continue;
+            }
+            if index.find(&id.text(), |q| covered.text(q)).is_none() {
+                out.push(finding(rule, table, record, f, &[var("hire_date", hired.to_string())]));
+            }
+        }
     }
 }
 

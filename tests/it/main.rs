@@ -8,6 +8,7 @@ mod calc_rules;
 pub mod calc_sta;
 mod identifiers;
 mod input_structure;
+mod input_trust;
 mod ledger_cli;
 mod outputs;
 mod readers_fuzz;

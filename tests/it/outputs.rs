@@ -239,11 +239,14 @@ fn a_name_too_long_for_the_fixed_width_field_blocks_the_run() {
     let dir = tempdir();
     test_workspace(dir.path());
     write_month(dir.path(), "2026-01", &[("S1", 10000, 1000)]);
-    let roster = dir.path().join("inputs/2026-01/花名册.csv");
-    let text = std::fs::read_to_string(&roster)
-        .unwrap_or_default()
-        .replace("测试0", "欧阳诸葛司马慕容");
-    std::fs::write(&roster, text).unwrap_or_else(|e| panic!("{e}"));
+    // The name changes in every file that carries it (names must agree).
+    for entry in std::fs::read_dir(dir.path().join("inputs/2026-01")).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .replace("测试0", "欧阳诸葛司马慕容");
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
     let out = pb(dir.path(), &["run", "-p", "2026-01", "--lang", "en"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");

@@ -113,11 +113,20 @@ fn init_then_validate_is_clean_and_init_refuses_twice() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(ws.join("rules/validation/roster.toml").is_file());
     let out = paybatch()
-        .args(["validate", "-p", "2026-03", "--no-report", "-w"])
+        .args(["validate", "-p", "2026-01", "--no-report", "-w"])
         .arg(&ws)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // March before January and February have run: what `run` would block
+    // on (C006) is reported by `validate` already.
+    let out = paybatch()
+        .args(["validate", "-p", "2026-03", "--no-report", "-w"])
+        .arg(&ws)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("C006"), "{}", stdout(&out));
     let again = paybatch()
         .arg("init")
         .arg(&ws)
