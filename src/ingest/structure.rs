@@ -395,9 +395,11 @@ fn header_finding(table: &Table, col: usize, text: &str) -> Finding {
                 ),
             ),
             Text::new(
-                format!("把表头改成可识别的名称之一 ({choices}), 或在 rules/inputs.toml 中把「{text}」加为该列的别名"),
                 format!(
-                    "rename the header to one of the accepted names ({choices}), or add \"{text}\" as that column's alias in rules/inputs.toml"
+                    "把表头改成可识别的名称之一 ({choices}), 或在 rules/inputs.toml 中把「{text}」加为该列的别名; 若此列与之无关, 改用不相近的表头"
+                ),
+                format!(
+                    "rename the header to one of the accepted names ({choices}), or add \"{text}\" as that column's alias in rules/inputs.toml; if the column is unrelated, give it a header less alike"
                 ),
             ),
         )

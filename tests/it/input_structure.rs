@@ -232,6 +232,26 @@ fn stray_quotes_anywhere_in_a_row_are_errors_at_their_cell() {
     }
 }
 
+/// The messy workspace's attendance is GBK (decoded whole, not streamed):
+/// a stray quote there is found alike, and its other findings stay.
+#[test]
+fn a_stray_quote_in_a_gbk_file_is_an_error() {
+    let dir = tempdir();
+    paybatch::demo::messy::write(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let csv = march(dir.path()).join("考勤.csv");
+    let bytes = std::fs::read(&csv).unwrap_or_else(|e| panic!("{e}"));
+    let (text, _, bad) = encoding_rs::GBK.decode(&bytes);
+    assert!(!bad);
+    let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+    lines[3] = stray_quote(&lines[3], 2);
+    std::fs::write(&csv, encoding_rs::GBK.encode(&lines.join("\r\n")).0).unwrap_or_else(|e| panic!("{e}"));
+    let doc = validate(dir.path());
+    let f = one_at(&doc, "S013", "考勤.csv", "C4", "error");
+    assert!(f.message.contains("the 2 line(s)"), "{f:#?}");
+    // The roster's planted findings are untouched.
+    assert!(findings(&doc).iter().any(|f| f.code == "R005" && f.cell == "D5"));
+}
+
 /// A row with a value past the header's last column (an unquoted
 /// thousands separator), and one that ends early: errors at the row, with
 /// the counts.
