@@ -332,12 +332,11 @@ fn closest_names<'s>(schema: &'s InputSchema, header: &Compared) -> Vec<&'s str>
 /// dropped), else a warning naming the closest known names.
 fn header_finding(table: &Table, col: usize, text: &str) -> Finding {
     let header = Compared::of(text);
+    let mut looked = looked_like(table, &header);
+    // Those without a column first (a table lists its present fields first).
+    looked.sort_by_key(|(_, has_column)| *has_column);
     // The fields it looks like that have no column: their values are lost.
-    let near: Vec<&FieldDef> = looked_like(table, &header)
-        .into_iter()
-        .filter(|(_, has_column)| !has_column)
-        .map(|(f, _)| f)
-        .collect();
+    let near: Vec<&FieldDef> = looked.iter().filter(|(_, has)| !has).map(|(f, _)| *f).collect();
     let label = &table.schema.label;
     let row = table.header_row;
     if near.is_empty() {
@@ -368,8 +367,20 @@ fn header_finding(table: &Table, col: usize, text: &str) -> Finding {
             )
         };
     }
-    let quoted_zh: Vec<String> = near.iter().map(|f| format!("「{}」", f.label.zh)).collect();
-    let quoted_en: Vec<String> = near.iter().map(|f| format!("\"{}\"", f.label.en)).collect();
+    let zh = |fields: &mut dyn Iterator<Item = &FieldDef>| {
+        fields
+            .map(|f| format!("「{}」", f.label.zh))
+            .collect::<Vec<_>>()
+            .join("或")
+    };
+    let en = |fields: &mut dyn Iterator<Item = &FieldDef>| {
+        fields
+            .map(|f| format!("\"{}\"", f.label.en))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let (like_zh, like_en) = (zh(&mut looked.iter().map(|l| l.0)), en(&mut looked.iter().map(|l| l.0)));
+    let (lost_zh, lost_en) = (zh(&mut near.iter().copied()), en(&mut near.iter().copied()));
     let choices: Vec<String> = near
         .iter()
         .map(|f| format!("{}: {}", f.label.zh, accepted(f).join(", ")))
@@ -385,13 +396,9 @@ fn header_finding(table: &Table, col: usize, text: &str) -> Finding {
             row,
             Some(col),
             Text::new(
+                format!("表头「{text}」像是{like_zh}, 但不是可识别的列名: 表中没有{lost_zh}列, 此列的值会被丢弃"),
                 format!(
-                    "表头「{text}」像是{}, 但不是可识别的列名: 此列的值会被丢弃, 表中也没有该列",
-                    quoted_zh.join("或")
-                ),
-                format!(
-                    "header \"{text}\" looks like {} but is not a known name: its values would be dropped, and the sheet has no such column",
-                    quoted_en.join(" or ")
+                    "header \"{text}\" looks like {like_en} but is not a known name: the sheet has no {lost_en} column, so its values would be dropped"
                 ),
             ),
             Text::new(

@@ -348,7 +348,16 @@ fn near_miss_attendance_headers_are_errors_at_their_header_cells() {
         [("考勤.csv", "C1", "error"), ("考勤.csv", "E1", "error")],
         "{found:#?}"
     );
-    assert!(found[0].message.contains("\"Unpaid leave days\""), "{found:#?}");
+    assert!(
+        found[0]
+            .message
+            .contains("looks like \"Unpaid leave days\" or \"Sick leave days\""),
+        "{found:#?}"
+    );
+    assert!(
+        found[0].message.contains("no \"Unpaid leave days\" column"),
+        "{found:#?}"
+    );
     assert!(found[0].hint.contains("事假天数, 事假(天), 事假"), "{found:#?}");
     assert!(found[1].message.contains("\"Workday overtime hours\""), "{found:#?}");
     assert!(found[1].hint.contains("rules/inputs.toml"), "{found:#?}");
