@@ -2,7 +2,8 @@
 //! malformed CSV rows (S013 unclosed quote, S014 field count), header cells
 //! that name no column (S015 warning) or look like a column the sheet
 //! lacks (S016), and files read twice (S017 two files of a kind, S018 a
-//! copy among a kind's parts, S019 a line repeated in two parts). Each
+//! copy among a kind's parts or a copied sheet, S019 a line repeated in two
+//! parts). Each
 //! would otherwise lose or double money without a word.
 
 use std::collections::{BTreeMap, HashMap};
@@ -419,8 +420,15 @@ fn header_finding(table: &Table, col: usize, text: &str) -> Finding {
 pub fn copy_mark(file: &str) -> Option<String> {
     let stem = std::path::Path::new(file)
         .file_stem()
-        .map(|s| half_width(&s.to_string_lossy()).to_lowercase())
+        .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    name_copy_mark(&stem)
+}
+
+/// [`copy_mark`] of a name without extension (a file's stem, a sheet:
+/// Excel names a copied sheet `Sheet1 (2)`).
+fn name_copy_mark(name: &str) -> Option<String> {
+    let stem = half_width(name).to_lowercase();
     let chars: Vec<char> = stem.chars().collect();
     // `(1)`, `(2)`, …
     for (i, c) in chars.iter().enumerate() {
@@ -455,7 +463,7 @@ pub fn file_findings(tables: &[Table], rules: &RuleSet) -> Vec<Finding> {
             files.push(&t.file);
         }
     }
-    let mut findings = Vec::new();
+    let mut findings = copied_sheets(tables);
     for (kind, files) in by_kind.into_iter().filter(|(_, f)| f.len() > 1) {
         let Some(schema) = rules.schema(kind) else {
             continue;
@@ -471,6 +479,44 @@ pub fn file_findings(tables: &[Table], rules: &RuleSet) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// S018 for sheets: a sheet named like a copy (`Sheet1 (2)`, 副本) read
+/// beside another sheet of its kind in the same file, whose rows it would
+/// add again.
+fn copied_sheets(tables: &[Table]) -> Vec<Finding> {
+    tables
+        .iter()
+        .filter(|t| {
+            tables
+                .iter()
+                .any(|o| o.kind == t.kind && o.file == t.file && o.sheet != t.sheet)
+        })
+        .filter_map(|t| name_copy_mark(&t.sheet).map(|mark| (t, mark)))
+        .map(|(t, mark)| Finding {
+            sheet: t.sheet.to_string(),
+            ..Finding::about(
+                "S018",
+                Severity::Error,
+                &t.file,
+                "",
+                Text::new(
+                    format!(
+                        "工作表「{}」的名称含「{mark}」, 像是复制的工作表: 同一文件中{}的各工作表都会读入并累加, 它的行会重复计入",
+                        t.sheet, t.schema.label.zh
+                    ),
+                    format!(
+                        "sheet \"{}\" is named with \"{mark}\", so it looks like a copied sheet: every {} sheet of the file is read and added up, so its rows would count twice",
+                        t.sheet, t.schema.label.en
+                    ),
+                ),
+                Text::new(
+                    "删除复制的工作表; 若确是另一部分, 给它改一个不像副本的名称",
+                    "delete the copied sheet; if it really is another part, give it a name that does not look like a copy",
+                ),
+            )
+        })
+        .collect()
 }
 
 /// S017: a kind read from one file has several. The one not named like a

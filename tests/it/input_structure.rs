@@ -474,6 +474,21 @@ fn copies_and_backups_of_variable_pay_are_errors() {
     }
 }
 
+/// A sheet copied within a workbook (Excel names it `… (2)`) is read and
+/// added up like a copied file: an error at that sheet.
+#[test]
+fn a_copied_sheet_is_an_error() {
+    let dir = demo();
+    let path = march(dir.path()).join("专项附加扣除.xlsx");
+    let sheet = read_sheet(&path, 0);
+    let header: Vec<&str> = sheet.header.iter().map(String::as_str).collect();
+    let copy = Sheet::new(&format!("{} (2)", sheet.name), &header, sheet.rows.clone());
+    write_xlsx(&path, &[sheet, copy]).unwrap_or_else(|e| panic!("{e}"));
+    let doc = validate(dir.path());
+    let f = one_at(&doc, "S018", "专项附加扣除.xlsx", "", "error");
+    assert!(f.message.contains("\"专项附加扣除 (2)\""), "{f:#?}");
+}
+
 /// Kinds that come in one file: a second one, copy-named or not, is an
 /// error naming both files, at the second.
 #[test]
