@@ -763,6 +763,7 @@ mod tests {
             kind: "roster".into(),
             schema: InputSchema {
                 kind: "roster".into(),
+                parts: false,
                 label: crate::i18n::Text::new("花名册", "roster"),
                 file_hints: Vec::new(),
                 required: true,

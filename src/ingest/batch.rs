@@ -56,6 +56,23 @@ impl<'a> TextRow<'a> {
         (0..self.ends.len()).filter_map(|i| self.field(i))
     }
 
+    /// How many fields the row has.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the row has no field (a CSV record always has one).
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// All the row's fields' text back to back (no delimiters): one
+    /// stretch to scan for a character at once.
+    pub fn joined(&self) -> &'a str {
+        let end = self.ends.last().copied().unwrap_or(self.start);
+        self.text.get(self.start..end).unwrap_or_default()
+    }
+
     /// The row as cells ([`field_cell`]).
     pub fn cells(&self) -> Vec<Cell> {
         self.fields().map(field_cell).collect()

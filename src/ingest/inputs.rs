@@ -1,7 +1,8 @@
 //! The input set of one period: which file in `inputs/YYYY-MM/` is which
 //! kind (from paybatch.toml, else from file-name hints), read and typed.
 //! Structural problems (no header, unknown file, missing required file)
-//! become findings; unreadable files are errors.
+//! become findings, and so does what [`super::structure`] checks of each
+//! sheet's layout and of the files of a kind; unreadable files are errors.
 
 use std::path::Path;
 
@@ -14,7 +15,8 @@ use super::grid::{
 };
 use super::keys::{FirstRows, IndexedColumn};
 use super::parquet::stream_parquet;
-use super::table::{Table, TableBuilder};
+use super::structure;
+use super::table::{SheetNote, Table, TableBuilder};
 use crate::error::{Error, Result};
 use crate::i18n::Text;
 use crate::model::Period;
@@ -125,11 +127,10 @@ fn extension(path: &Path) -> String {
 
 /// What reading one sheet of an input file gave.
 enum SheetRead {
-    Table(Box<Table>),
+    /// The table and what its layout showed ([`SheetNote`]).
+    Table(Box<Table>, Vec<SheetNote>),
     /// No header row found on this sheet.
-    NoHeader {
-        sheet: String,
-    },
+    NoHeader { sheet: String },
 }
 
 /// Streams a file's rows straight into typed tables (one per sheet, or only
@@ -144,17 +145,16 @@ fn read_tables(
     let mut current: Option<TableBuilder<'_>> = None;
     let finish = |b: TableBuilder<'_>, done: &mut Vec<SheetRead>| {
         let sheet = b.sheet().to_string();
-        done.push(
-            b.finish()
-                .map_or(SheetRead::NoHeader { sheet }, |t| SheetRead::Table(Box::new(t))),
-        );
+        done.push(b.finish_noted().map_or(SheetRead::NoHeader { sheet }, |(t, notes)| {
+            SheetRead::Table(Box::new(t), notes)
+        }));
     };
     let names = read_ahead(path, display, wanted, |sheet, r, row| {
         if current.as_ref().is_none_or(|b| b.sheet() != sheet) {
             if let Some(b) = current.take() {
                 finish(b, &mut done);
             }
-            current = Some(TableBuilder::new(schema, display, sheet));
+            current = Some(TableBuilder::new(schema, display, sheet).delimited(is_csv(path)));
         }
         if let Some(b) = current.as_mut() {
             b.push_row(r, row);
@@ -166,7 +166,7 @@ fn read_tables(
     // Sheets without a row still count (they have no header).
     for name in names.iter().filter(|n| wanted.is_none_or(|w| w == n.as_str())) {
         let seen = done.iter().any(|d| match d {
-            SheetRead::Table(t) => &*t.sheet == name.as_str(),
+            SheetRead::Table(t, _) => &*t.sheet == name.as_str(),
             SheetRead::NoHeader { sheet } => sheet == name,
         });
         if !seen {
@@ -364,8 +364,9 @@ pub fn load(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(InputSet
         let sheet_count = sheets.len();
         for read in sheets {
             match read {
-                SheetRead::Table(t) => {
+                SheetRead::Table(t, notes) => {
                     matched = true;
+                    findings.extend(structure::sheet_findings(&t, &notes));
                     tables.push(*t);
                 }
                 SheetRead::NoHeader { sheet: s } if sheet_count == 1 || sheet.is_some() => {
@@ -403,6 +404,7 @@ pub fn load(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(InputSet
             ));
         }
     }
+    findings.extend(structure::file_findings(&tables, rules));
     for schema in rules.inputs.iter().filter(|s| s.required) {
         if !tables.iter().any(|t| t.kind == schema.kind) {
             findings.push(structural(

@@ -210,6 +210,7 @@ pub(crate) mod tests {
     pub(crate) fn table(ids: &[&str]) -> Table {
         let schema = crate::rules::schema::InputSchema {
             kind: "roster".into(),
+            parts: false,
             label: crate::i18n::Text::new("花名册", "roster"),
             file_hints: Vec::new(),
             required: true,

@@ -9,4 +9,5 @@ pub mod keys;
 pub mod listing;
 pub mod normalize;
 pub mod parquet;
+pub mod structure;
 pub mod table;

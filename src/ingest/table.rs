@@ -217,6 +217,36 @@ impl RowView<'_> {
         }
     }
 
+    /// How many cells (CSV fields) the row has.
+    fn width(&self) -> usize {
+        match self {
+            RowView::Cells(cells) => cells.len(),
+            RowView::Text(text) => text.len(),
+        }
+    }
+
+    /// Whether column `col` holds nothing but blanks (or is past the end).
+    fn is_blank_at(&self, col: usize) -> bool {
+        match self {
+            RowView::Cells(cells) => cells.get(col).is_none_or(Cell::is_empty),
+            RowView::Text(text) => text.field(col).is_none_or(|s| trim(s).is_empty()),
+        }
+    }
+
+    /// The first field holding a line break, with its column. CSV text is
+    /// scanned in one stretch: most rows have none.
+    fn field_with_break(&self) -> Option<(usize, &str)> {
+        let has_break = |s: &str| memchr::memchr2(b'\n', b'\r', s.as_bytes()).is_some();
+        match self {
+            RowView::Cells(cells) => cells.iter().enumerate().find_map(|(c, cell)| match cell {
+                Cell::Text(s) if has_break(s) => Some((c, s.as_str())),
+                _ => None,
+            }),
+            RowView::Text(text) if has_break(text.joined()) => text.fields().enumerate().find(|(_, s)| has_break(s)),
+            RowView::Text(_) => None,
+        }
+    }
+
     /// Column `col` converted to `ty` (empty past the row's end).
     fn value(&self, col: usize, ty: FieldType) -> Value {
         match self {
@@ -285,6 +315,92 @@ impl Table {
     /// A record's value by field key.
     pub fn value<'a>(&self, record: &'a Record, key: &str) -> &'a Value {
         record.at(self.field(key))
+    }
+}
+
+/// Something about a sheet's layout that the builder saw but does not act
+/// on: [`crate::ingest::structure`] makes each a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SheetNote {
+    /// A header cell that names no field: its column is not read.
+    UnknownHeader { col: usize, text: String },
+    /// A CSV field holding a line break and the delimiter: a quote opened
+    /// at its start was never closed, and the `lines` lines after it were
+    /// read into this one field instead of as rows.
+    UnclosedQuote { row: usize, col: usize, lines: usize },
+    /// A CSV row with `found` fields where the header row has `expected`;
+    /// `col` is the first extra field with a value, or the first missing one.
+    Width {
+        row: usize,
+        col: usize,
+        found: usize,
+        expected: usize,
+    },
+}
+
+/// The CSV field delimiter (the reader's default).
+const DELIMITER: char = ',';
+
+/// How wide a CSV sheet's rows should be, from its header row.
+#[derive(Debug, Clone, Copy)]
+struct RowShape {
+    /// Fields in the header row.
+    fields: usize,
+    /// Fields up to the header's last non-blank cell: a row may end after it.
+    named: usize,
+}
+
+impl RowShape {
+    /// Of a header row's cells.
+    fn of(header: &[Cell]) -> RowShape {
+        RowShape {
+            fields: header.len(),
+            named: header.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1),
+        }
+    }
+
+    /// What is wrong with data row `r`'s shape, if anything: an unclosed
+    /// quote, a value past the header's last field, or a row that ends
+    /// before the header's last named column (Excel writes every comma).
+    /// Blank rows are the caller's to leave out.
+    fn check(self, r: usize, row: &RowView<'_>) -> Option<SheetNote> {
+        if let Some((col, field)) = row.field_with_break()
+            && field.contains(DELIMITER)
+        {
+            return Some(SheetNote::UnclosedQuote {
+                row: r,
+                col,
+                lines: merged_lines(field),
+            });
+        }
+        let width = row.width();
+        if width > self.fields {
+            let filled = |c: &usize| !row.is_blank_at(*c);
+            let first = (self.fields..width).find(filled)?;
+            let last = (first..width).rev().find(filled).unwrap_or(first);
+            return Some(SheetNote::Width {
+                row: r,
+                col: first,
+                found: last + 1,
+                expected: self.fields,
+            });
+        }
+        (width < self.named).then_some(SheetNote::Width {
+            row: r,
+            col: width,
+            found: width,
+            expected: self.fields,
+        })
+    }
+}
+
+/// The lines an unclosed quote's field took in after its own: its line
+/// breaks, less those ending the file.
+fn merged_lines(field: &str) -> usize {
+    let body = field.trim_end_matches(['\r', '\n']);
+    match body.matches('\n').count() {
+        0 => body.matches('\r').count(),
+        n => n,
     }
 }
 
@@ -357,6 +473,12 @@ pub struct TableBuilder<'s> {
     /// Rows below the header, not yet typed.
     pending: RowBatch,
     records: Vec<Record>,
+    /// Whether rows are CSV records, whose field counts are checked.
+    delimited: bool,
+    /// The header's shape, once found, when rows are checked against it.
+    shape: Option<RowShape>,
+    /// What the sheet's layout showed (unknown headers, malformed rows).
+    notes: Vec<SheetNote>,
 }
 
 impl<'s> TableBuilder<'s> {
@@ -368,7 +490,17 @@ impl<'s> TableBuilder<'s> {
             header: Header::Searching(Vec::new()),
             pending: RowBatch::default(),
             records: Vec::new(),
+            delimited: false,
+            shape: None,
+            notes: Vec::new(),
         }
+    }
+
+    /// Rows are CSV records: each data row must have the header's field
+    /// count and no unclosed quote ([`SheetNote`]).
+    pub fn delimited(mut self, delimited: bool) -> Self {
+        self.delimited = delimited;
+        self
     }
 
     pub fn sheet(&self) -> &str {
@@ -443,6 +575,15 @@ impl<'s> TableBuilder<'s> {
             self.pending.clear();
             return;
         };
+        if let Some(shape) = self.shape {
+            let notes: Vec<SheetNote> = self
+                .pending
+                .par_rows()
+                .with_min_len(256)
+                .filter_map(|(r, row)| shape.check(r, &row).filter(|_| !row.is_blank()))
+                .collect();
+            self.notes.extend(notes);
+        }
         let fields = &self.schema.fields;
         let typed: Vec<Option<Record>> = self
             .pending
@@ -491,12 +632,18 @@ impl<'s> TableBuilder<'s> {
         let aliases = alias_map(self.schema);
         let mut columns = vec![None; self.schema.fields.len()];
         for (col, cell) in header.iter().enumerate() {
-            if let Some(&i) = aliases.get(&header_key(&cell.display()))
-                && columns[i].is_none()
-            {
-                columns[i] = Some(col);
+            let text = cell.display();
+            match aliases.get(&header_key(&text)) {
+                Some(&i) if columns[i].is_none() => columns[i] = Some(col),
+                Some(_) => {}
+                None if !cell.is_empty() => self.notes.push(SheetNote::UnknownHeader {
+                    col,
+                    text: trim(&text).to_string(),
+                }),
+                None => {}
             }
         }
+        self.shape = self.delimited.then(|| RowShape::of(header));
         // The fields with a column come first, so that a record holds no
         // value for a column the sheet does not have (a million roster rows
         // without e-mail or flag columns save 24 bytes a field).
@@ -512,7 +659,13 @@ impl<'s> TableBuilder<'s> {
     }
 
     /// The table, or `None` when no header row was found.
-    pub fn finish(mut self) -> Option<Table> {
+    pub fn finish(self) -> Option<Table> {
+        self.finish_noted().map(|(table, _)| table)
+    }
+
+    /// [`TableBuilder::finish`], with what the sheet's layout showed: its
+    /// unknown header cells and (CSV) malformed rows, in sheet order.
+    pub fn finish_noted(mut self) -> Option<(Table, Vec<SheetNote>)> {
         self.decide();
         self.flush();
         let Header::Found {
@@ -526,7 +679,7 @@ impl<'s> TableBuilder<'s> {
             fields: order.iter().map(|&f| self.schema.fields[f].clone()).collect(),
             ..self.schema.clone()
         };
-        Some(Table {
+        let table = Table {
             kind: self.schema.kind.clone(),
             schema,
             file: self.file,
@@ -534,7 +687,8 @@ impl<'s> TableBuilder<'s> {
             header_row: row,
             columns,
             records: self.records,
-        })
+        };
+        Some((table, self.notes))
     }
 }
 
@@ -551,6 +705,7 @@ mod tests {
             label: crate::i18n::Text::new("花名册", "roster"),
             file_hints: Vec::new(),
             required: true,
+            parts: false,
             fields: fields.iter().map(field).collect(),
         }
     }
@@ -633,6 +788,79 @@ mod tests {
         let (cells, text) = (shown(by_cells.finish()), shown(by_text.finish()));
         assert!(cells.as_ref().is_some_and(|c| c.contains("Bad(\"abc\")")), "{cells:?}");
         assert_eq!(cells, text);
+    }
+
+    /// CSV rows against their header row: a field holding a line break and
+    /// the delimiter (a quote never closed), a value past the header's
+    /// last field and a row that ends early are noted; a remark over two
+    /// lines, trailing empty fields and blank rows are not. Rows fed as
+    /// cells (held while the header is searched) and as text note alike.
+    /// Workbook rows are not checked; unknown header cells are noted for both.
+    #[test]
+    fn malformed_csv_rows_and_unknown_headers_are_noted() {
+        let schema = roster_schema(&[
+            ("employee_id", FieldType::Id),
+            ("name", FieldType::Text),
+            ("base", FieldType::Number),
+        ]);
+        let mut rows: Vec<Vec<&str>> = vec![vec!["employee_id", "name", "base", "序号"]];
+        rows.extend(std::iter::repeat_n(vec!["e1", "a", "1", "1"], HEADER_SEARCH_ROWS + 5));
+        let bad = rows.len();
+        rows.extend([
+            vec!["e2", "第一行\r\n第二行", "2", "2"],
+            vec!["e3", "x,1,1\r\ne4,y,2,2\r\ne5,z,3,3\r\n"],
+            vec!["e6", "c", "3", "4", ""],
+            vec!["e7", "c", "3", "4", "", "9", "8"],
+            vec!["e8", "c"],
+            vec!["", " ", "", ""],
+            vec![""],
+        ]);
+        let unknown = SheetNote::UnknownHeader {
+            col: 3,
+            text: "序号".into(),
+        };
+        let expected = vec![
+            unknown.clone(),
+            SheetNote::UnclosedQuote {
+                row: bad + 1,
+                col: 1,
+                lines: 2,
+            },
+            SheetNote::Width {
+                row: bad + 3,
+                col: 5,
+                found: 7,
+                expected: 4,
+            },
+            SheetNote::Width {
+                row: bad + 4,
+                col: 2,
+                found: 2,
+                expected: 4,
+            },
+        ];
+        for (delimited, as_text) in [(true, false), (true, true), (false, false)] {
+            let mut b = TableBuilder::new(&schema, "roster.csv", "roster").delimited(delimited);
+            for (r, fields) in rows.iter().enumerate() {
+                let record = csv::StringRecord::from(fields.clone());
+                if as_text {
+                    let mut batch = RowBatch::default();
+                    batch.push_record(r, &record);
+                    batch.for_each_row(|r, row| b.push_row(r, row));
+                } else {
+                    let mut cells = Vec::new();
+                    crate::ingest::grid::record_cells(&record, &mut cells);
+                    b.push(r, &mut cells);
+                }
+            }
+            let (table, notes) = b.finish_noted().unwrap_or_else(|| panic!("header not found"));
+            assert_eq!(table.records.len(), rows.len() - 3, "{delimited} {as_text}");
+            if delimited {
+                assert_eq!(notes, expected, "as text: {as_text}");
+            } else {
+                assert_eq!(notes, std::slice::from_ref(&unknown));
+            }
+        }
     }
 
     /// More rows than one typing batch: every non-blank row arrives typed,

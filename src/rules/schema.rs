@@ -110,6 +110,13 @@ pub struct InputSchema {
     /// Whether a month must have this file.
     #[serde(default)]
     pub required: bool,
+    /// Whether a month may have several files of this kind, all read and
+    /// added up (variable pay split by department). Without it a second
+    /// file of the kind is an error (a repeated download, a backup); with
+    /// it a file named like a copy is still one, and so is a line repeated
+    /// in two files (`ingest::structure`).
+    #[serde(default)]
+    pub parts: bool,
     #[serde(rename = "field")]
     pub fields: Vec<FieldDef>,
 }

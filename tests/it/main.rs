@@ -7,6 +7,7 @@ mod calc_props;
 mod calc_rules;
 pub mod calc_sta;
 mod identifiers;
+mod input_structure;
 mod input_trust;
 pub mod ledger_chain;
 pub mod ledger_cli;
