@@ -497,6 +497,22 @@ pub fn stream_workbook_bytes(
     on_row: impl FnMut(&str, usize, &mut [Cell]) -> Result<()>,
 ) -> Result<Vec<String>> {
     let cursor = std::io::Cursor::new(bytes);
+    if bytes.starts_with(b"PK") {
+        super::limits::check_zip(std::io::Cursor::new(bytes), file)?;
+    }
+    if is_ole(bytes) && is_xlsx_name(file) && !is_encrypted_package(bytes) {
+        // A real .xls saved under a .xlsx name: read as what it is.
+        tracing::info!(file, "an .xls workbook under an .xlsx name");
+        return guarded(file, || {
+            let book = Sheets::Xls(calamine::Xls::new(cursor).map_err(|e| {
+                workbook_error(
+                    file,
+                    format!("该文件实为 .xls 格式, 但无法读取 (an .xls under an .xlsx name, unreadable): {e}"),
+                )
+            })?);
+            stream_sheets(book, file, &mut { on_row })
+        });
+    }
     stream_workbook(bytes, file, on_row, || {
         if is_xlsx_name(file) {
             // Named xlsx: open it as one (auto-detection would try xls first).
@@ -526,7 +542,29 @@ pub fn stream_workbook_file(
         .read_to_end(&mut head)
         .map_err(|e| Error::io(path, e))?;
     input.rewind().map_err(|e| Error::io(path, e))?;
+    if is_ole(&head) {
+        // An OLE container named .xlsx: a real .xls, or an encrypted
+        // package; decided from the whole (small) file.
+        drop(input);
+        return stream_workbook_bytes(&std::fs::read(path).map_err(|e| Error::io(path, e))?, file, on_row);
+    }
+    if head.starts_with(b"PK") {
+        let zip = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
+        super::limits::check_zip(zip, file)?;
+    }
     stream_workbook(&head, file, on_row, || open_xlsx(input, file))
+}
+
+/// The OLE compound-file signature (.xls, and encrypted Office packages).
+fn is_ole(head: &[u8]) -> bool {
+    head.starts_with(b"\xD0\xCF\x11\xE0")
+}
+
+/// An Office package encrypted with a password: an OLE container with an
+/// `EncryptionInfo` stream (its directory names are UTF-16LE).
+fn is_encrypted_package(bytes: &[u8]) -> bool {
+    let name: Vec<u8> = "EncryptionInfo".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    memchr::memmem::find(bytes, &name).is_some()
 }
 
 fn is_xlsx_name(file: &str) -> bool {
@@ -552,8 +590,9 @@ fn stream_workbook<RS: std::io::Read + std::io::Seek>(
         if head.is_empty() {
             return Err(workbook_error(file, "文件为空 (empty file)".into()));
         }
-        if head.starts_with(b"\xD0\xCF\x11\xE0") && file.to_lowercase().ends_with(".xlsx") {
-            // An OLE container named .xlsx is an encrypted (password) workbook.
+        if is_ole(head) && is_xlsx_name(file) {
+            // An OLE container named .xlsx that is not an .xls: an
+            // encrypted (password) workbook.
             return Err(Error::Protected { file: file.into() });
         }
         stream_sheets(open()?, file, &mut on_row)

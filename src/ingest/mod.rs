@@ -6,6 +6,7 @@ pub mod batch;
 pub mod grid;
 pub mod inputs;
 pub mod keys;
+pub mod limits;
 pub mod listing;
 pub mod normalize;
 pub mod parquet;

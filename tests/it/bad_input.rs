@@ -95,7 +95,10 @@ fn wrong_extension() {
 #[test]
 fn password_protected_workbook() {
     // Encrypted xlsx files are OLE compound documents, not zips.
+    // Their directory names the EncryptionInfo stream (UTF-16LE).
     let mut bytes = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    bytes.resize(1024, 0);
+    bytes.extend("EncryptionInfo".encode_utf16().flat_map(u16::to_le_bytes));
     bytes.resize(4096, 0);
     let dir = workspace_with_roster("花名册.xlsx", &bytes);
     let (code, err) = validate(dir.path(), "zh");

@@ -6,6 +6,7 @@ mod bad_input;
 mod calc_props;
 mod calc_rules;
 pub mod calc_sta;
+mod hostile;
 mod identifiers;
 mod input_structure;
 mod input_trust;

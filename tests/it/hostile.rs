@@ -1,0 +1,267 @@
+//! Hostile and broken files, safe outputs, private logs: a corpus built at
+//! test time (nothing large is committed), every case a clear error or
+//! finding, never panic text, never a full ID in what is printed.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::util::{paybatch, pb, stderr, stdout, tempdir};
+
+fn demo() -> tempfile::TempDir {
+    let dir = tempdir();
+    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+fn zip_with(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in parts {
+        out.start_file(*name, options).unwrap_or_else(|e| panic!("{e}"));
+        out.write_all(bytes).unwrap_or_else(|e| panic!("{e}"));
+    }
+    out.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
+}
+
+/// A minimal xlsx whose shared-strings part is `strings`.
+fn xlsx_with_strings(strings: Vec<u8>) -> Vec<u8> {
+    let sheet = br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#;
+    zip_with(&[
+        (
+            "[Content_Types].xml",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#.to_vec(),
+        ),
+        (
+            "_rels/.rels",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_vec(),
+        ),
+        (
+            "xl/workbook.xml",
+            br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_vec(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#.to_vec(),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet.to_vec()),
+        ("xl/sharedStrings.xml", strings),
+    ])
+}
+
+fn replace_roster(ws: &Path, bytes: &[u8]) {
+    let month = ws.join("inputs/2026-01");
+    std::fs::remove_file(month.join("花名册.xlsx")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(month.join("花名册.xlsx"), bytes).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Runs `validate` with backtraces on: exit 3 naming the file, no panic text.
+fn assert_refused(ws: &Path, needle: &str) {
+    let out = paybatch()
+        .args(["validate", "-p", "2026-01", "--no-report", "--lang", "en", "-w"])
+        .arg(ws)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("花名册.xlsx") && err.contains(needle), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("stack backtrace"), "{err}");
+}
+
+#[test]
+fn a_shared_strings_bomb_is_refused_before_it_inflates() {
+    let dir = demo();
+    let mut strings = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#.to_vec();
+    strings.extend(std::iter::repeat_n(b'A', 80 << 20));
+    strings.extend(b"</t></si></sst>");
+    replace_roster(dir.path(), &xlsx_with_strings(strings));
+    assert_refused(dir.path(), "zip bomb");
+}
+
+#[test]
+fn a_huge_declared_count_is_refused_without_a_panic() {
+    let dir = demo();
+    let strings = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1000000000000000000"><si><t>x</t></si></sst>"#.to_vec();
+    replace_roster(dir.path(), &xlsx_with_strings(strings));
+    assert_refused(dir.path(), "limit exceeded");
+}
+
+/// Truncated and bit-flipped workbooks: an error naming the file, never
+/// panic text, whatever byte is hit.
+#[test]
+fn damaged_workbooks_never_print_panic_text() {
+    let dir = demo();
+    let good = std::fs::read(dir.path().join("inputs/2026-01/花名册.xlsx")).unwrap_or_else(|e| panic!("{e}"));
+    let mut seed: u64 = 7;
+    for i in 0..12 {
+        let mut bytes = good.clone();
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let at = (seed >> 33) as usize % bytes.len();
+        if i % 3 == 0 {
+            bytes.truncate(at.max(10));
+        } else {
+            bytes[at] ^= 0x5a;
+        }
+        replace_roster(dir.path(), &bytes);
+        let out = paybatch()
+            .args(["validate", "-p", "2026-01", "--no-report", "-w"])
+            .arg(dir.path())
+            .env("RUST_BACKTRACE", "1")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = stderr(&out);
+        assert!(!err.contains("panicked") && !err.contains("stack backtrace"), "{err}");
+        assert!(
+            matches!(out.status.code(), Some(0..=3)),
+            "{:?} {err}",
+            out.status.code()
+        );
+    }
+}
+
+/// A huge one-cell value: findings are still written, the value cut.
+#[test]
+fn a_huge_value_is_cut_and_the_report_still_written() {
+    let dir = demo();
+    let month = dir.path().join("inputs/2026-01");
+    let csv = month.join("考勤.csv");
+    let mut text = std::fs::read_to_string(&csv).unwrap_or_default();
+    text.push_str(&format!("{},张三,0,0,0,0,0\n", "9".repeat(200_000)));
+    std::fs::write(&csv, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(dir.path(), &["validate", "-p", "2026-01"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(text.contains("字符)"), "{}", &text[..text.len().min(2000)]);
+    assert!(text.len() < 50_000, "{} bytes printed", text.len());
+    assert!(dir.path().join("reports/2026-01/findings.xlsx").is_file());
+}
+
+/// Names that a spreadsheet would run as formulas, and e-mail cells with a
+/// second header or address, are findings; nothing reaches the uploads.
+#[test]
+fn formula_names_and_injected_mail_headers_are_refused() {
+    for (header, value, code) in [
+        ("姓名", "=1+1", "R022"),
+        ("姓名", "+1+2", "R022"),
+        ("姓名", "@SUM(A1)", "R022"),
+        ("姓名", "=cmd|'/C'!A", "R022"),
+        ("姓名", "-1+1", "R022"),
+        ("部门", "=HYPERLINK(\"http://x\")", "R023"),
+        ("电子邮箱", "e0001@example.com\r\nBcc: thief@evil.example", "R024"),
+        ("电子邮箱", "a@example.com, b@example.com", "R024"),
+    ] {
+        let dir = demo();
+        let month = dir.path().join("inputs/2026-01");
+        let grids = paybatch::ingest::inputs::read_file(&month.join("花名册.xlsx"), "花名册.xlsx")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut rows: Vec<Vec<String>> = grids[0]
+            .rows
+            .iter()
+            .map(|r| r.iter().map(paybatch::ingest::grid::Cell::display).collect())
+            .collect();
+        let h = rows.iter().position(|r| r.iter().any(|c| c == "工号")).unwrap_or(0);
+        let c = rows[h]
+            .iter()
+            .position(|x| x == header)
+            .unwrap_or_else(|| panic!("{header}"));
+        rows[h + 1][c] = value.into();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for r in &rows {
+            w.write_record(r).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::remove_file(month.join("花名册.xlsx")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            month.join("花名册.csv"),
+            w.into_inner().unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let out = pb(
+            dir.path(),
+            &["validate", "-p", "2026-01", "--format", "json", "--no-report"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{value}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        let found = doc["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["code"] == code);
+        assert!(found, "{value}: {}", stdout(&out));
+        let run = pb(dir.path(), &["run", "-p", "2026-01"]);
+        assert_eq!(run.status.code(), Some(1));
+        assert!(!dir.path().join("ledger/2026-01").exists());
+    }
+}
+
+/// The cron JSON of a run with bad IDs holds no full ID or card number.
+#[test]
+fn printed_findings_hold_no_full_id_or_card() {
+    let dir = tempdir();
+    let out = paybatch()
+        .arg("demo")
+        .arg("--messy")
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.code().is_some());
+    let re =
+        regex::Regex::new(r"(^|[^0-9A-Za-z.])[0-9]{15,19}[0-9Xx]?([^0-9A-Za-z]|$)").unwrap_or_else(|e| panic!("{e}"));
+    for args in [
+        &["validate", "-p", "2026-03", "--format", "json", "--no-report"][..],
+        &["validate", "-p", "2026-03", "--no-report"],
+        &["run", "-p", "2026-03", "--format", "json"],
+    ] {
+        let out = pb(dir.path(), args);
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!re.is_match(&all), "{args:?}: {:?}", re.find(&all));
+        assert!(all.contains("**********"), "{args:?}: masked IDs shown");
+    }
+}
+
+#[test]
+fn gen_and_demo_refuse_a_folder_that_is_not_empty() {
+    let dir = demo();
+    let config = std::fs::read(dir.path().join("paybatch.toml")).unwrap_or_default();
+    for args in [
+        vec!["demo".to_string(), dir.path().display().to_string()],
+        vec![
+            "gen".into(),
+            "-n".into(),
+            "10".into(),
+            "-p".into(),
+            "2026-01".into(),
+            "-o".into(),
+            dir.path().display().to_string(),
+        ],
+    ] {
+        let out = paybatch().args(&args).output().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+        assert_eq!(
+            std::fs::read(dir.path().join("paybatch.toml")).unwrap_or_default(),
+            config
+        );
+    }
+    let out = paybatch()
+        .args(["demo", "--force"])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("--force"), "{}", stdout(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn reports_and_config_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = demo();
+    let out = pb(dir.path(), &["validate", "-p", "2026-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    for f in ["reports/2026-01/findings.xlsx", "paybatch.toml"] {
+        let mode = std::fs::metadata(dir.path().join(f))
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        assert_ne!(mode & 0o044, 0, "{f}: {mode:o} is private although the umask is not");
+    }
+}
