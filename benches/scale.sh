@@ -5,6 +5,7 @@
 # floor (read the same inputs, write the same outputs with their formats,
 # nothing else; on all cores, and on one for reference), and print the
 # table; then the calc kernel's employee-months per second per core.
+# FORMATS="csv" (default "csv xlsx"): the input formats to bench.
 # REPEAT=n (default 3): n pairs of a timed run and the all-cores floor
 # right after it; the table has the median run, the median floor parts and
 # the median of the pairs' ratios (the shared 2-core VM's speed drifts by
@@ -28,7 +29,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf '| employees | inputs | I/O floor a, all cores (s) | floor, 1 core (s) | paybatch run b (s) | b/a | CPU b/a | user b/a | peak RSS (MB) |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|\n'
 for n in "$@"; do
-  for fmt in csv xlsx; do
+  for fmt in ${FORMATS:-csv xlsx}; do
     ws="$work/ws-$n-$fmt"
     "$B" -q gen -n "$n" -p 2026-01 -o "$ws" --input-format "$fmt"
     # The generated files go to disk first, so that the first timed run

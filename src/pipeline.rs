@@ -138,6 +138,8 @@ pub struct Carried {
     pub ytd: HashMap<String, Ytd>,
     /// SI bases of the previous period (for base-change declarations).
     pub previous_si_base: HashMap<String, rust_decimal::Decimal>,
+    /// Who already used the separate annual-bonus method this tax year.
+    pub separate_bonus_used: std::collections::BTreeSet<String>,
 }
 
 /// Where the carried-over figures come from.
@@ -220,7 +222,11 @@ fn compute_checked(
     }
     let (carried, used) = match prior {
         Prior::Ledger => {
-            let (ytd, used) = ledger::prior_ytd(ws, period)?;
+            let ledger::PriorYear {
+                ytd,
+                used,
+                separate_bonus_used,
+            } = ledger::prior_ytd(ws, period)?;
             let has_opening = inputs.of_kind("opening").next().is_some();
             if used.len() + 1 < period.month() as usize && !has_opening {
                 findings.push(missing_months_finding(period, used.len()));
@@ -228,13 +234,23 @@ fn compute_checked(
                 return Ok(computed);
             }
             let previous_si_base = ledger::previous_si_base(ws, period)?;
-            (Carried { ytd, previous_si_base }, used)
+            (
+                Carried {
+                    ytd,
+                    previous_si_base,
+                    separate_bonus_used,
+                },
+                used,
+            )
         }
         Prior::Given(carried) => (carried, Vec::new()),
     };
     let started = std::time::Instant::now();
     // The input tables are freed as they are folded into employee-months.
-    let result = calc::compute_period(rules, inputs, period, &carried.ytd, None);
+    // The opening-balance file may say the method was used before paybatch.
+    let mut separate_used = carried.separate_bonus_used.clone();
+    separate_used.extend(opening_separate_used(&inputs));
+    let result = calc::compute_period(rules, inputs, period, &carried.ytd, &separate_used, None);
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         employees = result.employees.len(),
@@ -259,6 +275,23 @@ fn compute_checked(
     computed.ytd_from = used;
     computed.result = Some(result);
     Ok(computed)
+}
+
+/// Employees whose opening-balance row says the separate annual-bonus
+/// method was already used this tax year.
+fn opening_separate_used(inputs: &InputSet) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in inputs.of_kind("opening") {
+        let (Some(id), Some(flag)) = (t.field("employee_id"), t.field("separate_bonus_used")) else {
+            continue;
+        };
+        for r in &t.records {
+            if r.at(Some(flag)).as_bool() == Some(true) {
+                out.push(r.at(Some(id)).display());
+            }
+        }
+    }
+    out
 }
 
 /// Writes every output of a period into `out`: results, register, journal,

@@ -656,10 +656,7 @@ pub(super) fn compute_reference(
     // ── IIT: cumulative withholding and the annual bonus ────────────────
     let prior = prior.copied().unwrap_or_default();
     let additional = fixed::total(e.additional);
-    let flags = BasicFlags {
-        first_job_this_year: e.first_job_this_year,
-        prior_year_le_60k: e.prior_year_le_60k,
-    };
+    let flags = BasicFlags::of(e.first_job_this_year, e.prior_year_le_60k, e.hire_date, pr.period);
     let month_income = MonthIncome {
         month: period.month(),
         income: gross,
@@ -687,8 +684,31 @@ pub(super) fn compute_reference(
                 let (sep_tax, _, _) = pr.monthly.map_or((Decimal::ZERO, Decimal::ZERO, Decimal::ZERO), |m| {
                     iit::bonus_separate_tax(m, annual_bonus_amount)
                 });
-                let separate_ok = pr.bonus_separate_allowed && pr.monthly.is_some();
+                let window_ok = pr.bonus_separate_allowed && pr.monthly.is_some();
+                // The separate method is once a tax year (国税发〔2005〕9号 art. 3).
+                let separate_ok = window_ok && !e.separate_bonus_used;
                 let separate = iit::choose_bonus(pr.bonus_policy, separate_ok, sep_tax, merged_extra);
+                if window_ok && e.separate_bonus_used {
+                    findings.push(finding(
+                        e,
+                        "C013",
+                        Severity::Warning,
+                        Text::new(
+                            format!(
+                                "{} {} 本年已有一笔全年一次性奖金单独计税, 本期奖金 {annual_bonus_amount} 并入当月工资薪金计税",
+                                e.employee_id, e.name
+                            ),
+                            format!(
+                                "{} {} already had an annual bonus taxed separately this year; this bonus of {annual_bonus_amount} is taxed with the month's wages",
+                                e.employee_id, e.name
+                            ),
+                        ),
+                        Text::new(
+                            "单独计税每人每个纳税年度只能用一次 (国税发〔2005〕9号第三条, 财税〔2018〕164号); 无需处理",
+                            "the separate method is once per employee per tax year (国税发〔2005〕9号 art. 3); nothing to do",
+                        ),
+                    ));
+                }
                 if separate {
                     bonus_tax = sep_tax;
                 } else {
@@ -717,6 +737,7 @@ pub(super) fn compute_reference(
                     .input("merged_tax", merged_extra)
                     .input("policy", format!("{:?}", pr.bonus_policy))
                     .input("separate_allowed", separate_ok)
+                    .input("separate_used_this_year", e.separate_bonus_used)
                     .rule("rules/iit/bonus.toml#policy.default; rules/iit/rates.toml#monthly")
                 });
                 bonus_result = Some(Box::new(br));

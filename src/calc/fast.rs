@@ -159,10 +159,7 @@ pub(super) fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Yt
         other: Fen::ZERO,
         tax_withheld: Fen::ZERO,
     };
-    let flags = BasicFlags {
-        first_job_this_year: e.first_job_this_year,
-        prior_year_le_60k: e.prior_year_le_60k,
-    };
+    let flags = BasicFlags::of(e.first_job_this_year, e.prior_year_le_60k, e.hire_date, pr.period);
     let w = iit::withhold_in_fen(
         pr.annual.as_ref()?,
         flags,

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::fixed::{self, Fen, Scaled};
-use crate::model::{Figure, Rounding};
+use crate::model::{Date, Figure, Period, Rounding};
 use crate::rules::iit::{BasicDeduction, BonusPolicy, RateTable};
 
 /// Cumulative figures for the tax year up to and including a month: as
@@ -73,6 +73,26 @@ impl YtdFigures {
 pub struct BasicFlags {
     pub first_job_this_year: bool,
     pub prior_year_le_60k: bool,
+}
+
+impl BasicFlags {
+    /// The roster's flags as they may be used in `period`: the 60k rule
+    /// (STA 2020 No. 19) only for someone employed here since the first
+    /// day of the previous tax year, whatever the flag says (the roster
+    /// check R026 reports a contradicting flag).
+    pub fn of(first_job_this_year: bool, prior_year_le_60k: bool, hire_date: Date, period: Period) -> BasicFlags {
+        BasicFlags {
+            first_job_this_year,
+            prior_year_le_60k: prior_year_le_60k && sixty_k_eligible(hire_date, period),
+        }
+    }
+}
+
+/// Whether someone hired on `hire_date` can have been withheld for by
+/// this employer in every month of the tax year before `period`'s: hired
+/// on or before its first day.
+pub fn sixty_k_eligible(hire_date: Date, period: Period) -> bool {
+    Date::new(period.year() - 1, 1, 1).is_some_and(|first| hire_date <= first)
 }
 
 /// The month's inputs to the cumulative formula.

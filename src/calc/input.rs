@@ -137,6 +137,8 @@ pub struct EmployeeMonth {
     pub additional: [Decimal; 7],
     /// Cumulative figures to the previous month (ledger or opening file).
     pub prior: Option<Box<Ytd>>,
+    /// The separate annual-bonus method was used earlier this tax year.
+    pub separate_bonus_used: bool,
     /// Where the roster row is.
     pub origin: Origin,
 }
@@ -552,6 +554,7 @@ impl RosterFields {
             lines: taken.lines,
             additional: sides.additional.at(taken.position),
             prior: sides.opening.get(id.as_str()).copied().map(Box::new),
+            separate_bonus_used: false,
             origin,
             employee_id: id,
         }
@@ -740,6 +743,7 @@ impl EmployeeMonth {
             lines: Vec::new(),
             additional: [Decimal::ZERO; 7],
             prior: None,
+            separate_bonus_used: false,
             origin: Origin {
                 file: "花名册.xlsx".into(),
                 sheet: "Sheet1".into(),

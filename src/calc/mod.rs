@@ -38,6 +38,8 @@ pub struct PeriodResult {
 /// Computes every employee of the period in parallel. `prior` holds each
 /// employee's cumulative figures to the previous month (from the ledger);
 /// opening balances in the inputs fill in for employees not in it.
+/// `separate_bonus_used`: who already had an annual bonus taxed separately
+/// this tax year (a second one is merged).
 /// `trace_for` turns on the explain trace for one employee ID. Each month
 /// is built and computed in one step ([`input::assemble`]), so the months
 /// and the results never both peak.
@@ -46,6 +48,7 @@ pub fn compute_period(
     inputs: InputSet,
     period: Period,
     prior: &HashMap<String, Ytd>,
+    separate_bonus_used: &std::collections::BTreeSet<String>,
     trace_for: Option<&str>,
 ) -> PeriodResult {
     let pr = PeriodRules::resolve(rules, period);
@@ -60,7 +63,8 @@ pub fn compute_period(
             }
             employed
         },
-        |e| {
+        |mut e| {
+            e.separate_bonus_used = separate_bonus_used.contains(e.employee_id.as_str());
             let ytd = prior
                 .get(e.employee_id.as_str())
                 .copied()

@@ -31,8 +31,16 @@ pub fn run(ctx: &Ctx, args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let ws = Workspace::open(&ctx.workspace)?;
     let rules = ws.rules()?;
     let (inputs, _) = check_period(&ws, &rules, args.period)?;
-    let (prior, _) = ledger::prior_ytd(&ws, args.period)?;
-    let result = compute_period(&rules, inputs, args.period, &prior, Some(&args.employee));
+    let prior_year = ledger::prior_ytd(&ws, args.period)?;
+    let prior = prior_year.ytd;
+    let result = compute_period(
+        &rules,
+        inputs,
+        args.period,
+        &prior,
+        &prior_year.separate_bonus_used,
+        Some(&args.employee),
+    );
     let Some(r) = result.employees.iter().find(|r| r.employee_id == args.employee) else {
         return Err(crate::Error::Usage(if zh {
             format!("{} 没有工号为 {} 的在职员工", args.period, args.employee)

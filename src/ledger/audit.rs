@@ -184,8 +184,10 @@ pub fn audit(ws: &Workspace, period: Period) -> Result<AuditReport> {
     let sealed_ws = Workspace::open(&dir)?;
     let rules = sealed_ws.rules()?;
     let previous = std::fs::read(dir.join("previous.csv")).unwrap_or_default();
+    let (ytd, separate_bonus_used) = read_ytd(&dir.join("ytd.csv"))?;
     let carried = Carried {
-        ytd: read_ytd(&dir.join("ytd.csv"))?,
+        ytd,
+        separate_bonus_used,
         previous_si_base: read_column(&previous, "si_pension_base")?,
     };
     // Recompute into a scratch folder; it is removed when the audit ends.

@@ -20,12 +20,26 @@ use crate::error::Result;
 use crate::model::Period;
 use crate::workspace::Workspace;
 
+/// What the earlier periods of a tax year hand to the next.
+#[derive(Debug, Clone, Default)]
+pub struct PriorYear {
+    /// Cumulative IIT figures per employee (the latest period an employee
+    /// appears in wins).
+    pub ytd: HashMap<String, Ytd>,
+    /// The periods read.
+    pub used: Vec<Period>,
+    /// Employees whose annual bonus was taxed separately in one of them:
+    /// the method is once a tax year (国税发〔2005〕9号 art. 3).
+    pub separate_bonus_used: std::collections::BTreeSet<String>,
+}
+
 /// Cumulative IIT figures per employee from the earlier periods of the same
-/// tax year (the current draft or sealed outputs of each; the latest period
-/// an employee appears in wins), and the periods they came from.
-pub fn prior_ytd(ws: &Workspace, period: Period) -> Result<(HashMap<String, Ytd>, Vec<Period>)> {
+/// tax year (the current draft or sealed outputs of each), the periods
+/// they came from, and who used the separate bonus method in them.
+pub fn prior_ytd(ws: &Workspace, period: Period) -> Result<PriorYear> {
     let mut out = HashMap::new();
     let mut used = Vec::new();
+    let mut separate = std::collections::BTreeSet::new();
     for m in 1..period.month() {
         let Some(p) = Period::new(period.year(), m) else {
             continue;
@@ -35,11 +49,17 @@ pub fn prior_ytd(ws: &Workspace, period: Period) -> Result<(HashMap<String, Ytd>
         };
         let path = dir.join(results::RESULTS_FILE);
         if path.is_file() {
-            out.extend(results::read_ytd(&path)?);
+            let (ytd, sep) = results::read_ytd(&path)?;
+            out.extend(ytd);
+            separate.extend(sep);
             used.push(p);
         }
     }
-    Ok((out, used))
+    Ok(PriorYear {
+        ytd: out,
+        used,
+        separate_bonus_used: separate,
+    })
 }
 
 /// Each employee's SI base in the previous period (any tax year), for the

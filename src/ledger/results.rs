@@ -2,7 +2,7 @@
 //! keys in the header, money with exactly two decimals. Same results, same
 //! bytes. The YTD columns are what the next month reads back.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -240,7 +240,10 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
 }
 
 /// Reads each employee's year-to-date figures back from a results file.
-pub fn read_ytd(path: &Path) -> Result<HashMap<String, Ytd>> {
+/// Year-to-date figures by employee, and the employees who used the
+/// separate method for the annual bonus in the file's months (results:
+/// `bonus_method = separate`; a sealed `ytd.csv`: `separate_bonus_used = 1`).
+pub fn read_ytd(path: &Path) -> Result<(HashMap<String, Ytd>, BTreeSet<String>)> {
     let file = path.display().to_string();
     let bad = |reason: String| Error::Workbook {
         file: file.clone(),
@@ -255,6 +258,9 @@ pub fn read_ytd(path: &Path) -> Result<HashMap<String, Ytd>> {
             .ok_or_else(|| bad(format!("column `{name}` is missing")))
     };
     let id_col = col("employee_id")?;
+    let method_col = header.iter().position(|h| h == "bonus_method");
+    let used_col = header.iter().position(|h| h == SEPARATE_USED);
+    let mut separate = BTreeSet::new();
     let ytd_cols: Vec<usize> = YTD_COLUMNS.iter().map(|c| col(c)).collect::<Result<_>>()?;
     let item_cols: Vec<usize> = ADDITIONAL_ITEMS
         .iter()
@@ -281,19 +287,29 @@ pub fn read_ytd(path: &Path) -> Result<HashMap<String, Ytd>> {
             tax_withheld: dec(ytd_cols[7])?,
             additional_items: items,
         };
-        out.insert(record.get(id_col).unwrap_or("").to_string(), ytd);
+        let id = record.get(id_col).unwrap_or("").to_string();
+        let used = method_col.and_then(|c| record.get(c)) == Some("separate")
+            || used_col.and_then(|c| record.get(c)) == Some("1");
+        if used {
+            separate.insert(id.clone());
+        }
+        out.insert(id, ytd);
     }
-    Ok(out)
+    Ok((out, separate))
 }
+
+/// The `ytd.csv` column saying the separate method was used this year.
+const SEPARATE_USED: &str = "separate_bonus_used";
 
 /// The year-to-date figures a period started from, sorted by employee ID
 /// (sealed with the period so an audit does not depend on later changes to
 /// earlier periods). Readable by [`read_ytd`].
-pub fn ytd_to_csv(prior: &HashMap<String, Ytd>) -> Result<Vec<u8>> {
+pub fn ytd_to_csv(prior: &HashMap<String, Ytd>, separate: &BTreeSet<String>) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut header = vec!["employee_id".to_string()];
     header.extend(YTD_COLUMNS.iter().map(|s| (*s).to_string()));
     header.extend(ADDITIONAL_ITEMS.iter().map(|k| format!("ytd_{k}")));
+    header.push(SEPARATE_USED.into());
     let mut row = Line::new();
     header.iter().for_each(|h| row.text(h));
     row.end_row(&mut out)?;
@@ -302,6 +318,7 @@ pub fn ytd_to_csv(prior: &HashMap<String, Ytd>) -> Result<Vec<u8>> {
     for id in ids {
         row.text(id);
         push_ytd(&mut row, &prior[id]);
+        row.plain(if separate.contains(id) { b"1" } else { b"0" });
         row.end_row(&mut out)?;
     }
     row.flush(&mut out)?;

@@ -107,7 +107,10 @@ fn snapshot(
 /// The carried figures and the outputs of a computed month, in manifest order.
 fn computed_files(computed: &Computed, out: &OutDir) -> Result<Vec<Written>> {
     let mut files = vec![
-        out.write("ytd.csv", &ytd_to_csv(&computed.carried.ytd)?)?,
+        out.write(
+            "ytd.csv",
+            &ytd_to_csv(&computed.carried.ytd, &computed.carried.separate_bonus_used)?,
+        )?,
         out.write(
             "previous.csv",
             &amounts_to_csv("si_pension_base", &computed.carried.previous_si_base)?,

@@ -145,6 +145,9 @@ pub enum Check {
     /// A count of months not above the months before the period in its
     /// year (an opening balance counts to the month before).
     MonthsBeforePeriod,
+    /// A yes flag (the 60k rule) on someone not employed here since the
+    /// first day of the previous tax year (the row's `hire_date`).
+    EmployedSincePriorYear,
     /// Every employee of the reference input who was employed earlier in
     /// the period's year (hire date before the period, no leave date
     /// before the year) has a row in this input, when it has rows at all.
@@ -234,6 +237,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>> {
                     other: need(r.other.clone(), "other")?,
                 },
                 "months_before_period" => Check::MonthsBeforePeriod,
+                "employed_since_prior_year" => Check::EmployedSincePriorYear,
                 "covers_employed" => Check::CoversEmployed {
                     input: need(r.ref_input.clone(), "ref_input")?,
                     field: need(r.ref_field.clone(), "ref_field")?,
@@ -242,7 +246,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>> {
                     return Err(Error::Rule {
                         file: file.into(),
                         message: format!(
-                            "rule {}: unknown check `{other}`; one of: type, column, required, range, regex, one_of, unique, identifier, date_order, in_period, exists_in, one_key, known_city, base_in_bounds, unreadable, bounds, soft_bounds, matches_ref, date_window, not_above, months_before_period, covers_employed",
+                            "rule {}: unknown check `{other}`; one of: type, column, required, range, regex, one_of, unique, identifier, date_order, in_period, exists_in, one_key, known_city, base_in_bounds, unreadable, bounds, soft_bounds, matches_ref, date_window, not_above, months_before_period, employed_since_prior_year, covers_employed",
                             r.code
                         ),
                     });

@@ -252,7 +252,7 @@ impl<'a> RowRule<'a> {
             _ => None,
         };
         let mut fields = fields_of(rule, table);
-        fields.retain(|&f| table.columns[f].is_some());
+        fields.retain(|&f| table.columns[f].is_some() && can_fail(&rule.check, &table.schema.fields[f]));
         Some(RowRule {
             rule,
             fields,
@@ -270,6 +270,21 @@ impl<'a> RowRule<'a> {
                 bounds,
             },
         })
+    }
+}
+
+/// Whether a check can fail on a column at all: a `*` rule visits only the
+/// columns its check applies to (bounds: number columns with bounds; an ID
+/// stored as a number: identifier columns; separators: number columns),
+/// not every cell of every row.
+fn can_fail(check: &Check, def: &crate::rules::schema::FieldDef) -> bool {
+    use crate::ingest::grid::Unreadable;
+    match check {
+        Check::Bounds => def.is_numeric() && (def.min.is_some() || def.max.is_some() || def.item_bounds),
+        Check::SoftBounds => def.is_numeric() && (def.warn_above.is_some() || def.item_bounds),
+        Check::Unreadable(Unreadable::IdAsNumber) => def.ty == crate::rules::schema::FieldType::Id,
+        Check::Unreadable(Unreadable::Separators) => def.is_numeric(),
+        _ => true,
     }
 }
 
@@ -293,7 +308,16 @@ fn check_rows(rules: &RuleSet, table: &Table, references: &References<'_>, perio
             // The reference row each exists-in rule found last, in this task.
             let last_found: Vec<Cell<Option<u32>>> = row_rules.iter().map(|_| Cell::new(None)).collect();
             for record in records {
+                // Most rows have no cell that failed to read: the rules that
+                // only report such cells skip them at once.
+                let odd = record
+                    .values
+                    .iter()
+                    .any(|v| matches!(v, Value::Bad(_) | Value::Unreadable(_)));
                 for (row_rule, last_found) in row_rules.iter().zip(&last_found) {
+                    if !odd && matches!(row_rule.rule.check, Check::Type | Check::Unreadable(_)) {
+                        continue;
+                    }
                     if !applies(record, row_rule.when.as_ref()) {
                         continue;
                     }
@@ -625,6 +649,15 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
             let most = Decimal::from(period.month() - 1);
             (n > most || n < Decimal::ZERO)
                 .then(|| vec![var("max", most.to_string()), var("period", period.to_string())])
+        }
+        Check::EmployedSincePriorYear => {
+            if value.as_bool() != Some(true) {
+                return None;
+            }
+            let hired = table.value(record, "hire_date").as_date()?;
+            let first = crate::model::Date::new(period.year() - 1, 1, 1)?;
+            (!crate::calc::iit::sixty_k_eligible(hired, period))
+                .then(|| vec![var("hire_date", hired.to_string()), var("since", first.to_string())])
         }
         Check::Column | Check::Unique | Check::OneKey { .. } | Check::CoversEmployed { .. } => None,
     }

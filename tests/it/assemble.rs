@@ -50,7 +50,7 @@ fn roster_rows_paid_once_in_order_with_their_lines() {
     let rules = ws.rules().unwrap_or_else(|e| panic!("{e}"));
     let period = "2026-03".parse().unwrap_or_else(|e| panic!("{e}"));
     let (inputs, _) = check_period(&ws, &rules, period).unwrap_or_else(|e| panic!("{e}"));
-    let result = compute_period(&rules, inputs, period, &HashMap::new(), None);
+    let result = compute_period(&rules, inputs, period, &HashMap::new(), &Default::default(), None);
 
     // Roster order; the repeat of P1, the row without a hire date and the
     // row without an ID are skipped; P3 (hired after the period) and P5

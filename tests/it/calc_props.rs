@@ -118,7 +118,8 @@ fn results_do_not_depend_on_thread_count_or_employee_order() {
             .num_threads(threads)
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut result = pool.install(|| compute_period(&rules, inputs.clone(), period, &prior, None));
+        let mut result =
+            pool.install(|| compute_period(&rules, inputs.clone(), period, &prior, &Default::default(), None));
         result.employees.sort_by(|a, b| a.employee_id.cmp(&b.employee_id));
         to_csv(&result.employees).unwrap_or_else(|e| panic!("{e}"))
     };

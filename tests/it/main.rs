@@ -17,5 +17,6 @@ mod readers_fuzz;
 mod reconcile_cli;
 mod run_cli;
 mod scale;
+mod tax_year;
 mod util;
 mod validate_cli;

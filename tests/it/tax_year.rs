@@ -1,0 +1,210 @@
+//! The tax year right for every employee: the 60k rule only for those
+//! employed here since the first day of the previous tax year; the
+//! separate annual-bonus method once a year, across months and from the
+//! opening-balance file.
+
+use std::path::Path;
+
+use crate::calc_sta::{read_results, test_workspace};
+use crate::util::{pb, stdout, tempdir};
+
+/// A roster of (id, hire date, wage, 60k flag) in the test city, and the
+/// month's variable pay as (id, item, amount).
+fn month(root: &Path, period: &str, people: &[(&str, &str, u32, &str)], variable: &[(&str, &str, u32)]) {
+    let dir = root.join("inputs").join(period);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut rng = paybatch::demo::people::Rng::new(1);
+    let mut roster = String::from(
+        "工号,姓名,证件号码,参保城市,入职日期,基本工资,银行卡号,社保基数,公积金基数,公积金比例,上年收入不超6万\n",
+    );
+    for (i, (id, hired, wage, flag)) in people.iter().enumerate() {
+        let birth = paybatch::model::Date::new(1985, 5, 20).unwrap_or(paybatch::model::Date::EPOCH);
+        let idn = paybatch::demo::people::make_resident_id("110105", birth, i as i64 + 1);
+        let card = paybatch::demo::people::make_card("622202", &mut rng);
+        roster.push_str(&format!(
+            "{id},测试{i},{idn},测试市,{hired},{wage},{card},{wage},{wage},5%,{flag}\n"
+        ));
+    }
+    std::fs::write(dir.join("花名册.csv"), roster).unwrap_or_else(|e| panic!("{e}"));
+    let names: std::collections::HashMap<&str, usize> = people.iter().enumerate().map(|(i, p)| (p.0, i)).collect();
+    let mut var = String::from("工号,姓名,项目,金额\n");
+    for (id, item, amount) in variable {
+        var.push_str(&format!("{id},测试{},{item},{amount}\n", names[id]));
+    }
+    std::fs::write(dir.join("变动项.csv"), var).unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn findings(root: &Path, args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let out = pb(root, &all);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    (
+        out.status.code(),
+        doc["findings"].as_array().cloned().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn the_60k_rule_needs_a_whole_previous_year_here() {
+    let dir = tempdir();
+    let ws = dir.path();
+    test_workspace(ws);
+    let people = [
+        ("A1", "2025-03-01", 10000, "是"),
+        ("A2", "2025-03-01", 10000, "否"),
+        ("A3", "2024-06-01", 10000, "是"),
+        ("A4", "2025-01-01", 10000, "是"),
+        ("A5", "2026-01-01", 10000, "是"),
+        ("A6", "2025-01-02", 10000, "是"),
+    ];
+    month(ws, "2026-01", &people, &[]);
+    let (code, found) = findings(ws, &["validate", "-p", "2026-01", "--no-report"]);
+    assert_eq!(code, Some(1));
+    let flagged: Vec<String> = found
+        .iter()
+        .filter(|f| f["code"] == "R026")
+        .map(|f| f["cell"].as_str().unwrap_or("").to_string())
+        .collect();
+    // The flag column is K; A1, A5 and A6 are rows 2, 6 and 7.
+    assert_eq!(flagged, ["K2", "K6", "K7"], "{found:?}");
+
+    // Even where the rule is made a warning, the calculation never gives
+    // the 60,000 to someone who cannot have it.
+    let rules = ws.join("rules/validation/roster.toml");
+    let text = std::fs::read_to_string(&rules).unwrap_or_default();
+    let at = text.find("code = \"R026\"").unwrap_or_else(|| panic!("R026"));
+    let fixed = format!(
+        "{}{}",
+        &text[..at],
+        text[at..].replacen("severity = \"error\"", "severity = \"warning\"", 1)
+    );
+    std::fs::write(&rules, fixed).unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(ws, &["run", "-p", "2026-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let r = read_results(ws, "2026-01");
+    assert_eq!(
+        r["A1"]["iit"], r["A2"]["iit"],
+        "not eligible: taxed as without the flag"
+    );
+    assert_ne!(r["A1"]["iit"], "0.00");
+    assert_eq!(r["A5"]["iit"], r["A2"]["iit"]);
+    assert_eq!(r["A6"]["iit"], r["A2"]["iit"]);
+    assert_eq!(r["A3"]["iit"], "0.00", "eligible: 60,000 from January");
+    assert_eq!(r["A4"]["iit"], "0.00", "hired on the first day of 2025: eligible");
+    assert_eq!(r["A3"]["ytd_basic"], "60000.00");
+    assert_eq!(r["A1"]["ytd_basic"], "5000.00");
+}
+
+#[test]
+fn the_separate_bonus_method_is_used_once_a_year() {
+    let dir = tempdir();
+    let ws = dir.path();
+    test_workspace(ws);
+    let people = [("B1", "2020-01-01", 30000, "否"), ("B2", "2020-01-01", 30000, "否")];
+    month(ws, "2026-01", &people, &[]);
+    month(ws, "2026-02", &people, &[("B1", "全年一次性奖金", 5000)]);
+    month(ws, "2026-03", &people, &[]);
+    // 36,000 separately is 3% (1,080): far below merging at these wages.
+    month(
+        ws,
+        "2026-04",
+        &people,
+        &[("B1", "全年一次性奖金", 36000), ("B2", "全年一次性奖金", 36000)],
+    );
+    for p in ["2026-01", "2026-02", "2026-03"] {
+        let out = pb(ws, &["run", "-p", p]);
+        assert_eq!(out.status.code(), Some(0), "{p}: {}", stdout(&out));
+    }
+    assert_eq!(read_results(ws, "2026-02")["B1"]["bonus_method"], "separate");
+    let (code, found) = findings(ws, &["run", "-p", "2026-04"]);
+    assert_eq!(code, Some(0), "{found:?}");
+    let r = read_results(ws, "2026-04");
+    assert_eq!(
+        r["B1"]["bonus_method"], "merged",
+        "the second bonus of the year is merged"
+    );
+    assert_eq!(
+        r["B2"]["bonus_method"], "separate",
+        "B2 first bonus may still be separate: {:?}",
+        r["B2"]
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f["code"] == "C013" && f["message"].as_str().unwrap_or("").contains("B1")),
+        "{found:?}"
+    );
+    // The bonus import has one row a year per employee: B2's, not B1's.
+    let dir4 = paybatch::ledger::state::outputs_dir(
+        &paybatch::workspace::Workspace::open(ws).unwrap_or_else(|e| panic!("{e}")),
+        "2026-04".parse().unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap_or_else(|| panic!("no outputs"));
+    let bonus_files: Vec<_> = walk(&dir4)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("全年一次性奖金"))
+        .collect();
+    assert_eq!(bonus_files.len(), 1, "the month's bonus import");
+    for f in bonus_files {
+        let text = paybatch::ingest::inputs::read_file(&f, "bonus")
+            .map(|grids| format!("{:?}", grids))
+            .unwrap_or_default();
+        assert!(
+            !text.contains("测试0"),
+            "B1 in {}: the second bonus is not separate",
+            f.display()
+        );
+        assert!(text.contains("测试1"), "B2 in {}", f.display());
+    }
+    // Sealed and audited, the year's figures reproduce.
+    for p in ["2026-01", "2026-02", "2026-03", "2026-04"] {
+        let out = pb(ws, &["close", "-p", p]);
+        assert_eq!(out.status.code(), Some(0), "{p}: {}", stdout(&out));
+    }
+    let out = pb(ws, &["audit", "--year", "2026"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+/// A company starting mid-year: the opening-balance file says the method
+/// was already used.
+#[test]
+fn the_opening_balance_file_can_say_the_method_was_used() {
+    let dir = tempdir();
+    let ws = dir.path();
+    test_workspace(ws);
+    let people = [("C1", "2020-01-01", 30000, "否"), ("C2", "2020-01-01", 30000, "否")];
+    month(
+        ws,
+        "2026-03",
+        &people,
+        &[("C1", "全年一次性奖金", 20000), ("C2", "全年一次性奖金", 20000)],
+    );
+    std::fs::write(
+        ws.join("inputs/2026-03/期初累计.csv"),
+        "工号,姓名,累计月数,累计收入,累计免税收入,累计减除费用,累计专项扣除,累计专项附加扣除,累计其他扣除,累计已预扣税额,年终奖已单独计税\n\
+         C1,测试0,2,60000,0,10000,9000,0,0,2000,是\n\
+         C2,测试1,2,60000,0,10000,9000,0,0,2000,否\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(ws, &["run", "-p", "2026-03"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let r = read_results(ws, "2026-03");
+    assert_eq!(r["C1"]["bonus_method"], "merged");
+    assert_eq!(r["C2"]["bonus_method"], "separate");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
