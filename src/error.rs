@@ -61,6 +61,9 @@ pub enum Error {
     /// The ledger disagrees with itself (exit 2): package, state and log.
     #[error("ledger: {0}")]
     Ledger(String),
+    /// The mail relay failed (exit 3): not a spreadsheet problem.
+    #[error("smtp://{server}: {reason}")]
+    Mail { server: String, reason: String },
     /// Another paybatch holds the workspace lock (exit 4).
     #[error("workspace locked by {holder}")]
     Locked { holder: String },
@@ -202,6 +205,13 @@ impl Error {
                     format!("the ledger disagrees with itself: {message}")
                 }
             }
+            Error::Mail { server, reason } => {
+                if zh {
+                    format!("邮件服务器 {server} 出错: {reason}")
+                } else {
+                    format!("mail relay {server} failed: {reason}")
+                }
+            }
             Error::Locked { holder } => {
                 if zh {
                     format!("另一个 paybatch 正在处理此工作区 ({holder})")
@@ -284,6 +294,13 @@ impl Error {
                     "运行 paybatch audit --year <年> 查看哪里不一致; 不要手工修改 ledger 目录"
                 } else {
                     "run paybatch audit --year <Y> to see what disagrees; do not edit the ledger folder by hand"
+                }
+            }
+            Error::Mail { .. } => {
+                if zh {
+                    "检查 paybatch.toml 中 [payslips] 的 smtp 设置和网络; 已发出的邮件记录在 reports/<期间>/payslips-sent.jsonl, 重试只发送其余的"
+                } else {
+                    "check the smtp relay under [payslips] in paybatch.toml and the network; mails already sent are recorded in reports/<P>/payslips-sent.jsonl and a retry sends only the rest"
                 }
             }
             Error::Locked { .. } => {
