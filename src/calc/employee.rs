@@ -687,7 +687,8 @@ pub(super) fn compute_reference(
                 let window_ok = pr.bonus_separate_allowed && pr.monthly.is_some();
                 // The separate method is once a tax year (国税发〔2005〕9号 art. 3).
                 let separate_ok = window_ok && !e.separate_bonus_used;
-                let separate = iit::choose_bonus(pr.bonus_policy, separate_ok, sep_tax, merged_extra);
+                let policy = e.bonus_policy.unwrap_or(pr.bonus_policy);
+                let separate = iit::choose_bonus(policy, separate_ok, sep_tax, merged_extra);
                 if window_ok && e.separate_bonus_used {
                     findings.push(finding(
                         e,
@@ -735,7 +736,7 @@ pub(super) fn compute_reference(
                     .input("bonus", annual_bonus_amount)
                     .input("separate_tax", sep_tax)
                     .input("merged_tax", merged_extra)
-                    .input("policy", format!("{:?}", pr.bonus_policy))
+                    .input("policy", format!("{policy:?}"))
                     .input("separate_allowed", separate_ok)
                     .input("separate_used_this_year", e.separate_bonus_used)
                     .rule("rules/iit/bonus.toml#policy.default; rules/iit/rates.toml#monthly")

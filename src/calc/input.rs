@@ -139,6 +139,9 @@ pub struct EmployeeMonth {
     pub prior: Option<Box<Ytd>>,
     /// The separate annual-bonus method was used earlier this tax year.
     pub separate_bonus_used: bool,
+    /// The employee's own annual-bonus policy (roster 年终奖计税方式);
+    /// none: the workspace default.
+    pub bonus_policy: Option<crate::rules::iit::BonusPolicy>,
     /// Where the roster row is.
     pub origin: Origin,
 }
@@ -468,6 +471,7 @@ struct RosterFields {
     hf_rate: Option<usize>,
     first_job_this_year: Option<usize>,
     prior_year_le_60k: Option<usize>,
+    bonus_policy: Option<usize>,
 }
 
 impl RosterFields {
@@ -493,6 +497,7 @@ impl RosterFields {
             hf_rate: f("hf_rate"),
             first_job_this_year: f("first_job_this_year"),
             prior_year_le_60k: f("prior_year_le_60k"),
+            bonus_policy: f("bonus_policy"),
         }
     }
 
@@ -518,6 +523,7 @@ impl RosterFields {
             flag(self.first_job_this_year),
             flag(self.prior_year_le_60k),
         );
+        let bonus_policy = crate::rules::iit::BonusPolicy::from_label(&r.at(self.bonus_policy).text());
         let origin = t.row_origin(r.row, None);
         let sym = |f: Option<usize>| Sym::new(&r.at(f).text());
         let id_type = match sym(self.id_type) {
@@ -550,6 +556,7 @@ impl RosterFields {
             hf_rate,
             first_job_this_year,
             prior_year_le_60k,
+            bonus_policy,
             attendance: taken.attendance.get(),
             lines: taken.lines,
             additional: sides.additional.at(taken.position),
@@ -744,6 +751,7 @@ impl EmployeeMonth {
             additional: [Decimal::ZERO; 7],
             prior: None,
             separate_bonus_used: false,
+            bonus_policy: None,
             origin: Origin {
                 file: "花名册.xlsx".into(),
                 sheet: "Sheet1".into(),

@@ -19,7 +19,7 @@ pub const LOG_FILE: &str = "log.jsonl";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Who {
     pub name: String,
-    /// `flag` (--user), `env` (PAYBATCH_USER), `config` ([ledger] user in
+    /// `flag` (--user), `env` (PAYBATCH_USER), `config` (`[ledger] user` in
     /// paybatch.toml) or `os` (the OS account: a fallback, not an identity
     /// anyone confirmed).
     pub source: String,

@@ -19,7 +19,7 @@ use crate::validate::{Finding, Tally};
 /// "employee ID" is cut, so that every report still gets written.
 const SHOWN_CHARS: usize = 500;
 
-/// `text`, cut to [`SHOWN_CHARS`] with `…(N 字符)` saying how long it was.
+/// `text`, cut to `SHOWN_CHARS` characters with `…(N 字符)` saying how long it was.
 pub fn capped(text: &str) -> std::borrow::Cow<'_, str> {
     if text.len() <= SHOWN_CHARS {
         return std::borrow::Cow::Borrowed(text);

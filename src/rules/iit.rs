@@ -106,6 +106,19 @@ pub enum BonusPolicy {
     Merged,
 }
 
+impl BonusPolicy {
+    /// The policy as a clerk writes it in the roster's 年终奖计税方式
+    /// column: 单独计税, 并入综合所得, 择优 (or the English keys).
+    pub fn from_label(text: &str) -> Option<BonusPolicy> {
+        match text.trim() {
+            "单独计税" | "separate" => Some(BonusPolicy::Separate),
+            "并入综合所得" | "并入" | "merged" => Some(BonusPolicy::Merged),
+            "择优" | "cheaper" => Some(BonusPolicy::Cheaper),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BonusPolicyBlock {

@@ -208,3 +208,50 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The bonus policy per employee (roster 年终奖计税方式), the workspace
+/// default for a blank cell; an unknown value is an error at its cell.
+#[test]
+fn the_bonus_policy_can_be_chosen_per_employee() {
+    let dir = tempdir();
+    let ws = dir.path();
+    test_workspace(ws);
+    let people = [("D1", "2020-01-01", 30000, "否"), ("D2", "2020-01-01", 30000, "否")];
+    month(
+        ws,
+        "2026-01",
+        &people,
+        &[("D1", "全年一次性奖金", 36000), ("D2", "全年一次性奖金", 36000)],
+    );
+    let roster = ws.join("inputs/2026-01/花名册.csv");
+    let add_column = |d1: &str| {
+        let text = std::fs::read_to_string(&roster).unwrap_or_default();
+        let lines: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| match i {
+                0 => format!("{l},年终奖计税方式"),
+                1 => format!("{l},{d1}"),
+                _ => format!("{l},"),
+            })
+            .collect();
+        std::fs::write(&roster, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    };
+    add_column("并入综合所得");
+    let out = pb(ws, &["run", "-p", "2026-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let r = read_results(ws, "2026-01");
+    assert_eq!(r["D1"]["bonus_method"], "merged", "the employee's own policy");
+    assert_eq!(r["D2"]["bonus_method"], "separate", "blank: the default (cheaper)");
+    // An unknown policy text.
+    let text = std::fs::read_to_string(&roster)
+        .unwrap_or_default()
+        .replace("并入综合所得", "年底发");
+    std::fs::write(&roster, text).unwrap_or_else(|e| panic!("{e}"));
+    let (code, found) = findings(ws, &["validate", "-p", "2026-01", "--no-report"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        found.iter().any(|f| f["code"] == "R027" && f["cell"] == "L2"),
+        "{found:?}"
+    );
+}
