@@ -41,6 +41,19 @@ fn problem(code: &str, file: String, field: String, message: Text) -> Finding {
     )
 }
 
+/// A break in the log's hash chain as a finding.
+fn chain_break(b: &super::log::Break) -> Finding {
+    problem(
+        "U010",
+        format!("ledger/{}", super::log::LOG_FILE),
+        String::new(),
+        Text::new(
+            format!("日志第 {} 行的哈希链断开: {}", b.line, b.why),
+            format!("the log's hash chain breaks at line {}: {}", b.line, b.why),
+        ),
+    )
+}
+
 /// Package ↔ state ↔ log: the log's chain holds, state.json names the
 /// log record that produced it, and that record names this version and
 /// manifest; no later record of the period says otherwise. And the month
@@ -49,17 +62,7 @@ fn check_ledger(ws: &Workspace, period: Period, st: &state::State) -> Result<Vec
     let mut out = Vec::new();
     let log_file = format!("ledger/{}", super::log::LOG_FILE);
     let (entries, breaks) = super::log::read(ws)?;
-    for b in &breaks {
-        out.push(problem(
-            "U010",
-            log_file.clone(),
-            String::new(),
-            Text::new(
-                format!("日志第 {} 行的哈希链断开: {}", b.line, b.why),
-                format!("the log's hash chain breaks at line {}: {}", b.line, b.why),
-            ),
-        ));
-    }
+    out.extend(breaks.iter().map(chain_break));
     let p = period.to_string();
     let ours: Vec<&super::log::Entry> = entries
         .iter()
@@ -281,20 +284,5 @@ pub fn audit_year(ws: &Workspace, year: i32) -> Result<(Vec<MonthAudit>, Vec<Fin
         months.push((p, verdict));
     }
     let (_, breaks) = super::log::read(ws)?;
-    let log_file = format!("ledger/{}", super::log::LOG_FILE);
-    let chain = breaks
-        .iter()
-        .map(|b| {
-            problem(
-                "U010",
-                log_file.clone(),
-                String::new(),
-                Text::new(
-                    format!("日志第 {} 行的哈希链断开: {}", b.line, b.why),
-                    format!("the log's hash chain breaks at line {}: {}", b.line, b.why),
-                ),
-            )
-        })
-        .collect();
-    Ok((months, chain))
+    Ok((months, breaks.iter().map(chain_break).collect()))
 }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::failpoint;
 use super::log::{self, Entry, Event, Who};
-use super::state::{self, State, Status};
+use super::state::{self, State};
 use crate::emit::atomic;
 use crate::error::{Error, Result};
 use crate::model::Period;
@@ -124,17 +124,8 @@ pub fn recover(ws: &Workspace, period: Period, who: &Who) -> Result<Option<Entry
     let sealed = format!("sealed-v{}", intent.version);
     let what = match (intent.op.as_str(), committed) {
         ("close", Some(e)) => {
-            state::write(
-                ws,
-                period,
-                &State {
-                    status: Status::Closed,
-                    dir: Some(sealed.clone()),
-                    version: Some(intent.version),
-                    manifest_sha256: intent.manifest_sha256.clone(),
-                    log_sha256: Some(e.sha256.clone()),
-                },
-            )?;
+            let closed = State::closed(intent.version, intent.manifest_sha256.clone(), e.sha256.clone());
+            state::write(ws, period, &closed)?;
             format!(
                 "中断的关账 (第 {} 版) 已完成 / interrupted close of version {} rolled forward",
                 intent.version, intent.version
@@ -159,17 +150,7 @@ pub fn recover(ws: &Workspace, period: Period, who: &Who) -> Result<Option<Entry
             )
         }
         ("reopen", Some(e)) => {
-            state::write(
-                ws,
-                period,
-                &State {
-                    status: Status::Draft,
-                    dir: None,
-                    version: None,
-                    manifest_sha256: None,
-                    log_sha256: Some(e.sha256.clone()),
-                },
-            )?;
+            state::write(ws, period, &State::reopened(e.sha256.clone()))?;
             "中断的重新打开已完成 / interrupted reopen rolled forward".to_string()
         }
         _ => "中断的重新打开已撤回, 期间仍为关账 / interrupted reopen rolled back; the period stays closed".to_string(),

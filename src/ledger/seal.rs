@@ -228,17 +228,7 @@ pub fn close(ws: &Workspace, period: Period, who: &Who, opts: CloseOptions) -> R
         },
     )?;
     failpoint::hit("close:logged")?;
-    state::write(
-        ws,
-        period,
-        &State {
-            status: Status::Closed,
-            dir: Some(name),
-            version: Some(version),
-            manifest_sha256: Some(manifest_sha),
-            log_sha256: Some(entry.sha256),
-        },
-    )?;
+    state::write(ws, period, &State::closed(version, Some(manifest_sha), entry.sha256))?;
     failpoint::hit("close:state")?;
     clear_intent(ws, period)?;
     failpoint::hit("close:cleared")?;
@@ -301,17 +291,7 @@ pub fn reopen(ws: &Workspace, period: Period, reason: &str, who: &Who) -> Result
         },
     )?;
     failpoint::hit("reopen:logged")?;
-    state::write(
-        ws,
-        period,
-        &State {
-            status: Status::Draft,
-            dir: None,
-            version: None,
-            manifest_sha256: None,
-            log_sha256: Some(entry.sha256),
-        },
-    )?;
+    state::write(ws, period, &State::reopened(entry.sha256))?;
     failpoint::hit("reopen:state")?;
     clear_intent(ws, period)?;
     failpoint::hit("reopen:cleared")?;

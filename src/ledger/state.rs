@@ -41,6 +41,31 @@ pub struct State {
     pub log_sha256: Option<String>,
 }
 
+impl State {
+    /// Closed at sealed `version` (folder `sealed-v<version>`), by the log
+    /// record whose hash is `log_sha256`.
+    pub fn closed(version: u32, manifest_sha256: Option<String>, log_sha256: String) -> State {
+        State {
+            status: Status::Closed,
+            dir: Some(format!("sealed-v{version}")),
+            version: Some(version),
+            manifest_sha256,
+            log_sha256: Some(log_sha256),
+        }
+    }
+
+    /// Reopened (a draft not yet run again), by the log record `log_sha256`.
+    pub fn reopened(log_sha256: String) -> State {
+        State {
+            status: Status::Draft,
+            dir: None,
+            version: None,
+            manifest_sha256: None,
+            log_sha256: Some(log_sha256),
+        }
+    }
+}
+
 /// Reads the state of a period (None: never run). A period with sealed
 /// versions is never "never run": its missing or unreadable state is
 /// [`Error::StateLost`] (see `paybatch repair`).

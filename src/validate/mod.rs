@@ -503,16 +503,8 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
             let below = min.is_some_and(|m| n < m);
             let above = max.is_some_and(|m| n > m);
             (below || above).then(|| {
-                vec![
-                    var(
-                        "min",
-                        min.map(|m| m.normalize().to_string()).unwrap_or_else(|| "-∞".into()),
-                    ),
-                    var(
-                        "max",
-                        max.map(|m| m.normalize().to_string()).unwrap_or_else(|| "+∞".into()),
-                    ),
-                ]
+                let [min, max] = bound_vars(*min, *max);
+                vec![min, max]
             })
         }
         Check::Regex(re) => {
@@ -582,17 +574,8 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
             let (min, max, _) = bounds_of(rules, table, record, prepared, field);
             let outside = min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m);
             outside.then(|| {
-                vec![
-                    var(
-                        "min",
-                        min.map(|m| m.normalize().to_string()).unwrap_or_else(|| "-∞".into()),
-                    ),
-                    var(
-                        "max",
-                        max.map(|m| m.normalize().to_string()).unwrap_or_else(|| "+∞".into()),
-                    ),
-                    item_var(record, prepared),
-                ]
+                let [min, max] = bound_vars(min, max);
+                vec![min, max, item_var(record, prepared)]
             })
         }
         Check::SoftBounds => {
@@ -682,6 +665,12 @@ fn bounds_of(
         item.and_then(|i| i.max).or(def.max),
         item.and_then(|i| i.warn_above).or(def.warn_above),
     )
+}
+
+/// The `{min}` and `{max}` placeholders of a range (∞ where open).
+fn bound_vars(min: Option<Decimal>, max: Option<Decimal>) -> [Var; 2] {
+    let shown = |b: Option<Decimal>, open: &str| b.map(|m| m.normalize().to_string()).unwrap_or_else(|| open.into());
+    [var("min", shown(min, "-∞")), var("max", shown(max, "+∞"))]
 }
 
 /// The `{item}` placeholder: the row's pay item, if it has one.

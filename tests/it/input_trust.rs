@@ -115,24 +115,11 @@ fn assert_blocks(ws: &Path, code: &str, file: &str, cell: &str) {
     let out = pb(ws, &["run", "-p", P]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let ledger = ws.join("ledger").join(P);
-    let written: Vec<_> = walk(&ledger)
+    let written: Vec<_> = crate::util::walk(&ledger)
         .into_iter()
         .filter(|p| p.to_string_lossy().contains("bank"))
         .collect();
     assert!(written.is_empty(), "{written:?}");
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// Plants `value` into `column` of employee `id`'s row of a CSV copy of

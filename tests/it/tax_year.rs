@@ -143,7 +143,7 @@ fn the_separate_bonus_method_is_used_once_a_year() {
     )
     .unwrap_or_else(|e| panic!("{e}"))
     .unwrap_or_else(|| panic!("no outputs"));
-    let bonus_files: Vec<_> = walk(&dir4)
+    let bonus_files: Vec<_> = crate::util::walk(&dir4)
         .into_iter()
         .filter(|p| p.to_string_lossy().contains("全年一次性奖金"))
         .collect();
@@ -194,19 +194,6 @@ fn the_opening_balance_file_can_say_the_method_was_used() {
     let r = read_results(ws, "2026-03");
     assert_eq!(r["C1"]["bonus_method"], "merged");
     assert_eq!(r["C2"]["bonus_method"], "separate");
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// The bonus policy per employee (roster 年终奖计税方式), the workspace
