@@ -765,6 +765,11 @@ pub(super) fn compute_reference(
                 .input("cumulative_tax", c.cumulative_tax)
                 .input("prior_withheld", prior.tax_withheld)
                 .input("months", c.ytd.months)
+                // What decided the basic deduction (STA 2020 No. 13 and No. 19).
+                .input("hire_date", e.hire_date.to_string())
+                .input("first_job_this_year", e.first_job_this_year)
+                .input("prior_year_le_60k_flag", e.prior_year_le_60k)
+                .input("prior_year_le_60k_applied", flags.prior_year_le_60k)
                 .rule("rules/iit/rates.toml#annual; rules/iit/deductions.toml#basic")
                 .rounded(c.taxable * c.rate - c.quick_deduction, Rounding::FEN_HALF_UP)
             });

@@ -95,6 +95,12 @@ fn the_60k_rule_needs_a_whole_previous_year_here() {
     assert_eq!(r["A4"]["iit"], "0.00", "hired on the first day of 2025: eligible");
     assert_eq!(r["A3"]["ytd_basic"], "60000.00");
     assert_eq!(r["A1"]["ytd_basic"], "5000.00");
+    // `explain` shows what decided it.
+    let out = pb(ws, &["explain", "-p", "2026-01", "--employee", "A1", "--lang", "en"]);
+    let text = stdout(&out);
+    assert!(text.contains("hire_date = 2025-03-01"), "{text}");
+    assert!(text.contains("prior_year_le_60k_flag = true"), "{text}");
+    assert!(text.contains("prior_year_le_60k_applied = false"), "{text}");
 }
 
 #[test]
