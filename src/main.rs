@@ -1,6 +1,7 @@
 //! The `paybatch` binary: parse arguments, set up logging, run, and turn
 //! the outcome into an exit code. Everything else lives in the library.
 
+use std::ops::Not;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -21,7 +22,10 @@ fn main() -> ExitCode {
     // log). The umask is read once, before any thread starts.
     paybatch::error::install_panic_hook();
     paybatch::emit::atomic::init_file_mode();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     init_logging(cli.verbose);
     let lang = cli.lang.unwrap_or_default();
     match cli::run(cli) {
@@ -67,4 +71,37 @@ fn report(err: &anyhow::Error, lang: Lang) -> u8 {
     }
     eprintln!("{prefix}: {}", masked(&format!("{err:#}")));
     ExitStatus::Io as u8
+}
+
+/// A command-line mistake, in the user's language (Chinese unless
+/// `--lang en` is on the command line), with clap's own text as detail.
+/// Help and version requests print as clap renders them.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) || e.use_stderr().not() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let en = args.windows(2).any(|w| w[0] == "--lang" && w[1] == "en") || args.iter().any(|a| a == "--lang=en");
+    let detail = e.to_string();
+    let detail = detail.trim().trim_start_matches("error: ");
+    if en {
+        eprintln!("error: {detail}");
+    } else {
+        let what = match e.kind() {
+            ErrorKind::InvalidValue | ErrorKind::ValueValidation => "参数值无效",
+            ErrorKind::UnknownArgument => "不认识的参数",
+            ErrorKind::InvalidSubcommand => "不认识的命令",
+            ErrorKind::MissingRequiredArgument => "缺少必需的参数",
+            ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => "缺少命令",
+            ErrorKind::ArgumentConflict => "参数不能同时使用",
+            ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => "参数值个数不对",
+            _ => "命令行有误",
+        };
+        eprintln!(
+            "错误: {what}\n\n详情 (clap): {detail}\n\n提示: 运行 paybatch --help 或 paybatch <命令> --help 查看用法"
+        );
+    }
+    ExitCode::from(ExitStatus::Usage as u8)
 }

@@ -362,3 +362,21 @@ fn a_refused_address_does_not_stop_the_rest_and_a_retry_resumes() {
     );
     assert_eq!(sink.join().unwrap_or_default(), ["e0003@example.com"]);
 }
+
+/// A command-line mistake is explained in Chinese by default (clap's text
+/// kept as detail), in English with --lang en; exit 2 either way.
+#[test]
+fn usage_errors_speak_the_users_language() {
+    let out = paybatch()
+        .args(["run", "--period", "2026-13"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).starts_with("错误: 参数值无效"), "{}", stderr(&out));
+    let out = paybatch()
+        .args(["run", "--period", "2026-13", "--lang", "en"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).starts_with("error: invalid value"), "{}", stderr(&out));
+}
