@@ -61,6 +61,10 @@ pub enum Error {
     /// The ledger disagrees with itself (exit 2): package, state and log.
     #[error("ledger: {0}")]
     Ledger(String),
+    /// An output paybatch writes could not be written or re-read for its
+    /// self-check (exit 3): not a problem of the clerk's spreadsheets.
+    #[error("{file}: {reason}")]
+    Output { file: String, reason: String },
     /// The mail relay failed (exit 3): not a spreadsheet problem.
     #[error("smtp://{server}: {reason}")]
     Mail { server: String, reason: String },
@@ -205,6 +209,13 @@ impl Error {
                     format!("the ledger disagrees with itself: {message}")
                 }
             }
+            Error::Output { file, reason } => {
+                if zh {
+                    format!("无法写出输出文件 {file}: {reason}")
+                } else {
+                    format!("cannot write output file {file}: {reason}")
+                }
+            }
             Error::Mail { server, reason } => {
                 if zh {
                     format!("邮件服务器 {server} 出错: {reason}")
@@ -294,6 +305,13 @@ impl Error {
                     "运行 paybatch audit --year <年> 查看哪里不一致; 不要手工修改 ledger 目录"
                 } else {
                     "run paybatch audit --year <Y> to see what disagrees; do not edit the ledger folder by hand"
+                }
+            }
+            Error::Output { .. } => {
+                if zh {
+                    "检查磁盘空间和 ledger、reports 目录的写权限后重试; 已发布的结果不受影响"
+                } else {
+                    "check the free disk space and write access to the ledger and reports folders, then retry; published results are untouched"
                 }
             }
             Error::Mail { .. } => {

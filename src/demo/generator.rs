@@ -169,7 +169,7 @@ impl Sink {
             Sink::Xlsx(mut x) => x.wb.save(&x.path).map_err(crate::emit::xlsx::err("gen")),
             Sink::Parquet(columns, path) => {
                 use polars::prelude::{Column, DataFrame, ParquetWriter};
-                let failed = |e: polars::prelude::PolarsError| Error::Workbook {
+                let failed = |e: polars::prelude::PolarsError| Error::Output {
                     file: path.display().to_string(),
                     reason: e.to_string(),
                 };

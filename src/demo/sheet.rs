@@ -99,7 +99,7 @@ pub fn csv_text(header: &[&str], rows: &[Vec<Cell>]) -> Result<String> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let io = |e: csv::Error| Error::Workbook {
+    let io = |e: csv::Error| Error::Output {
         file: "csv".into(),
         reason: e.to_string(),
     };
@@ -107,7 +107,7 @@ pub fn csv_text(header: &[&str], rows: &[Vec<Cell>]) -> Result<String> {
     for row in rows {
         w.write_record(row.iter().map(Cell::display)).map_err(io)?;
     }
-    let bytes = w.into_inner().map_err(|e| Error::Workbook {
+    let bytes = w.into_inner().map_err(|e| Error::Output {
         file: "csv".into(),
         reason: e.to_string(),
     })?;

@@ -63,7 +63,7 @@ pub fn scan_xlsx_file(path: &Path, file: &str, keep: Keep, on: impl FnMut(Seen))
 }
 
 fn scan(path: &Path, file: &str, keep: Keep, on: impl FnMut(Seen)) -> Result<()> {
-    let fail = |reason: String| Error::Workbook {
+    let fail = |reason: String| Error::Output {
         file: file.into(),
         reason,
     };
@@ -99,7 +99,7 @@ fn scan(path: &Path, file: &str, keep: Keep, on: impl FnMut(Seen)) -> Result<()>
 
 fn open(path: &Path, file: &str) -> Result<Archive> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
-    zip::ZipArchive::new(BufReader::new(f)).map_err(|e| Error::Workbook {
+    zip::ZipArchive::new(BufReader::new(f)).map_err(|e| Error::Output {
         file: file.into(),
         reason: e.to_string(),
     })

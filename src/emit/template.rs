@@ -297,7 +297,7 @@ pub fn render_part(
             Some(save_xlsx(&mut wb, out, &file)?)
         }
         FileFormat::Csv => {
-            let io = |e: std::io::Error| crate::Error::Workbook {
+            let io = |e: std::io::Error| crate::Error::Output {
                 file: file.clone(),
                 reason: e.to_string(),
             };
@@ -385,7 +385,7 @@ fn write_csv<W: Write>(
             LineEnding::Crlf => csv::Terminator::CRLF,
         })
         .from_writer(w);
-    let csv_err = |e: csv::Error| crate::Error::Workbook {
+    let csv_err = |e: csv::Error| crate::Error::Output {
         file: file.to_string(),
         reason: e.to_string(),
     };
@@ -405,7 +405,7 @@ fn write_csv<W: Write>(
         );
         w.write_record(cells.iter().map(|c| c.as_bytes())).map_err(csv_err)?;
     }
-    w.into_inner().map_err(|e| crate::Error::Workbook {
+    w.into_inner().map_err(|e| crate::Error::Output {
         file: file.to_string(),
         reason: e.to_string(),
     })

@@ -188,7 +188,7 @@ pub fn money_format() -> Format {
 
 /// Turns a writer error into a library error naming the file.
 pub fn err(file: &str) -> impl Fn(rust_xlsxwriter::XlsxError) -> Error + '_ {
-    move |e| Error::Workbook {
+    move |e| Error::Output {
         file: file.into(),
         reason: e.to_string(),
     }

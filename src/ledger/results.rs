@@ -125,7 +125,7 @@ impl Line {
 }
 
 fn csv_err(e: impl std::fmt::Display) -> Error {
-    Error::Workbook {
+    Error::Output {
         file: RESULTS_FILE.into(),
         reason: e.to_string(),
     }
@@ -245,10 +245,7 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
 /// `bonus_method = separate`; a sealed `ytd.csv`: `separate_bonus_used = 1`).
 pub fn read_ytd(path: &Path) -> Result<(HashMap<String, Ytd>, BTreeSet<String>)> {
     let file = path.display().to_string();
-    let bad = |reason: String| Error::Workbook {
-        file: file.clone(),
-        reason,
-    };
+    let bad = |reason: String| Error::Ledger(format!("{file}: {reason}"));
     let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
     let header = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
     let col = |name: &str| {

@@ -8,7 +8,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::frame::{fen_column, full_join, polars_err, results_frame, text_column, to_fen, yuan};
+use super::frame::{fen_column, full_join, ledger_polars_err, polars_err, results_frame, text_column, to_fen, yuan};
 use super::{BureauBill, pick};
 use crate::error::Result;
 
@@ -145,7 +145,7 @@ pub fn check(path: &Path, bill: &BureauBill, results_csv: &[u8], tolerance_fen: 
             Column::new("employee".into(), ees),
         ],
     )
-    .map_err(polars_err("results.csv"))?;
+    .map_err(ledger_polars_err("results.csv"))?;
     let joined = full_join(&computed, &billed, "key", "_bill")?;
     let key = text_column(&joined, "key");
     let who = text_column(&joined, "who");

@@ -14,11 +14,19 @@ fn is_text(column: &str) -> bool {
     crate::ledger::results::IDENTITY_COLUMNS.contains(&column) || column == "bonus_method"
 }
 
+/// A failure building a frame from an input file (a bank return, a
+/// bureau bill): named as that file's problem.
 pub fn polars_err(file: &str) -> impl Fn(PolarsError) -> Error + '_ {
     move |e| Error::Workbook {
         file: file.into(),
         reason: e.to_string(),
     }
+}
+
+/// A failure building a frame from a ledger file: the ledger's problem,
+/// not the clerk's spreadsheet.
+pub fn ledger_polars_err(file: &str) -> impl Fn(PolarsError) -> Error + '_ {
+    move |e| Error::Ledger(format!("{file}: {e}"))
 }
 
 /// Decimal text → fen; `None` for blanks and non-numbers.
@@ -37,19 +45,13 @@ pub fn results_frame(bytes: &[u8], file: &str) -> Result<DataFrame> {
     let mut reader = csv::Reader::from_reader(bytes);
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| Error::Workbook {
-            file: file.into(),
-            reason: e.to_string(),
-        })?
+        .map_err(|e| Error::Ledger(format!("{file}: {e}")))?
         .iter()
         .map(String::from)
         .collect();
     let mut cols: Vec<Vec<String>> = vec![Vec::new(); header.len()];
     for rec in reader.records() {
-        let rec = rec.map_err(|e| Error::Workbook {
-            file: file.into(),
-            reason: e.to_string(),
-        })?;
+        let rec = rec.map_err(|e| Error::Ledger(format!("{file}: {e}")))?;
         for (i, v) in rec.iter().enumerate().take(header.len()) {
             cols[i].push(v.to_string());
         }
