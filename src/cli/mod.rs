@@ -21,6 +21,7 @@ pub mod reopen;
 pub mod repair;
 pub mod rules;
 pub mod run;
+pub mod settle;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -88,6 +89,8 @@ pub enum Command {
     Reopen(reopen::ReopenArgs),
     /// Recompute a sealed period and compare byte for byte / 审计重算
     Audit(audit::AuditArgs),
+    /// Annual settlement preview of a tax year / 年度汇算预览
+    Settle(settle::SettleArgs),
     /// The ledger's history: closes, reopens, recoveries / 账本日志
     Log(log::LogArgs),
     /// Rebuild a lost period state from the ledger log / 从日志重建期间状态
@@ -194,6 +197,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Close(args) => close::run(&ctx, args),
         Command::Reopen(args) => reopen::run(&ctx, args),
         Command::Audit(args) => audit::run(&ctx, args),
+        Command::Settle(args) => settle::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Repair(args) => repair::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),

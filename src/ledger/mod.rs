@@ -11,6 +11,7 @@ pub mod log;
 pub mod repair;
 pub mod results;
 pub mod seal;
+pub mod settle;
 pub mod state;
 
 use std::collections::HashMap;

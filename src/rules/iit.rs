@@ -135,10 +135,23 @@ pub struct BonusFile {
 
 impl_dated!(RateTable, BasicDeduction, AdditionalStandards, BonusWindow);
 
+/// `rules/iit/settlement.toml`: who must file the annual settlement.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementFile {
+    pub source: String,
+    /// Comprehensive income at most this: no filing needed.
+    pub income_threshold: Decimal,
+    /// Tax still to pay at most this: no filing needed.
+    pub payment_threshold: Decimal,
+}
+
 /// All IIT rules.
 #[derive(Debug, Clone)]
 pub struct IitRules {
     pub rates: RatesFile,
     pub deductions: DeductionsFile,
     pub bonus: BonusFile,
+    /// Absent in packages sealed before it existed.
+    pub settlement: Option<SettlementFile>,
 }

@@ -130,6 +130,10 @@ impl RuleSet {
             rates: files.parse("iit/rates.toml")?,
             deductions: files.parse("iit/deductions.toml")?,
             bonus: files.parse("iit/bonus.toml")?,
+            settlement: match files.files.contains_key("iit/settlement.toml") {
+                true => Some(files.parse("iit/settlement.toml")?),
+                false => None,
+            },
         };
         let mut cities = Vec::new();
         for (path, _) in files.under("social/") {

@@ -248,3 +248,92 @@ fn the_bonus_policy_can_be_chosen_per_employee() {
         "{found:?}"
     );
 }
+
+/// The annual table, written here from the law (个人所得税法 附表一), not
+/// taken from paybatch.
+fn annual_tax(taxable: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    use rust_decimal::Decimal;
+    let t = taxable.max(Decimal::ZERO);
+    let table: [(i64, i64, i64); 7] = [
+        (36000, 3, 0),
+        (144000, 10, 2520),
+        (300000, 20, 16920),
+        (420000, 25, 31920),
+        (660000, 30, 52920),
+        (960000, 35, 85920),
+        (i64::MAX, 45, 181920),
+    ];
+    let (_, rate, quick) = table
+        .into_iter()
+        .find(|(upto, _, _)| t <= Decimal::from(*upto))
+        .unwrap_or((0, 45, 181920));
+    (t * Decimal::from(rate) / Decimal::from(100) - Decimal::from(quick))
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .max(Decimal::ZERO)
+}
+
+/// `settle`: the year's tax recomputed independently from the closed
+/// months' results, with the separate bonus kept apart and merged.
+#[test]
+fn settle_previews_the_year_from_the_closed_months() {
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    let dir = tempdir();
+    let ws = dir.path();
+    test_workspace(ws);
+    let people = [("S1", "2020-01-01", 12000, "否"), ("S2", "2020-01-01", 45000, "否")];
+    month(ws, "2026-01", &people, &[]);
+    month(
+        ws,
+        "2026-02",
+        &people,
+        &[("S1", "全年一次性奖金", 20000), ("S2", "全年一次性奖金", 60000)],
+    );
+    month(ws, "2026-03", &people, &[]);
+    for p in ["2026-01", "2026-02", "2026-03"] {
+        assert_eq!(pb(ws, &["run", "-p", p]).status.code(), Some(0), "{p}");
+        assert_eq!(pb(ws, &["close", "-p", p]).status.code(), Some(0), "{p}");
+    }
+    let out = pb(ws, &["settle", "--year", "2026", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["months"].as_array().map(Vec::len), Some(3));
+    assert!(ws.join("reports/2026/settlement.xlsx").is_file());
+    let d = |v: &serde_json::Value| Decimal::from_str(v.as_str().unwrap_or("0")).unwrap_or_default();
+    let months: Vec<_> = ["2026-01", "2026-02", "2026-03"]
+        .iter()
+        .map(|p| read_results(ws, p))
+        .collect();
+    for e in doc["employees"].as_array().into_iter().flatten() {
+        let id = e["employee_id"].as_str().unwrap_or("");
+        let col = |m: &std::collections::HashMap<String, std::collections::HashMap<String, String>>, c: &str| {
+            Decimal::from_str(&m[id][c]).unwrap_or_default()
+        };
+        let withheld: Decimal = months.iter().map(|m| col(m, "iit") + col(m, "bonus_tax")).sum();
+        assert_eq!(d(&e["withheld"]), withheld, "{id}");
+        let last = &months[2];
+        let taxable = col(last, "ytd_income")
+            - col(last, "ytd_tax_free")
+            - Decimal::from(60000)
+            - col(last, "ytd_special")
+            - col(last, "ytd_additional")
+            - col(last, "ytd_other");
+        let separate: Decimal = months
+            .iter()
+            .filter(|m| m[id]["bonus_method"] == "separate")
+            .map(|m| col(m, "annual_bonus"))
+            .sum();
+        let separate_tax: Decimal = months
+            .iter()
+            .filter(|m| m[id]["bonus_method"] == "separate")
+            .map(|m| col(m, "bonus_tax"))
+            .sum();
+        let kept = annual_tax(taxable) + separate_tax;
+        let merged = annual_tax(taxable.max(Decimal::ZERO) + separate);
+        assert_eq!(d(&e["tax_kept_apart"]), kept, "{id}");
+        assert_eq!(d(&e["tax_merged"]), merged, "{id}");
+        assert_eq!(d(&e["tax_due"]), kept.min(merged), "{id}");
+        assert_eq!(d(&e["balance"]), kept.min(merged) - withheld, "{id}");
+    }
+    assert_eq!(doc["employees"].as_array().map(Vec::len), Some(2));
+}
