@@ -49,6 +49,20 @@ pub fn run(ctx: &Ctx, args: SettleArgs) -> anyhow::Result<ExitStatus> {
         .filter(|s| s.income_over_threshold && s.payment_over_threshold)
         .count();
     let money = |d: Decimal| Money::new(d).to_fixed2();
+    if report.months.len() < 12 && ctx.format == Format::Text {
+        ctx.printer.line(&match ctx.lang {
+            Lang::Zh => format!(
+                "注意: {} 年只有 {} 个月已关账; 全年减除费用 60,000 元已全额计入, 年中的预览会显示偏大的退税",
+                args.year,
+                report.months.len()
+            ),
+            Lang::En => format!(
+                "note: only {} months of {} are closed; the full year's 60,000 basic deduction is counted, so a mid-year preview shows too large a refund",
+                report.months.len(),
+                args.year
+            ),
+        });
+    }
     match ctx.format {
         Format::Json => ctx.printer.json(&serde_json::json!({
             "year": args.year,
