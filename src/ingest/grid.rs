@@ -379,6 +379,17 @@ fn stream_csv_records(
         if memchr::memchr(0, record.as_slice().as_bytes()).is_some() {
             return Err(not_text());
         }
+        if record.as_slice().len() > super::limits::MAX_CSV_ROW_BYTES {
+            return Err(Error::Workbook {
+                file: file.into(),
+                reason: format!(
+                    "超出读取限制 (limit exceeded): 第 {} 行有 {} KB, 上限 {} KB; 不是一行工资数据",
+                    i + 1,
+                    record.as_slice().len() >> 10,
+                    super::limits::MAX_CSV_ROW_BYTES >> 10
+                ),
+            });
+        }
         on_record(i, &record)?;
         i += 1;
     }

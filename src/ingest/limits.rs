@@ -21,6 +21,10 @@ pub const MAX_TOTAL_BYTES: u64 = 12 << 30;
 pub const RATIO_FROM_BYTES: u64 = 64 << 20;
 /// Real spreadsheets compress 5–30 times; bombs 100–1000 times.
 pub const MAX_RATIO: u64 = 100;
+/// The longest one CSV row may be (a payroll row is a few hundred bytes;
+/// a 300 MB one-line file is not a table).
+pub const MAX_CSV_ROW_BYTES: usize = 4 << 20;
+
 /// The most shared strings (or cells) a workbook may declare: ten times
 /// the distinct texts of a million-employee roster.
 pub const MAX_DECLARED_COUNT: u64 = 100_000_000;

@@ -380,3 +380,26 @@ fn usage_errors_speak_the_users_language() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).starts_with("error: invalid value"), "{}", stderr(&out));
 }
+
+/// A one-line CSV of many megabytes: refused naming the file and the
+/// limit, not read as a giant employee ID.
+#[test]
+fn a_giant_one_line_csv_is_refused() {
+    let dir = demo();
+    let csv = dir.path().join("inputs/2026-01/考勤.csv");
+    let mut text = std::fs::read_to_string(&csv).unwrap_or_default();
+    text.push_str(&"9".repeat(6 << 20));
+    text.push('\n');
+    std::fs::write(&csv, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(
+        dir.path(),
+        &["validate", "-p", "2026-01", "--no-report", "--lang", "en"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("考勤.csv") && stderr(&out).contains("limit exceeded"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).len() < 10_000);
+}
