@@ -41,6 +41,6 @@ for f in "$work"/*.xlsx "$work"/*.ods "$work"/*.csv; do
   ext="${f##*.}"; rm -f "$ws/inputs/2026-01/花名册.xlsx"; cp "$f" "$ws/inputs/2026-01/花名册.$ext"
   code=0
   /usr/bin/time -f "%e %M" -o "$work/t" "$B" -q -w "$ws" validate -p 2026-01 --no-report >/dev/null 2>&1 || code=$?
-  read -r wall rss < "$work/t"
+  read -r wall rss < <(tail -n 1 "$work/t")
   printf '| %s | %s | %s | %d |\n' "$(basename "$f")" "$code" "$wall" "$((rss / 1024))"
 done

@@ -116,6 +116,8 @@ pub struct PeriodRules<'r> {
     pub monthly: Option<&'r RateTable>,
     pub bonus_separate_allowed: bool,
     pub bonus_policy: BonusPolicy,
+    /// 个人养老金's cap for the tax year, if the rules give one.
+    pub private_pension_annual: Option<Decimal>,
     pub payroll: &'r PayrollRules,
     /// Looked up once per employee: a fast fixed-seed hash, not SipHash.
     pub cities: HashMap<&'r str, CityPeriod<'r>, crate::model::FastHash>,
@@ -171,6 +173,8 @@ impl<'r> PeriodRules<'r> {
             monthly: in_force(&rules.iit.rates.monthly, period),
             bonus_separate_allowed: in_force(&rules.iit.bonus.separate_taxation, period).is_some(),
             bonus_policy: rules.iit.bonus.policy.default,
+            private_pension_annual: in_force(&rules.iit.deductions.additional, period)
+                .and_then(|a| a.private_pension_annual),
             payroll: &rules.payroll,
             cities,
         }

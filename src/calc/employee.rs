@@ -133,6 +133,19 @@ impl EmployeeResult {
         self.notes.as_deref().map_or(&[], |n| &n.findings)
     }
 
+    /// Adds a finding about this employee-month.
+    pub fn note(&mut self, finding: Finding) {
+        self.notes
+            .get_or_insert_with(|| {
+                Box::new(Notes {
+                    findings: Vec::new(),
+                    trace: Vec::new(),
+                })
+            })
+            .findings
+            .push(finding);
+    }
+
     /// How each figure was computed (only when tracing was asked for).
     pub fn trace(&self) -> &[TraceLine] {
         self.notes.as_deref().map_or(&[], |n| &n.trace)
@@ -164,7 +177,7 @@ fn employed_span(e: &EmployeeMonth, period: Period) -> Option<(Date, Date)> {
     (start <= end).then_some((start, end))
 }
 
-fn finding(e: &EmployeeMonth, code: &str, severity: Severity, message: Text, hint: Text) -> Finding {
+pub(super) fn finding(e: &EmployeeMonth, code: &str, severity: Severity, message: Text, hint: Text) -> Finding {
     Finding {
         code: code.into(),
         severity,

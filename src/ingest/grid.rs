@@ -347,6 +347,37 @@ pub fn field_cell(field: &str) -> Cell {
     }
 }
 
+/// A reader that fails (`FileTooLarge`) once a line runs past
+/// [`super::limits::MAX_CSV_ROW_BYTES`] without a line break: a 300 MB
+/// one-line file is refused after 4 MB instead of being held whole.
+struct LineLimit<R> {
+    inner: R,
+    since_newline: usize,
+}
+
+impl<R> LineLimit<R> {
+    fn new(inner: R) -> Self {
+        LineLimit {
+            inner,
+            since_newline: 0,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.since_newline = match memchr::memrchr(b'\n', &buf[..n]) {
+            Some(at) => n - at - 1,
+            None => self.since_newline + n,
+        };
+        if self.since_newline > super::limits::MAX_CSV_ROW_BYTES {
+            return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "line too long"));
+        }
+        Ok(n)
+    }
+}
+
 /// Parses CSV text (already known to be UTF-8) record by record, with each
 /// record's 0-based row index.
 fn stream_csv_records(
@@ -357,7 +388,7 @@ fn stream_csv_records(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(input);
+        .from_reader(LineLimit::new(input));
     let mut record = csv::StringRecord::new();
     let mut i = 0;
     loop {
@@ -369,6 +400,16 @@ fn stream_csv_records(
             Ok(false) => return Ok(()),
             Ok(true) => {}
             Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => return Err(not_text()),
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::FileTooLarge) => {
+                return Err(Error::Workbook {
+                    file: file.into(),
+                    reason: format!(
+                        "超出读取限制 (limit exceeded): 第 {} 行之后有一行超过 {} KB; 不是工资表数据",
+                        i + 1,
+                        super::limits::MAX_CSV_ROW_BYTES >> 10
+                    ),
+                });
+            }
             Err(e) => {
                 return Err(Error::Workbook {
                     file: file.into(),

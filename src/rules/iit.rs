@@ -76,6 +76,10 @@ pub struct AdditionalStandards {
     pub housing_loan: Decimal,
     pub housing_rent: Decimal,
     pub private_pension: Decimal,
+    /// 个人养老金: deductible as paid, up to this much in the tax year
+    /// (whenever paid). Absent in rule files sealed before it: no cap.
+    #[serde(default)]
+    pub private_pension_annual: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -337,3 +337,32 @@ fn settle_previews_the_year_from_the_closed_months() {
     }
     assert_eq!(doc["employees"].as_array().map(Vec::len), Some(2));
 }
+
+/// 个人养老金 is deductible as paid up to 12,000 in the year, whatever the
+/// months it is paid in.
+#[test]
+fn the_private_pension_is_capped_for_the_year() {
+    let dir = tempdir();
+    let ws = dir.path();
+    test_workspace(ws);
+    let people = [("P1", "2020-01-01", 30000, "否")];
+    for (p, paid) in [("2026-01", 8000), ("2026-02", 8000), ("2026-03", 1000)] {
+        month(ws, p, &people, &[]);
+        std::fs::write(
+            ws.join("inputs").join(p).join("专项附加扣除.csv"),
+            format!("工号,姓名,个人养老金\nP1,测试0,{paid}\n"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(pb(ws, &["run", "-p", "2026-01"]).status.code(), Some(0));
+    let (code, found) = findings(ws, &["run", "-p", "2026-02"]);
+    assert_eq!(code, Some(0), "{found:?}");
+    assert!(found.iter().any(|f| f["code"] == "C014"), "{found:?}");
+    let r = read_results(ws, "2026-02");
+    assert_eq!(r["P1"]["add_private_pension"], "4000.00");
+    assert_eq!(r["P1"]["ytd_private_pension"], "12000.00");
+    assert_eq!(pb(ws, &["run", "-p", "2026-03"]).status.code(), Some(0));
+    let r = read_results(ws, "2026-03");
+    assert_eq!(r["P1"]["add_private_pension"], "0.00");
+    assert_eq!(r["P1"]["ytd_private_pension"], "12000.00");
+}
