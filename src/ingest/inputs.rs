@@ -107,16 +107,30 @@ fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec
             stream_csv_file(path, display, one_sheet)?;
         }
         Ok(vec![sheet])
-    } else if is_workbook_ext(&ext) {
+    } else if is_workbook_ext(&ext) || is_workbook_content(path) {
         stream_workbook_file(path, display, on_row)
     } else {
         Err(Error::UnsupportedFile { file: display.into() })
     }
 }
 
-/// CSV or TXT: the files read as delimited text.
+/// CSV or TXT: the files read as delimited text, unless the content is a
+/// workbook saved under that name (a zip or an OLE container): that is
+/// read as the workbook it is.
 fn is_csv(path: &Path) -> bool {
-    matches!(extension(path).as_str(), "csv" | "txt")
+    matches!(extension(path).as_str(), "csv" | "txt") && !is_workbook_content(path)
+}
+
+/// Whether a file starts like an xlsx/ods (zip) or an xls (OLE).
+fn is_workbook_content(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
+    let workbook = read.is_ok() && (head == *b"PK\x03\x04" || head == *b"\xD0\xCF\x11\xE0");
+    if workbook {
+        tracing::warn!(file = %path.display(), "a workbook under a text-file name: read as a workbook");
+    }
+    workbook
 }
 
 fn extension(path: &Path) -> String {

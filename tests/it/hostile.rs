@@ -403,3 +403,13 @@ fn a_giant_one_line_csv_is_refused() {
     );
     assert!(stdout(&out).len() < 10_000);
 }
+
+/// A workbook saved under a .csv name is read as the workbook it is.
+#[test]
+fn a_workbook_under_a_csv_name_is_read_as_a_workbook() {
+    let dir = demo();
+    let month = dir.path().join("inputs/2026-01");
+    std::fs::rename(month.join("花名册.xlsx"), month.join("花名册.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(dir.path(), &["validate", "-p", "2026-01", "--no-report"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+}
