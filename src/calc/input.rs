@@ -196,7 +196,13 @@ fn opening_balances(tables: &[Table]) -> HashMap<Str, Ytd, FastHash> {
                 additional: num(t, r, "additional_deduction"),
                 other: num(t, r, "other_deduction"),
                 tax_withheld: num(t, r, "tax_paid"),
-                additional_items: [Decimal::ZERO; 7],
+                // Only 个人养老金 has a year's cap that earlier months count
+                // against; the other items' totals are in `additional`.
+                additional_items: {
+                    let mut items = [Decimal::ZERO; 7];
+                    items[6] = num(t, r, "private_pension");
+                    items
+                },
             };
             out.insert(text(t, r, "employee_id"), ytd);
         }

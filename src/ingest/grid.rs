@@ -367,7 +367,8 @@ impl<R> LineLimit<R> {
 impl<R: std::io::Read> std::io::Read for LineLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.since_newline = match memchr::memrchr(b'\n', &buf[..n]) {
+        // A line ends at LF or at a bare CR (old Mac files).
+        self.since_newline = match memchr::memrchr2(b'\n', b'\r', &buf[..n]) {
             Some(at) => n - at - 1,
             None => self.since_newline + n,
         };

@@ -57,6 +57,21 @@ pub fn stale(ws: &Workspace, period: Period) -> Result<Option<Stale>> {
     };
     let Some(dir) = st.dir else { return Ok(None) };
     let manifest = read_manifest(&ws.ledger_dir(period).join(dir))?;
+    // An earlier month that has results now but was not used (closed, or
+    // run, after this one was sealed): its figures are missing here.
+    for m in 1..period.month() {
+        let Some(p) = Period::new(period.year(), m) else {
+            continue;
+        };
+        let used = manifest.prior.iter().any(|x| x.period == p.to_string());
+        if !used && state::outputs_dir(ws, p)?.is_some() {
+            return Ok(Some(Stale {
+                earlier: p.to_string(),
+                used_version: None,
+                now_version: state::read(ws, p)?.and_then(|s| s.version),
+            }));
+        }
+    }
     for prior in &manifest.prior {
         let Ok(p) = prior.period.parse::<Period>() else {
             continue;

@@ -154,13 +154,23 @@ pub fn append(ws: &Workspace, event: Event) -> Result<Entry> {
     if let Some(dir) = p.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    let text = match std::fs::read(&p) {
+    let mut text = match std::fs::read(&p) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(Error::io(&p, e)),
     };
-    // A line cut short by a crash is not the chain's end: the next
-    // record starts on a line of its own and `read` reports the cut one.
+    // A record cut short by a crash (no line end) was never committed:
+    // it is cut off, so that the chain goes on from the last whole line.
+    if !text.is_empty() && text.last() != Some(&b'\n') {
+        let keep = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .map_err(|e| Error::io(&p, e))?;
+        file.set_len(keep as u64).map_err(|e| Error::io(&p, e))?;
+        file.sync_all().map_err(|e| Error::io(&p, e))?;
+        text.truncate(keep);
+    }
     let last = String::from_utf8_lossy(&text)
         .lines()
         .rfind(|l| !l.trim().is_empty())
@@ -187,10 +197,7 @@ pub fn append(ws: &Workspace, event: Event) -> Result<Entry> {
         .append(true)
         .open(&p)
         .map_err(|e| Error::io(&p, e))?;
-    let mut bytes = Vec::with_capacity(line.len() + 2);
-    if text.last().is_some_and(|b| *b != b'\n') {
-        bytes.push(b'\n');
-    }
+    let mut bytes = Vec::with_capacity(line.len() + 1);
     bytes.extend_from_slice(line.as_bytes());
     bytes.push(b'\n');
     super::failpoint::hit("log:append")?;
@@ -321,6 +328,22 @@ mod tests {
         std::fs::write(&p, format!("{}\n{}\n", lines[0], lines[2])).unwrap_or_else(|e| panic!("{e}"));
         let (_, breaks) = read(&ws).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(breaks.len(), 2, "{breaks:?}");
+    }
+
+    /// A record cut short by a crash is dropped by the next append, and
+    /// the chain holds.
+    #[test]
+    fn a_torn_last_line_is_cut_and_the_chain_goes_on() {
+        let (_dir, ws) = ws();
+        append(&ws, event(1)).unwrap_or_else(|e| panic!("{e}"));
+        let p = path(&ws);
+        let mut text = std::fs::read_to_string(&p).unwrap_or_default();
+        text.push_str("{\"seq\":2,\"event\":\"clo");
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+        append(&ws, event(2)).unwrap_or_else(|e| panic!("{e}"));
+        let (entries, breaks) = read(&ws).unwrap_or_else(|e| panic!("{e}"));
+        assert!(breaks.is_empty(), "{breaks:?}");
+        assert_eq!(entries.iter().map(|e| e.record.seq).collect::<Vec<_>>(), [1, 2]);
     }
 
     #[test]

@@ -223,6 +223,13 @@ impl Staging {
     pub fn publish(mut self, name: &str) -> Result<PathBuf> {
         let target = self.parent.join(name);
         if target.is_dir() {
+            // A sealed version is never reused: its name is new or wrong.
+            if name.starts_with("sealed-") {
+                return Err(Error::Ledger(format!(
+                    "{} exists already; a sealed version is never overwritten",
+                    target.display()
+                )));
+            }
             return Ok(target);
         }
         let Some(dir) = self.dir.take() else {

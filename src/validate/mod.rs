@@ -62,12 +62,19 @@ fn short_origin(o: &Origin) -> String {
 
 /// Runs `rules.validation` over `inputs` for `period`.
 pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Finding> {
-    validate_indexing(rules, inputs, period).0
+    validate_indexing(rules, inputs, period, false).0
 }
 
 /// [`validate`], and the reference columns its exists-in checks indexed,
 /// for the calculation to take over ([`InputSet::keep_indexes`]).
-fn validate_indexing(rules: &RuleSet, inputs: &InputSet, period: Period) -> (Vec<Finding>, Vec<IndexedColumn>) {
+/// `earlier_in_ledger`: earlier months of the year have results in the
+/// ledger (their figures carry over; an opening file need not cover all).
+fn validate_indexing(
+    rules: &RuleSet,
+    inputs: &InputSet,
+    period: Period,
+    earlier_in_ledger: bool,
+) -> (Vec<Finding>, Vec<IndexedColumn>) {
     // Rules are independent: the cross-table ones run side by side with
     // indexing the reference columns and the tables' row passes, and the
     // findings are sorted afterwards, so their order does not depend on
@@ -84,6 +91,7 @@ fn validate_indexing(rules: &RuleSet, inputs: &InputSet, period: Period) -> (Vec
                 .validation
                 .par_iter()
                 .filter(|rule| !on_reference(rule))
+                .filter(|rule| !(earlier_in_ledger && matches!(rule.check, Check::CoversEmployed { .. })))
                 .flat_map_iter(|rule| check_across(rule, inputs, period))
                 .collect::<Vec<Finding>>()
         },
@@ -837,7 +845,13 @@ pub fn check_period(
         "read inputs"
     );
     let started = std::time::Instant::now();
-    let (checked, indexed) = validate_indexing(rules, &inputs, period);
+    let earlier_in_ledger = (1..period.month())
+        .filter_map(|m| Period::new(period.year(), m))
+        .map(|p| crate::ledger::state::outputs_dir(ws, p))
+        .collect::<crate::Result<Vec<_>>>()?
+        .iter()
+        .any(Option::is_some);
+    let (checked, indexed) = validate_indexing(rules, &inputs, period, earlier_in_ledger);
     findings.extend(checked);
     inputs.keep_indexes(indexed);
     tracing::debug!(

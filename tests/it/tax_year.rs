@@ -366,3 +366,51 @@ fn the_private_pension_is_capped_for_the_year() {
     assert_eq!(r["P1"]["add_private_pension"], "0.00");
     assert_eq!(r["P1"]["ytd_private_pension"], "12000.00");
 }
+
+/// Review fixes: an opening file's private pension counts against the
+/// year's cap; it need not cover people the ledger already has; and a
+/// month closed on an opening file goes stale when an earlier month gets
+/// results later.
+#[test]
+fn opening_balances_meet_the_ledger() {
+    let dir = tempdir();
+    let ws = dir.path();
+    test_workspace(ws);
+    let header = "工号,姓名,累计月数,累计收入,累计免税收入,累计减除费用,累计专项扣除,累计专项附加扣除,累计其他扣除,累计已预扣税额,累计个人养老金\n";
+    let people = [("Q1", "2020-01-01", 30000, "否"), ("Q2", "2020-01-01", 30000, "否")];
+    month(ws, "2026-03", &people, &[]);
+    std::fs::write(
+        ws.join("inputs/2026-03/期初累计.csv"),
+        format!("{header}Q1,测试0,2,60000,0,10000,9000,10000,0,2000,10000\nQ2,测试1,2,60000,0,10000,9000,0,0,2000,0\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        ws.join("inputs/2026-03/专项附加扣除.csv"),
+        "工号,姓名,个人养老金\nQ1,测试0,5000\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (code, found) = findings(ws, &["close", "-p", "2026-03"]);
+    assert_eq!(code, Some(0), "{found:?}");
+    assert!(found.iter().any(|f| f["code"] == "C014"), "{found:?}");
+    assert_eq!(read_results(ws, "2026-03")["Q1"]["add_private_pension"], "2000.00");
+    // January run after March was sealed without it: March is stale.
+    month(ws, "2026-01", &people, &[]);
+    assert_eq!(pb(ws, &["run", "-p", "2026-01"]).status.code(), Some(0));
+    let out = pb(ws, &["audit", "-p", "2026-03", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("U005") && stdout(&out).contains("2026-01"),
+        "{}",
+        stdout(&out)
+    );
+    // February with January in the ledger: an opening file for one person
+    // does not have to list the other.
+    month(ws, "2026-02", &people, &[]);
+    std::fs::write(
+        ws.join("inputs/2026-02/期初累计.csv"),
+        format!("{header}Q1,测试0,1,30000,0,5000,4500,0,0,700,0\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (_, found) = findings(ws, &["validate", "-p", "2026-02", "--no-report"]);
+    assert!(!found.iter().any(|f| f["code"] == "O006"), "{found:?}");
+}
