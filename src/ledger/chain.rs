@@ -44,6 +44,8 @@ pub fn prior_months(ws: &Workspace, used: &[Period]) -> Result<Vec<PriorMonth>> 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stale {
     pub earlier: String,
+    /// The earlier month had no results when this one was sealed.
+    pub unused: bool,
     pub used_version: Option<u32>,
     /// The earlier month's version now (none: reopened, a draft).
     pub now_version: Option<u32>,
@@ -67,6 +69,7 @@ pub fn stale(ws: &Workspace, period: Period) -> Result<Option<Stale>> {
         if !used && state::outputs_dir(ws, p)?.is_some() {
             return Ok(Some(Stale {
                 earlier: p.to_string(),
+                unused: true,
                 used_version: None,
                 now_version: state::read(ws, p)?.and_then(|s| s.version),
             }));
@@ -84,6 +87,7 @@ pub fn stale(ws: &Workspace, period: Period) -> Result<Option<Stale>> {
         if !same {
             return Ok(Some(Stale {
                 earlier: prior.period.clone(),
+                unused: false,
                 used_version: prior.version,
                 now_version: now_closed.and_then(|s| s.version),
             }));
@@ -147,18 +151,26 @@ pub fn earlier_blockers(ws: &Workspace, period: Period, for_close: bool) -> Resu
 
 /// A stale month as a finding.
 pub fn stale_finding(code: &str, severity: Severity, period: Period, s: &Stale) -> Finding {
-    let used = s.used_version.map_or("草稿".to_string(), |v| format!("第 {v} 版"));
-    let used_en = s.used_version.map_or("a draft".to_string(), |v| format!("version {v}"));
-    let now = s
-        .now_version
-        .map_or("已重新打开".to_string(), |v| format!("现为第 {v} 版"));
-    let now_en = s
-        .now_version
-        .map_or("reopened now".to_string(), |v| format!("now version {v}"));
-    chain_finding(
-        code,
-        severity,
-        period,
+    let message = if s.unused {
+        Text::new(
+            format!(
+                "{period} 已过期: 封存时 {} 还没有计算结果, 现在有了, 累计个税未计入它",
+                s.earlier
+            ),
+            format!(
+                "{period} is stale: {} had no results when it was sealed and has them now; its figures are not in the cumulative tax",
+                s.earlier
+            ),
+        )
+    } else {
+        let used = s.used_version.map_or("草稿".to_string(), |v| format!("第 {v} 版"));
+        let used_en = s.used_version.map_or("a draft".to_string(), |v| format!("version {v}"));
+        let now = s
+            .now_version
+            .map_or("已重新打开".to_string(), |v| format!("现为第 {v} 版"));
+        let now_en = s
+            .now_version
+            .map_or("reopened now".to_string(), |v| format!("now version {v}"));
         Text::new(
             format!(
                 "{period} 已过期: 它使用了 {} 的{used}, 而 {} {now}",
@@ -168,7 +180,13 @@ pub fn stale_finding(code: &str, severity: Severity, period: Period, s: &Stale) 
                 "{period} is stale: it used {used_en} of {}, which is {now_en}",
                 s.earlier
             ),
-        ),
+        )
+    };
+    chain_finding(
+        code,
+        severity,
+        period,
+        message,
         Text::new(
             format!(
                 "paybatch reopen --period {period} --reason \"{} 已更正\", 然后重新 run 和 close",
