@@ -52,12 +52,12 @@ pub fn run(ctx: &Ctx, args: SettleArgs) -> anyhow::Result<ExitStatus> {
     if report.months.len() < 12 && ctx.format == Format::Text {
         ctx.printer.line(&match ctx.lang {
             Lang::Zh => format!(
-                "注意: {} 年只有 {} 个月已关账; 全年减除费用 60,000 元已全额计入, 年中的预览会显示偏大的退税",
+                "注意: {} 年只有 {} 个月已关账; 全年的基本减除费用已全额计入, 年中的预览会显示偏大的退税",
                 args.year,
                 report.months.len()
             ),
             Lang::En => format!(
-                "note: only {} months of {} are closed; the full year's 60,000 basic deduction is counted, so a mid-year preview shows too large a refund",
+                "note: only {} months of {} are closed; the whole year's basic deduction is counted, so a mid-year preview shows too large a refund",
                 report.months.len(),
                 args.year
             ),

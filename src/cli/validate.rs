@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx, args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     // One pass: with clean inputs the month is computed (nothing written)
     // so that what `run` would block on is reported now, not in a second
     // round. The report highlights cells of the inputs as read.
-    let report_inputs = (!args.no_report).then(|| inputs.clone());
+    let report_inputs = (!args.no_report).then(|| report::InputSheets::of(&inputs));
     if Tally::of(&findings).errors == 0 {
         findings.extend(pipeline::check_run(&ws, &rules, args.period, inputs)?);
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

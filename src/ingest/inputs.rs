@@ -107,7 +107,10 @@ fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec
             stream_csv_file(path, display, one_sheet)?;
         }
         Ok(vec![sheet])
-    } else if is_workbook_ext(&ext) || is_workbook_content(path) {
+    } else if is_workbook_ext(&ext) {
+        stream_workbook_file(path, display, on_row)
+    } else if is_workbook_content(path) {
+        tracing::warn!(file = %path.display(), "a workbook under a text-file name: read as a workbook");
         stream_workbook_file(path, display, on_row)
     } else {
         Err(Error::UnsupportedFile { file: display.into() })
@@ -126,11 +129,7 @@ fn is_workbook_content(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 4];
     let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
-    let workbook = read.is_ok() && (head == *b"PK\x03\x04" || head == *b"\xD0\xCF\x11\xE0");
-    if workbook {
-        tracing::warn!(file = %path.display(), "a workbook under a text-file name: read as a workbook");
-    }
-    workbook
+    read.is_ok() && (head == *b"PK\x03\x04" || head == *b"\xD0\xCF\x11\xE0")
 }
 
 fn extension(path: &Path) -> String {

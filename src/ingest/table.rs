@@ -119,7 +119,7 @@ pub fn convert(cell: &Cell, ty: FieldType) -> Value {
         (_, Cell::Unreadable(why)) => Value::unreadable(why.shown(), *why),
         // Past 15 significant digits a spreadsheet number has lost digits:
         // an 18-digit ID or a card number typed into a number cell.
-        (FieldType::Id, Cell::Number(n)) if significant_digits(*n) > 15 => {
+        (FieldType::Id, Cell::Number(n)) if integer_digits(*n) > 15 => {
             Value::unreadable(&n.normalize().to_string(), Unreadable::IdAsNumber)
         }
         (FieldType::Id, Cell::Number(n)) => Value::Text(n.normalize().to_compact_string()),
@@ -204,7 +204,7 @@ fn is_scientific(s: &str) -> bool {
 /// The digits of a number's integer part: a spreadsheet keeps 15
 /// significant digits, so a longer one lost its last digits (even when they
 /// show as zeros).
-fn significant_digits(n: Decimal) -> usize {
+fn integer_digits(n: Decimal) -> usize {
     n.trunc().abs().normalize().to_string().len()
 }
 

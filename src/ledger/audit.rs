@@ -41,6 +41,11 @@ fn problem(code: &str, file: String, field: String, message: Text) -> Finding {
     )
 }
 
+/// A version number as a message shows it (`-` for none).
+fn shown_version(v: Option<u32>) -> String {
+    v.map_or_else(|| "-".into(), |v| v.to_string())
+}
+
 /// A break in the log's hash chain as a finding.
 fn chain_break(b: &super::log::Break) -> Finding {
     problem(
@@ -91,19 +96,19 @@ fn check_ledger(ws: &Workspace, period: Period, st: &state::State) -> Result<Vec
                     String::new(),
                     Text::new(
                         format!(
-                            "日志记录 (第 {} 条) 记的是第 {:?} 版、manifest {}, 与 state.json (第 {:?} 版、manifest {}) 不符",
+                            "日志记录 (第 {} 条) 记的是第 {} 版、manifest {}, 与 state.json (第 {} 版、manifest {}) 不符",
                             r.seq,
-                            r.version,
+                            shown_version(r.version),
                             r.manifest_sha256.as_deref().unwrap_or("-"),
-                            st.version,
+                            shown_version(st.version),
                             st.manifest_sha256.as_deref().unwrap_or("-")
                         ),
                         format!(
-                            "log record {} says version {:?}, manifest {}; state.json says version {:?}, manifest {}",
+                            "log record {} says version {}, manifest {}; state.json says version {}, manifest {}",
                             r.seq,
-                            r.version,
+                            shown_version(r.version),
                             r.manifest_sha256.as_deref().unwrap_or("-"),
-                            st.version,
+                            shown_version(st.version),
                             st.manifest_sha256.as_deref().unwrap_or("-")
                         ),
                     ),
@@ -118,12 +123,16 @@ fn check_ledger(ws: &Workspace, period: Period, st: &state::State) -> Result<Vec
                     String::new(),
                     Text::new(
                         format!(
-                            "日志中 {p} 的最后一条记录是 {} 第 {:?} 版 (第 {} 条), 与 state.json 不符",
-                            last.record.event, last.record.version, last.record.seq
+                            "日志中 {p} 的最后一条记录是 {} 第 {} 版 (第 {} 条), 与 state.json 不符",
+                            last.record.event,
+                            shown_version(last.record.version),
+                            last.record.seq
                         ),
                         format!(
-                            "the log's last record of {p} is a {} of version {:?} (record {}), which is not what state.json says",
-                            last.record.event, last.record.version, last.record.seq
+                            "the log's last record of {p} is a {} of version {} (record {}), which is not what state.json says",
+                            last.record.event,
+                            shown_version(last.record.version),
+                            last.record.seq
                         ),
                     ),
                 ));

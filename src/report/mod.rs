@@ -97,9 +97,32 @@ fn sheet_name(base: &str, used: &mut Vec<String>) -> String {
     name
 }
 
+/// Which input sheets a period read, and from where: what the xlsx report
+/// needs of the inputs (it re-reads the cells of the sheets with findings),
+/// without holding their records.
+#[derive(Debug, Clone)]
+pub struct InputSheets {
+    pub dir: std::path::PathBuf,
+    /// (file, sheet) of every table read.
+    pub sheets: Vec<(std::sync::Arc<str>, std::sync::Arc<str>)>,
+}
+
+impl InputSheets {
+    pub fn of(inputs: &InputSet) -> InputSheets {
+        InputSheets {
+            dir: inputs.dir.clone(),
+            sheets: inputs
+                .tables()
+                .iter()
+                .map(|t| (t.file.clone(), t.sheet.clone()))
+                .collect(),
+        }
+    }
+}
+
 /// The xlsx report: a list of every finding, then for each input sheet
 /// with findings a copy with the offending cells highlighted and a note.
-pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u8>> {
+pub fn xlsx(findings: &[Finding], inputs: &InputSheets, lang: Lang) -> Result<Vec<u8>> {
     let zh = lang == Lang::Zh;
     let e = err("findings.xlsx");
     let mut wb = workbook();
@@ -151,7 +174,7 @@ pub fn xlsx(findings: &[Finding], inputs: &InputSet, lang: Lang) -> Result<Vec<u
         by_sheet.entry((&f.file, &f.sheet)).or_default().push(f);
     }
     for ((file, sheet), list) in by_sheet {
-        if !inputs.tables().iter().any(|t| &*t.file == file && &*t.sheet == sheet) {
+        if !inputs.sheets.iter().any(|(f, s)| &**f == file && &**s == sheet) {
             continue;
         }
         // Tables keep typed values only; the sheet is re-read for its cells.
