@@ -118,6 +118,8 @@ pub struct PeriodRules<'r> {
     pub bonus_policy: BonusPolicy,
     /// 个人养老金's cap for the tax year, if the rules give one.
     pub private_pension_annual: Option<Decimal>,
+    /// The special additional deduction standards in force.
+    pub additional: Option<&'r crate::rules::iit::AdditionalStandards>,
     pub payroll: &'r PayrollRules,
     /// Looked up once per employee: a fast fixed-seed hash, not SipHash.
     pub cities: HashMap<&'r str, CityPeriod<'r>, crate::model::FastHash>,
@@ -175,6 +177,7 @@ impl<'r> PeriodRules<'r> {
             bonus_policy: rules.iit.bonus.policy.default,
             private_pension_annual: in_force(&rules.iit.deductions.additional, period)
                 .and_then(|a| a.private_pension_annual),
+            additional: in_force(&rules.iit.deductions.additional, period),
             payroll: &rules.payroll,
             cities,
         }

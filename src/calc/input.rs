@@ -15,16 +15,7 @@ use crate::ingest::keys::{Column, FirstRows, KeyIndex};
 use crate::ingest::table::{Record, Table, Value};
 use crate::model::{Date, FastHash, Figure, Period, Str, Sym};
 
-/// Special additional deduction items, in import-column order.
-pub const ADDITIONAL_ITEMS: [&str; 7] = [
-    "children_education",
-    "continuing_education",
-    "housing_loan",
-    "housing_rent",
-    "elderly_support",
-    "infant_care",
-    "private_pension",
-];
+pub use crate::rules::iit::ADDITIONAL_ITEMS;
 
 /// Hours and days from the attendance sheet: as `Decimal` for the
 /// calculation, as [`Figure`] (8 bytes each) in a kept result.
@@ -135,6 +126,9 @@ pub struct EmployeeMonth {
     pub lines: Vec<VarLine>,
     /// This month's special additional deductions, by [`ADDITIONAL_ITEMS`].
     pub additional: [Decimal; 7],
+    /// What the deductions file declares beyond the amounts (children,
+    /// only child, city of work), when it declares anything.
+    pub deduction_terms: Option<Box<Terms>>,
     /// Cumulative figures to the previous month (ledger or opening file).
     pub prior: Option<Box<Ytd>>,
     /// The separate annual-bonus method was used earlier this tax year.
@@ -372,6 +366,16 @@ struct Deductions {
     /// Rows with a number too wide for a [`Figure`] (typed input never has
     /// one: `convert` refuses them), kept whole.
     wide: Vec<(u32, [Decimal; 7])>,
+    /// The few rows that declare terms, by position (the last row wins).
+    terms: HashMap<u32, Terms, FastHash>,
+}
+
+/// What the deductions file declares about the caps (children, infants,
+/// only child) and where the employee mainly works (the rent tier).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Terms {
+    pub declared: crate::rules::iit::DeductionTerms,
+    pub work_city: Option<Str>,
 }
 
 impl Deductions {
@@ -394,6 +398,11 @@ impl Deductions {
         }
         sum
     }
+
+    /// The terms declared for roster position `p`.
+    fn terms_at(&self, p: u32) -> Option<Box<Terms>> {
+        self.terms.get(&p).cloned().map(Box::new)
+    }
 }
 
 /// Special additional deductions by roster position.
@@ -401,15 +410,36 @@ fn deductions_by_row(tables: Vec<Table>, roster: &RosterRows<'_>) -> Deductions 
     let mut out = Deductions {
         rows: Vec::with_capacity(rows(&tables)),
         wide: Vec::new(),
+        terms: HashMap::default(),
     };
     drain(tables, |t, records| {
         let id = t.field("employee_id");
         let items = ADDITIONAL_ITEMS.map(|k| t.field(k));
+        let [children, infants, only_child, work_city] =
+            fields(t, ["children_count", "infant_count", "only_child", "work_city"]);
+        let declares = children.or(infants).or(only_child).or(work_city).is_some();
         let mut ids = roster.cursor();
         for r in records {
             let Some(p) = ids.row_of(&r.at(id).text()) else {
                 continue;
             };
+            if declares {
+                let terms = Terms {
+                    declared: crate::rules::iit::DeductionTerms {
+                        children: r.at(children).as_number(),
+                        infants: r.at(infants).as_number(),
+                        only_child: r.at(only_child).as_bool(),
+                    },
+                    work_city: r
+                        .at(work_city)
+                        .as_text()
+                        .filter(|c| !c.trim().is_empty())
+                        .map(Str::from),
+                };
+                if terms != Terms::default() {
+                    out.terms.insert(p, terms);
+                }
+            }
             let amounts = items.map(|f| num_at(&r, f));
             match Figure::all(amounts) {
                 Some(kept) => out.rows.push((p, kept)),
@@ -566,6 +596,7 @@ impl RosterFields {
             attendance: taken.attendance.get(),
             lines: taken.lines,
             additional: sides.additional.at(taken.position),
+            deduction_terms: sides.additional.terms_at(taken.position),
             prior: sides.opening.get(id.as_str()).copied().map(Box::new),
             separate_bonus_used: false,
             origin,
@@ -755,6 +786,7 @@ impl EmployeeMonth {
             attendance: Attendance::default(),
             lines: Vec::new(),
             additional: [Decimal::ZERO; 7],
+            deduction_terms: None,
             prior: None,
             separate_bonus_used: false,
             bonus_policy: None,

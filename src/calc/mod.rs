@@ -4,6 +4,7 @@
 
 pub mod columns;
 pub mod context;
+mod deduction_caps;
 pub mod employee;
 pub mod expr;
 mod fast;
@@ -70,11 +71,9 @@ pub fn compute_period(
                 .copied()
                 .or(e.prior.as_deref().copied());
             let trace_on = trace_for == Some(e.employee_id.as_str());
-            let capped = cap_private_pension(&mut e, &pr, ytd.as_ref());
+            let held = deduction_caps::hold(&mut e, &pr, ytd.as_ref());
             let mut r = employee::compute_owned(e, &pr, ytd.as_ref(), trace_on);
-            if let Some(f) = capped {
-                r.note(f);
-            }
+            held.into_iter().for_each(|f| r.note(f));
             r
         },
     );
@@ -85,42 +84,6 @@ pub fn compute_period(
         employees,
         findings,
     }
-}
-
-/// Where 个人养老金 sits among the special additional deductions
-/// ([`input::ADDITIONAL_ITEMS`]; a test holds the two together).
-const PRIVATE_PENSION: usize = 6;
-
-/// 个人养老金 is deductible as paid up to the year's cap: a month's amount
-/// beyond what is left of it is cut to what is left, with a warning.
-fn cap_private_pension(e: &mut input::EmployeeMonth, pr: &PeriodRules<'_>, ytd: Option<&Ytd>) -> Option<Finding> {
-    let cap = pr.private_pension_annual?;
-    let paid = e.additional[PRIVATE_PENSION];
-    let before = ytd.map_or(rust_decimal::Decimal::ZERO, |y| y.additional_items[PRIVATE_PENSION]);
-    let left = (cap - before).max(rust_decimal::Decimal::ZERO);
-    if paid <= left {
-        return None;
-    }
-    e.additional[PRIVATE_PENSION] = left;
-    Some(employee::finding(
-        e,
-        "C014",
-        Severity::Warning,
-        Text::new(
-            format!(
-                "{} {} 个人养老金本月 {paid}, 本年已扣除 {before}, 年度上限 {cap}: 本月只扣除 {left}",
-                e.employee_id, e.name
-            ),
-            format!(
-                "{} {}: private pension {paid} this month, {before} deducted this year, cap {cap}: {left} deducted",
-                e.employee_id, e.name
-            ),
-        ),
-        Text::new(
-            "个人养老金按实际缴费扣除, 每年不超过 12,000 元 (rules/iit/deductions.toml)",
-            "the private pension is deducted as paid, up to 12,000 a year (rules/iit/deductions.toml)",
-        ),
-    ))
 }
 
 /// A roster row whose employment does not overlap the period.
@@ -236,21 +199,10 @@ mod size_guard {
         // A typed input cell: one compact string, with every other variant in its niche.
         assert_eq!(size_of::<crate::ingest::table::Value>(), 24);
         assert_eq!(size_of::<crate::ingest::table::Record>(), 24);
-        assert!(size_of::<super::input::EmployeeMonth>() <= 576);
+        assert!(size_of::<super::input::EmployeeMonth>() <= 584);
         // Shared identity texts are 8-byte `Sym`s.
         assert!(size_of::<super::employee::EmployeeResult>() <= 632);
         assert_eq!(size_of::<super::employee::SiLine>(), 32);
         assert_eq!(size_of::<super::input::VarLine>(), 64);
-    }
-}
-
-#[cfg(test)]
-mod private_pension_slot {
-    #[test]
-    fn the_slot_is_the_private_pension() {
-        assert_eq!(
-            super::input::ADDITIONAL_ITEMS[super::PRIVATE_PENSION],
-            "private_pension"
-        );
     }
 }

@@ -310,6 +310,7 @@ pub fn write_month(root: &Path, staff: &[Person], period: Period) -> Result<()> 
                 amt(s % 4 == 2, 1000),
                 amt(s % 6 == 3, 1500),
                 Cell::Empty,
+                amt(s % 2 == 0, if s % 4 == 0 { 2 } else { 1 }),
             ]
         })
         .collect();
@@ -327,6 +328,7 @@ pub fn write_month(root: &Path, staff: &[Person], period: Period) -> Result<()> 
                 "住房贷款利息",
                 "住房租金",
                 "个人养老金",
+                "子女人数",
             ],
             deductions,
         )],

@@ -80,6 +80,133 @@ pub struct AdditionalStandards {
     /// (whenever paid). Absent in rule files sealed before it: no cap.
     #[serde(default)]
     pub private_pension_annual: Option<Decimal>,
+    /// 赡养老人 for someone who is not an only child: the most one
+    /// sibling's share may be. Absent: `elderly_support` alone.
+    #[serde(default)]
+    pub elderly_support_sibling_share: Option<Decimal>,
+    /// 继续教育: once, in the year a vocational certificate is obtained,
+    /// on top of the monthly degree-education standard.
+    #[serde(default)]
+    pub continuing_education_certificate: Option<Decimal>,
+    /// 住房租金 by the city where one mainly works: the first tier that
+    /// lists the city, else the first tier without cities. None at all:
+    /// `housing_rent` everywhere.
+    #[serde(default)]
+    pub housing_rent_tier: Vec<RentTier>,
+}
+
+/// One tier of the rent standard.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RentTier {
+    pub monthly: Decimal,
+    /// The cities of the tier; empty: every city no other tier lists.
+    #[serde(default)]
+    pub cities: Vec<String>,
+    /// The list is not confirmed against an official text.
+    #[serde(default)]
+    pub unconfirmed: bool,
+    #[serde(default)]
+    pub source: String,
+}
+
+/// What an employee declared about a special additional deduction beyond
+/// its amount (the deductions file's optional columns 子女人数, 婴幼儿人数,
+/// 是否独生子女). Blank: one child, one infant, an only child.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeductionTerms {
+    pub children: Option<Decimal>,
+    pub infants: Option<Decimal>,
+    pub only_child: Option<bool>,
+}
+
+/// The special additional deduction items, in the order of the
+/// deductions file's import columns (and of every per-item array).
+pub const ADDITIONAL_ITEMS: [&str; 7] = [
+    "children_education",
+    "continuing_education",
+    "housing_loan",
+    "housing_rent",
+    "elderly_support",
+    "infant_care",
+    "private_pension",
+];
+
+/// How much of one item may be deducted up to a month: `monthly` for
+/// each month employed here this year, plus `once` (the certificate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemCap {
+    pub monthly: Decimal,
+    pub once: Decimal,
+}
+
+impl ItemCap {
+    /// The most that may be deducted through `months` months.
+    pub fn to_date(self, months: u32) -> Decimal {
+        self.monthly * Decimal::from(months) + self.once
+    }
+}
+
+impl AdditionalStandards {
+    /// The rent standard where one mainly works (`None`: the city is not
+    /// known, the highest tier). `北京市` is `北京`.
+    pub fn rent_in(&self, city: Option<&str>) -> Decimal {
+        let tier = match city {
+            None => self.housing_rent_tier.iter().max_by_key(|t| t.monthly),
+            Some(c) => self
+                .listing(c)
+                .or_else(|| self.housing_rent_tier.iter().find(|t| t.cities.is_empty())),
+        };
+        tier.map_or(self.housing_rent, |t| t.monthly)
+    }
+
+    /// For a city no tier lists while some tier's list is unconfirmed:
+    /// the most that list would allow (an amount up to it is a warning,
+    /// as the city may belong there).
+    pub fn rent_if_unlisted(&self, city: &str) -> Option<Decimal> {
+        if self.listing(city).is_some() {
+            return None;
+        }
+        self.housing_rent_tier
+            .iter()
+            .filter(|t| t.unconfirmed)
+            .map(|t| t.monthly)
+            .max()
+    }
+
+    fn listing(&self, city: &str) -> Option<&RentTier> {
+        let city = city.trim();
+        let city = city.strip_suffix('市').unwrap_or(city);
+        self.housing_rent_tier
+            .iter()
+            .find(|t| t.cities.iter().any(|x| x == city))
+    }
+
+    /// The cap of item `i` of [`ADDITIONAL_ITEMS`] under `terms`, for
+    /// someone who mainly works in `city` (`None`: not known); `None` for
+    /// 个人养老金 (a year's cap on amounts paid, not a monthly standard).
+    pub fn cap(&self, i: usize, terms: &DeductionTerms, city: Option<&str>) -> Option<ItemCap> {
+        let monthly = |m: Decimal| ItemCap {
+            monthly: m,
+            once: Decimal::ZERO,
+        };
+        let per = |n: Option<Decimal>| n.unwrap_or(Decimal::ONE);
+        Some(match ADDITIONAL_ITEMS.get(i).copied()? {
+            "children_education" => monthly(self.children_education * per(terms.children)),
+            "infant_care" => monthly(self.infant_care * per(terms.infants)),
+            "elderly_support" => monthly(match (terms.only_child, self.elderly_support_sibling_share) {
+                (Some(false), Some(share)) => share,
+                _ => self.elderly_support,
+            }),
+            "continuing_education" => ItemCap {
+                monthly: self.continuing_education,
+                once: self.continuing_education_certificate.unwrap_or_default(),
+            },
+            "housing_loan" => monthly(self.housing_loan),
+            "housing_rent" => monthly(self.rent_in(city)),
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -148,6 +148,11 @@ pub enum Check {
     /// A yes flag (the 60k rule) on someone not employed here since the
     /// first day of the previous tax year (the row's `hire_date`).
     EmployedSincePriorYear,
+    /// A special additional deduction within its standard through the
+    /// period's month (a declaration may catch up earlier months), under
+    /// the row's 子女人数 / 婴幼儿人数 / 是否独生子女 / 主要工作城市
+    /// (rules/iit/deductions.toml).
+    DeductionCap,
     /// Every employee of the reference input who was employed earlier in
     /// the period's year (hire date before the period, no leave date
     /// before the year) has a row in this input, when it has rows at all.
@@ -238,6 +243,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>> {
                 },
                 "months_before_period" => Check::MonthsBeforePeriod,
                 "employed_since_prior_year" => Check::EmployedSincePriorYear,
+                "deduction_cap" => Check::DeductionCap,
                 "covers_employed" => Check::CoversEmployed {
                     input: need(r.ref_input.clone(), "ref_input")?,
                     field: need(r.ref_field.clone(), "ref_field")?,

@@ -292,6 +292,7 @@ fn can_fail(check: &Check, def: &crate::rules::schema::FieldDef) -> bool {
         Check::SoftBounds => def.is_numeric() && (def.warn_above.is_some() || def.item_bounds),
         Check::Unreadable(Unreadable::IdAsNumber) => def.ty == crate::rules::schema::FieldType::Id,
         Check::Unreadable(Unreadable::Separators) => def.is_numeric(),
+        Check::DeductionCap => crate::rules::iit::ADDITIONAL_ITEMS.contains(&def.key.as_str()),
         _ => true,
     }
 }
@@ -649,6 +650,31 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
             let first = crate::model::Date::new(period.year() - 1, 1, 1)?;
             (!crate::calc::iit::sixty_k_eligible(hired, period))
                 .then(|| vec![var("hire_date", hired.to_string()), var("since", first.to_string())])
+        }
+        Check::DeductionCap => {
+            let amount = value.as_number()?;
+            let item = crate::rules::iit::ADDITIONAL_ITEMS
+                .iter()
+                .position(|k| *k == table.schema.fields[field].key)?;
+            let standards = crate::rules::dated::in_force(&rules.iit.deductions.additional, period)?;
+            let at = |key| table.value(record, key);
+            let terms = crate::rules::iit::DeductionTerms {
+                children: at("children_count").as_number(),
+                infants: at("infant_count").as_number(),
+                only_child: at("only_child").as_bool(),
+            };
+            // Without a city of work on the row, the highest rent tier: the
+            // calculation holds the year to the roster city's.
+            let city = at("work_city").as_text().filter(|c| !c.trim().is_empty());
+            let cap = standards.cap(item, &terms, city)?;
+            let most = cap.to_date(period.month());
+            (amount > most).then(|| {
+                vec![
+                    var("max", most.normalize().to_string()),
+                    var("monthly", cap.monthly.normalize().to_string()),
+                    var("months", period.month().to_string()),
+                ]
+            })
         }
         Check::Column | Check::Unique | Check::OneKey { .. } | Check::CoversEmployed { .. } => None,
     }

@@ -10,7 +10,7 @@ use crate::util::{pb, stdout, tempdir};
 
 /// A roster of (id, hire date, wage, 60k flag) in the test city, and the
 /// month's variable pay as (id, item, amount).
-fn month(root: &Path, period: &str, people: &[(&str, &str, u32, &str)], variable: &[(&str, &str, u32)]) {
+pub fn month(root: &Path, period: &str, people: &[(&str, &str, u32, &str)], variable: &[(&str, &str, u32)]) {
     let dir = root.join("inputs").join(period);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let mut rng = paybatch::demo::people::Rng::new(1);
@@ -34,7 +34,7 @@ fn month(root: &Path, period: &str, people: &[(&str, &str, u32, &str)], variable
     std::fs::write(dir.join("变动项.csv"), var).unwrap_or_else(|e| panic!("{e}"));
 }
 
-fn findings(root: &Path, args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
+pub fn findings(root: &Path, args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
     let out = pb(root, &all);
