@@ -150,6 +150,20 @@ pub enum Prior {
     Given(Carried),
 }
 
+/// Whether month `p` was computed from an opening-balance file: in its
+/// sealed inputs, or in the workspace's (a draft; a close reads a
+/// snapshot of the month it seals only).
+fn opened_with_balances(ws: &Workspace, rules: &RuleSet, p: Period) -> bool {
+    let sealed = ledger::state::outputs_dir(ws, p)
+        .ok()
+        .flatten()
+        .and_then(|o| o.parent().map(|d| d.join("inputs")));
+    sealed
+        .into_iter()
+        .chain([ws.root.join("inputs")])
+        .any(|root| crate::ingest::inputs::has_kind(&ws.with_inputs_from(&root), rules, p, "opening"))
+}
+
 fn missing_months_finding(period: Period, found: usize) -> Finding {
     let expected = period.month() as usize - 1;
     Finding::about(
@@ -228,7 +242,13 @@ fn compute_checked(
                 separate_bonus_used,
             } = ledger::prior_ytd(ws, period)?;
             let has_opening = inputs.of_kind("opening").next().is_some();
-            if used.len() + 1 < period.month() as usize && !has_opening {
+            // The year starts in January, or in the first month with results
+            // when that month had an opening-balance file.
+            let months_needed = match used.iter().min() {
+                Some(first) if opened_with_balances(ws, rules, *first) => period.month() - first.month(),
+                _ => period.month() - 1,
+            };
+            if used.len() < months_needed as usize && !has_opening {
                 findings.push(missing_months_finding(period, used.len()));
                 computed.findings = findings;
                 return Ok(computed);
@@ -248,9 +268,10 @@ fn compute_checked(
     let started = std::time::Instant::now();
     // The input tables are freed as they are folded into employee-months.
     // The opening-balance file may say the method was used before paybatch.
-    let mut separate_used = carried.separate_bonus_used.clone();
-    separate_used.extend(opening_separate_used(&inputs));
-    let result = calc::compute_period(rules, inputs, period, &carried.ytd, &separate_used, None);
+    // It is carried on (sealed in ytd.csv, and in the results).
+    let mut carried = carried;
+    carried.separate_bonus_used.extend(opening_separate_used(&inputs));
+    let result = calc::compute_period(rules, inputs, period, &carried.ytd, &carried.separate_bonus_used, None);
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         employees = result.employees.len(),

@@ -89,6 +89,11 @@ pub struct EmployeeResult {
     pub hire_date: Date,
     pub leave_date: Option<Date>,
     pub days_employed: u32,
+    /// How 累计减除费用 was counted (the 60k rule's evidence).
+    pub basic_rule: super::iit::BasicRule,
+    /// The separate annual-bonus method was used this tax year, this
+    /// month included (the ledger carries it to the next month).
+    pub separate_bonus_used: bool,
     /// The month's attendance as read (for variance attribution).
     pub attendance: crate::calc::input::Attendance<Figure>,
     pub base_salary: Figure,
@@ -784,7 +789,12 @@ pub(super) fn compute_reference(
                 .input("prior_year_le_60k_flag", e.prior_year_le_60k)
                 .input("prior_year_le_60k_applied", flags.prior_year_le_60k)
                 .rule("rules/iit/rates.toml#annual; rules/iit/deductions.toml#basic")
-                .rounded(c.taxable * c.rate - c.quick_deduction, Rounding::FEN_HALF_UP)
+                .rounded_on_the_way(
+                    "cumulative_tax",
+                    c.taxable * c.rate - c.quick_deduction,
+                    c.cumulative_tax,
+                    Rounding::FEN_HALF_UP,
+                )
             });
         }
         None => findings.push(finding(
@@ -900,10 +910,13 @@ pub(super) fn compute_reference(
             Figure::ZERO
         })
     };
+    let separate_bonus_used = e.separate_bonus_used || bonus_result.as_ref().is_some_and(|b| b.separate);
     let mut r = EmployeeResult {
         hire_date: e.hire_date,
         leave_date: e.leave_date,
         days_employed,
+        basic_rule: flags.rule(),
+        separate_bonus_used,
         attendance: kept_attendance.unwrap_or_default(),
         base_salary: keep("基本工资", base),
         base_pay: keep("基本工资(折算)", base_pay),

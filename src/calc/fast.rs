@@ -204,6 +204,8 @@ pub(super) fn compute(e: &EmployeeMonth, pr: &PeriodRules<'_>, prior: Option<&Yt
         hire_date: e.hire_date,
         leave_date: e.leave_date,
         days_employed: period.days(),
+        basic_rule: flags.rule(),
+        separate_bonus_used: e.separate_bonus_used,
         attendance: att.kept()?,
         base_salary: base_figure,
         base_pay: base_figure,

@@ -88,6 +88,44 @@ impl BasicFlags {
     }
 }
 
+/// How 累计减除费用 was counted for an employee-month (kept in the
+/// results as the evidence for the figure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BasicRule {
+    /// 5,000 for each month employed here this year.
+    #[default]
+    Monthly,
+    /// First job this year: 5,000 for each month from January (STA 2020 No. 13).
+    FirstJob,
+    /// Prior year ≤ 60,000 here: the year's 60,000 from January (STA 2020 No. 19).
+    PriorYear60k,
+}
+
+impl BasicRule {
+    /// The results column's text.
+    pub fn key(self) -> &'static str {
+        match self {
+            BasicRule::Monthly => "monthly",
+            BasicRule::FirstJob => "first_job",
+            BasicRule::PriorYear60k => "prior_year_60k",
+        }
+    }
+}
+
+impl BasicFlags {
+    /// The rule the flags select.
+    pub fn rule(self) -> BasicRule {
+        if self.prior_year_le_60k {
+            BasicRule::PriorYear60k
+        } else if self.first_job_this_year {
+            BasicRule::FirstJob
+        } else {
+            BasicRule::Monthly
+        }
+    }
+}
+
 /// Whether someone hired on `hire_date` can have been withheld for by
 /// this employer in every month of the tax year before `period`'s: hired
 /// on or before its first day.

@@ -201,7 +201,7 @@ mod size_guard {
         assert_eq!(size_of::<crate::ingest::table::Record>(), 24);
         assert!(size_of::<super::input::EmployeeMonth>() <= 584);
         // Shared identity texts are 8-byte `Sym`s.
-        assert!(size_of::<super::employee::EmployeeResult>() <= 632);
+        assert!(size_of::<super::employee::EmployeeResult>() <= 640);
         assert_eq!(size_of::<super::employee::SiLine>(), 32);
         assert_eq!(size_of::<super::input::VarLine>(), 64);
     }

@@ -26,6 +26,10 @@ pub struct TraceLine {
     pub raw: Option<Decimal>,
     /// The rounding applied (zh and en labels).
     pub rounding: Option<Text>,
+    /// When the rounding was of a figure on the way (the cumulative tax,
+    /// not this month's): its name and rounded value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounded_figure: Option<(String, Decimal)>,
 }
 
 impl TraceLine {
@@ -39,6 +43,7 @@ impl TraceLine {
             rule: String::new(),
             raw: None,
             rounding: None,
+            rounded_figure: None,
         }
     }
 
@@ -57,9 +62,24 @@ impl TraceLine {
         self
     }
 
+    /// The line's value came from `raw` by `rounding` (shown only when
+    /// that changed it).
     pub fn rounded(mut self, raw: Decimal, rounding: Rounding) -> Self {
-        self.raw = Some(raw);
-        self.rounding = Some(Text::new(rounding.label_zh(), rounding.label_en()));
+        if raw != self.value {
+            self.raw = Some(raw);
+            self.rounding = Some(Text::new(rounding.label_zh(), rounding.label_en()));
+        }
+        self
+    }
+
+    /// The figure `name` on the way to the line's value came from `raw`
+    /// by `rounding` to `rounded` (shown only when that changed it).
+    pub fn rounded_on_the_way(mut self, name: &str, raw: Decimal, rounded: Decimal, rounding: Rounding) -> Self {
+        if raw != rounded {
+            self.raw = Some(raw);
+            self.rounding = Some(Text::new(rounding.label_zh(), rounding.label_en()));
+            self.rounded_figure = Some((name.into(), rounded));
+        }
         self
     }
 }

@@ -75,11 +75,15 @@ pub fn run(ctx: &Ctx, args: ExplainArgs) -> anyhow::Result<ExitStatus> {
             out.push_str(&format!("    {k} = {v}\n"));
         }
         if let (Some(raw), Some(rounding)) = (line.raw, &line.rounding) {
+            let (name, rounded) = match &line.rounded_figure {
+                Some((name, v)) => (format!("{name} "), *v),
+                None => (String::new(), line.value),
+            };
             out.push_str(&format!(
-                "  {}: {} → {} ({})\n",
+                "  {}: {name}{} → {} ({})\n",
                 if zh { "舍入" } else { "rounding" },
                 raw.normalize(),
-                line.value.normalize(),
+                rounded.normalize(),
                 rounding.get(ctx.lang)
             ));
         }

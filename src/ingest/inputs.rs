@@ -328,6 +328,16 @@ fn classify<'a>(rules: &'a RuleSet, ws: &Workspace, name: &str) -> Option<(&'a I
         .map(|s| (s, None))
 }
 
+/// Whether `inputs/<period>/` holds a file of `kind` (by its name or the
+/// workspace's mapping; nothing is read).
+pub fn has_kind(ws: &Workspace, rules: &RuleSet, period: Period, kind: &str) -> bool {
+    super::listing::input_files(&ws.inputs_dir(period)).is_ok_and(|(names, _)| {
+        names
+            .iter()
+            .any(|name| classify(rules, ws, name).is_some_and(|(schema, _)| schema.kind == kind))
+    })
+}
+
 /// Loads `inputs/<period>/` into typed tables plus structural findings.
 pub fn load(ws: &Workspace, rules: &RuleSet, period: Period) -> Result<(InputSet, Vec<Finding>)> {
     let dir = ws.inputs_dir(period);

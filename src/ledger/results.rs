@@ -180,6 +180,8 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
     header.extend(TAIL_COLUMNS.iter().map(|c| c.key.to_string()));
     header.push("tax_free".into());
     header.push("bonus_method".into());
+    header.push("basic_rule".into());
+    header.push(SEPARATE_USED.into());
     header.extend(ADDITIONAL_ITEMS.iter().map(|k| format!("add_{k}")));
     header.extend(YTD_COLUMNS.iter().map(|s| (*s).to_string()));
     header.extend(ADDITIONAL_ITEMS.iter().map(|k| format!("ytd_{k}")));
@@ -231,6 +233,8 @@ pub fn write_csv<W: std::io::Write>(results: &[EmployeeResult], out: W) -> Resul
             Some(_) => b"merged",
             None => b"",
         });
+        row.plain(r.basic_rule.key().as_bytes());
+        row.plain(if r.separate_bonus_used { b"1" } else { b"0" });
         r.additional.iter().for_each(|v| row.money(v.get()));
         push_ytd(&mut row, &r.ytd.get());
         row.end_row(&mut out)?;
@@ -295,7 +299,8 @@ pub fn read_ytd(path: &Path) -> Result<(HashMap<String, Ytd>, BTreeSet<String>)>
     Ok((out, separate))
 }
 
-/// The `ytd.csv` column saying the separate method was used this year.
+/// The `ytd.csv` and `results.csv` column saying the separate method was
+/// used this year.
 const SEPARATE_USED: &str = "separate_bonus_used";
 
 /// The year-to-date figures a period started from, sorted by employee ID

@@ -8,10 +8,12 @@ use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
 
-/// Columns of `results.csv` kept as text: the identity columns and the
-/// annual-bonus method; everything else is money or a count.
+/// Columns of `results.csv` kept as text: the identity columns, the
+/// annual-bonus method and the basic-deduction evidence; everything else
+/// is money or a count.
 fn is_text(column: &str) -> bool {
-    crate::ledger::results::IDENTITY_COLUMNS.contains(&column) || column == "bonus_method"
+    crate::ledger::results::IDENTITY_COLUMNS.contains(&column)
+        || ["bonus_method", "basic_rule", "separate_bonus_used"].contains(&column)
 }
 
 /// A failure building a frame from an input file (a bank return, a

@@ -19,5 +19,6 @@ mod reconcile_cli;
 mod run_cli;
 mod scale;
 pub mod tax_year;
+mod tax_year_random;
 mod util;
 mod validate_cli;

@@ -92,7 +92,8 @@ fn explain_traces_every_figure_with_rule_and_rounding() {
     assert!(text.contains("本期预扣个税(工资) = 75"), "{text}");
     assert!(text.contains("cumulative_income = 20000"), "{text}");
     assert!(text.contains("prior_withheld = 75"), "{text}");
-    assert!(text.contains("舍入:"), "{text}");
+    // Nothing was rounded: no rounding line says `800 → 800`.
+    assert!(!text.contains("舍入:"), "{text}");
 
     let json = paybatch()
         .args([
@@ -113,6 +114,28 @@ fn explain_traces_every_figure_with_rule_and_rounding() {
     assert_eq!(missing.status.code(), Some(2));
     let rows = read_results(dir.path(), "2026-02");
     assert_eq!(rows["S1"]["ytd_tax_withheld"], "150.00");
+
+    // A wage of 10,001: SI/HF 800.08 + 200.02 + 500.05; cumulative taxable
+    // 5,000 + 2,500.85, tax 225.0255 → 225.03 cumulative, 75.03 this
+    // month. The rounding is the cumulative tax's, named as such.
+    write_month(dir.path(), "2026-03", &[("S1", 10001, 1000)]);
+    paybatch()
+        .args(["run", "-p", "2026-03", "-w"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let out = paybatch()
+        .args(["explain", "-p", "2026-03", "-e", "S1", "--lang", "en", "-w"])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = stdout(&out);
+    assert!(text.contains("IIT withheld (wages) = 75.03"), "{text}");
+    assert!(
+        text.contains("rounding: cumulative_tax 225.0255 → 225.03 (half-up to fen)"),
+        "{text}"
+    );
+    assert!(text.contains("Pension (employee) = 800.08"), "{text}");
 }
 
 #[test]
