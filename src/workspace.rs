@@ -50,17 +50,59 @@ pub struct Payer {
     pub city: String,
 }
 
-/// An SMTP relay for sending payslips (plain SMTP to an internal relay).
+/// An SMTP relay for sending payslips.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Smtp {
     pub host: String,
     #[serde(default = "default_smtp_port")]
     pub port: u16,
+    /// `none`, `starttls` or `tls` (implicit); unset: `tls` on port 465,
+    /// `starttls` on 587, `none` otherwise (an internal relay on 25).
+    #[serde(default)]
+    pub security: Option<MailSecurity>,
+    /// The account to log in with (AUTH), if the relay wants one.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The environment variable that holds the password (never the
+    /// password itself in this file).
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// A PEM file of the CA that signed the relay's certificate (a
+    /// company CA), relative to the workspace; public CAs are built in.
+    #[serde(default)]
+    pub ca_file: Option<String>,
+    /// Seconds to wait for the relay at each step.
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_seconds: u64,
+}
+
+/// How the connection to the relay is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailSecurity {
+    None,
+    Starttls,
+    Tls,
+}
+
+impl Smtp {
+    /// The security in effect (the port's usual one when unset).
+    pub fn security(&self) -> MailSecurity {
+        self.security.unwrap_or(match self.port {
+            465 => MailSecurity::Tls,
+            587 => MailSecurity::Starttls,
+            _ => MailSecurity::None,
+        })
+    }
 }
 
 fn default_smtp_port() -> u16 {
     25
+}
+
+fn default_smtp_timeout() -> u64 {
+    30
 }
 
 fn yes() -> bool {

@@ -91,7 +91,7 @@ pub fn run(ctx: &Ctx, args: PayslipsArgs) -> anyhow::Result<ExitStatus> {
             .unzip();
         skipped = total - todo.len();
         if !todo.is_empty() {
-            sent = smtp::send(&relay.host, relay.port, &cfg.from, &todo, |i, delivery| {
+            sent = smtp::send(relay, &ws.root, &cfg.from, &todo, |i, delivery| {
                 let (to, bytes) = &todo[i];
                 record.add(&todo_files[i], to, bytes, delivery)?;
                 if let smtp::Delivery::Refused(reply) = delivery {

@@ -44,6 +44,8 @@ city = "北京"
 [payslips]
 from = "payroll@example.com"
 # smtp = { host = "127.0.0.1", port = 25 }   # to send with `paybatch payslips --send`
+# A relay with TLS and a login (the password from the environment):
+#   smtp = { host = "smtp.example.com", port = 587, security = "starttls", username = "payroll@example.com", password_env = "PAYSLIP_RELAY_PASSWORD" }
 
 [reconcile]
 net_change_threshold = 0.2   # flag |Δ net pay| above 20% of last month

@@ -1,27 +1,23 @@
-//! A minimal SMTP client for handing payslip e-mails to an internal relay
-//! (plain SMTP, no authentication): EHLO, MAIL FROM, RCPT TO, DATA, QUIT.
-//! A recipient the relay refuses is reported and the rest are still sent;
-//! a failure of the connection stops the batch ([`Error::Mail`]).
+//! Hands payslip e-mails to the company's relay with `lettre`: plain SMTP,
+//! STARTTLS or implicit TLS (rustls; a company CA from `ca_file`), AUTH
+//! with a password from the environment, a timeout at every step, one
+//! pooled connection. The relay is tried once before the first message, so
+//! a wrong host, certificate or password stops the batch before anything
+//! is sent ([`Error::Mail`]); after that, a recipient or message the relay
+//! refuses is reported and the rest are still sent, and a lost connection
+//! stops the batch with what was sent already recorded by the caller.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
+use std::path::Path;
 use std::time::Duration;
 
+use lettre::address::{Address, Envelope};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{SmtpTransport, Transport};
+
 use crate::error::{Error, Result};
-
-fn io_err(host: &str, e: std::io::Error) -> Error {
-    Error::Mail {
-        server: host.into(),
-        reason: format!("连接中断 (connection failed): {e}"),
-    }
-}
-
-fn protocol(host: &str, step: &str, reply: &str) -> Error {
-    Error::Mail {
-        server: host.into(),
-        reason: format!("{step}: 服务器拒绝 (refused) `{}`", reply.trim()),
-    }
-}
+use crate::workspace::{MailSecurity, Smtp};
 
 /// What became of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,89 +27,109 @@ pub enum Delivery {
     Refused(String),
 }
 
-/// Reads one (possibly multi-line) reply; returns its text.
-fn reply(reader: &mut BufReader<TcpStream>, host: &str) -> Result<String> {
-    let mut all = String::new();
-    loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line).map_err(|e| io_err(host, e))?;
-        if n == 0 {
-            return Err(protocol(host, "read", "connection closed"));
-        }
-        all.push_str(&line);
-        // "250-..." continues, "250 ..." ends.
-        if line.as_bytes().get(3) != Some(&b'-') {
-            return Ok(all);
-        }
+fn mail_error(relay: &Smtp, zh: &str, detail: impl std::fmt::Display) -> Error {
+    Error::Mail {
+        server: format!("{}:{}", relay.host, relay.port),
+        reason: format!("{zh} ({detail})"),
     }
 }
 
-fn expect(reader: &mut BufReader<TcpStream>, host: &str, step: &str, code: &str) -> Result<()> {
-    let r = reply(reader, host)?;
-    if r.starts_with(code) {
-        Ok(())
+/// What went wrong talking to the relay, in the clerk's words first.
+fn describe(relay: &Smtp, e: &lettre::transport::smtp::Error) -> Error {
+    // rustls reports a certificate it does not trust as a network error.
+    let tls = e.is_tls() || e.to_string().contains("certificate");
+    let zh = if tls {
+        "TLS 加密连接失败: 检查 security 设置与证书 (ca_file)"
+    } else if e.is_timeout() {
+        "邮件服务器无响应 (超时)"
+    } else if e.is_permanent() || e.is_transient() {
+        "邮件服务器拒绝: 检查账号、密码与发件地址"
     } else {
-        Err(protocol(host, step, &r))
-    }
+        "无法连接邮件服务器"
+    };
+    mail_error(relay, zh, e)
 }
 
-/// Sends each `(recipient, message)` over one connection, telling
-/// `on_each(index, delivery)` as each is done (so that the caller records
-/// it before the next); returns how many were sent.
+/// The transport for `relay`, the password read from `password_env`, a
+/// `ca_file` read relative to `root`.
+fn transport(relay: &Smtp, root: &Path) -> Result<SmtpTransport> {
+    let tls = match relay.security() {
+        MailSecurity::None => Tls::None,
+        security => {
+            let mut params = TlsParameters::builder(relay.host.clone());
+            if let Some(file) = &relay.ca_file {
+                let path = root.join(file);
+                let pem = std::fs::read(&path).map_err(|e| mail_error(relay, "读不到 ca_file 证书文件", e))?;
+                let cert = Certificate::from_pem(&pem).map_err(|e| mail_error(relay, "ca_file 不是 PEM 证书", e))?;
+                params = params.add_root_certificate(cert);
+            }
+            let params = params
+                .build_rustls()
+                .map_err(|e| mail_error(relay, "TLS 设置无效", e))?;
+            match security {
+                MailSecurity::Tls => Tls::Wrapper(params),
+                _ => Tls::Required(params),
+            }
+        }
+    };
+    let mut builder = SmtpTransport::builder_dangerous(relay.host.as_str())
+        .port(relay.port)
+        .tls(tls)
+        .hello_name(ClientId::Domain("paybatch".into()))
+        .timeout(Some(Duration::from_secs(relay.timeout_seconds.max(1))));
+    if let Some(user) = &relay.username {
+        let var = relay.password_env.as_deref().unwrap_or("PAYBATCH_SMTP_PASSWORD");
+        let password = std::env::var(var).map_err(|_| {
+            mail_error(
+                relay,
+                &format!("环境变量 {var} 中没有邮件密码"),
+                format!("set {var} to the password of {user}"),
+            )
+        })?;
+        builder = builder.credentials(Credentials::new(user.clone(), password));
+    }
+    Ok(builder.build())
+}
+
+/// Sends each `(recipient, message)`, telling `on_each(index, delivery)`
+/// as each is done (so that the caller records it before the next);
+/// returns how many were sent.
 pub fn send(
-    host: &str,
-    port: u16,
+    relay: &Smtp,
+    root: &Path,
     from: &str,
     messages: &[(String, Vec<u8>)],
     mut on_each: impl FnMut(usize, &Delivery) -> Result<()>,
 ) -> Result<usize> {
-    let addr = format!("{host}:{port}");
-    let stream = TcpStream::connect(&addr).map_err(|e| io_err(&addr, e))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
-    stream.set_write_timeout(Some(Duration::from_secs(30))).ok();
-    let mut writer = stream.try_clone().map_err(|e| io_err(&addr, e))?;
-    let mut reader = BufReader::new(stream);
-    let say = |w: &mut TcpStream, line: &str| {
-        w.write_all(format!("{line}\r\n").as_bytes())
-            .map_err(|e| io_err(&addr, e))
-    };
-    expect(&mut reader, &addr, "greeting", "220")?;
-    say(&mut writer, "EHLO paybatch")?;
-    expect(&mut reader, &addr, "EHLO", "250")?;
+    let sender: Address = from.parse().map_err(|e| {
+        mail_error(
+            relay,
+            &format!("发件地址 `{from}` 无效 (paybatch.toml 的 [payslips] from)"),
+            e,
+        )
+    })?;
+    let mailer = transport(relay, root)?;
+    // Connect, encrypt and log in once before the first message.
+    mailer.test_connection().map_err(|e| describe(relay, &e))?;
     let mut sent = 0;
-    for (i, (to, msg)) in messages.iter().enumerate() {
-        say(&mut writer, &format!("MAIL FROM:<{from}>"))?;
-        expect(&mut reader, &addr, "MAIL FROM", "250")?;
-        say(&mut writer, &format!("RCPT TO:<{to}>"))?;
-        let r = reply(&mut reader, &addr)?;
-        if !r.starts_with("25") {
-            // This recipient only: reset the transaction and go on.
-            say(&mut writer, "RSET")?;
-            let _ = reply(&mut reader, &addr)?;
-            on_each(i, &Delivery::Refused(r.trim().to_string()))?;
-            continue;
-        }
-        say(&mut writer, "DATA")?;
-        expect(&mut reader, &addr, "DATA", "354")?;
-        // Dot-stuffing: a line starting with "." gets another.
-        let text = String::from_utf8_lossy(msg);
-        for line in text.split("\r\n") {
-            if line.starts_with('.') {
-                say(&mut writer, &format!(".{line}"))?;
-            } else {
-                say(&mut writer, line)?;
+    for (i, (to, message)) in messages.iter().enumerate() {
+        let delivery = match to.parse::<Address>() {
+            Err(e) => Delivery::Refused(format!("收件地址无效 (invalid address): {e}")),
+            Ok(rcpt) => {
+                let envelope =
+                    Envelope::new(Some(sender.clone()), vec![rcpt]).map_err(|e| mail_error(relay, "信封无效", e))?;
+                match mailer.send_raw(&envelope, message) {
+                    Ok(_) => Delivery::Sent,
+                    // The relay answered no for this message: the rest go on.
+                    Err(e) if e.is_permanent() || e.is_transient() => Delivery::Refused(e.to_string()),
+                    Err(e) => return Err(describe(relay, &e)),
+                }
             }
-        }
-        say(&mut writer, ".")?;
-        let r = reply(&mut reader, &addr)?;
-        if r.starts_with("250") {
+        };
+        if delivery == Delivery::Sent {
             sent += 1;
-            on_each(i, &Delivery::Sent)?;
-        } else {
-            on_each(i, &Delivery::Refused(r.trim().to_string()))?;
         }
+        on_each(i, &delivery)?;
     }
-    say(&mut writer, "QUIT")?;
-    let _ = reply(&mut reader, &addr);
     Ok(sent)
 }

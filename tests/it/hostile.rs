@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::mail_sink::{Relay, Sink};
 use crate::util::{paybatch, pb, stderr, stdout, tempdir};
 
 fn demo() -> tempfile::TempDir {
@@ -266,57 +267,6 @@ fn reports_and_config_follow_the_umask() {
     }
 }
 
-/// A one-connection SMTP sink that refuses the recipients in `refuse` and
-/// records the others' messages.
-fn sink_refusing(refuse: &'static [&'static str]) -> (u16, std::thread::JoinHandle<Vec<String>>) {
-    use std::io::{BufRead, BufReader};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    let handle = std::thread::spawn(move || {
-        let mut accepted = Vec::new();
-        let Ok((stream, _)) = listener.accept() else {
-            return accepted;
-        };
-        let mut writer = stream.try_clone().unwrap_or_else(|e| panic!("{e}"));
-        let mut reader = BufReader::new(stream);
-        let mut say = |s: &str| {
-            let _ = writer.write_all(format!("{s}\r\n").as_bytes());
-        };
-        say("220 sink");
-        let mut to = String::new();
-        let mut line = String::new();
-        while reader.read_line(&mut line).unwrap_or(0) > 0 {
-            let cmd = line.trim_end().to_string();
-            line.clear();
-            if cmd.starts_with("EHLO") || cmd.starts_with("MAIL") || cmd == "RSET" {
-                say("250 ok");
-            } else if let Some(rcpt) = cmd.strip_prefix("RCPT TO:") {
-                to = rcpt.trim_matches(['<', '>']).to_string();
-                if refuse.contains(&to.as_str()) {
-                    say("550 5.1.1 no such user");
-                } else {
-                    say("250 ok");
-                }
-            } else if cmd == "DATA" {
-                say("354 go");
-                loop {
-                    let mut l = String::new();
-                    if reader.read_line(&mut l).unwrap_or(0) == 0 || l.trim_end() == "." {
-                        break;
-                    }
-                }
-                accepted.push(to.clone());
-                say("250 queued");
-            } else if cmd == "QUIT" {
-                say("221 bye");
-                break;
-            }
-        }
-        accepted
-    });
-    (port, handle)
-}
-
 /// A refused address is a finding and the rest are sent; a retry sends
 /// only what was not sent, never a payslip twice.
 #[test]
@@ -341,18 +291,21 @@ fn a_refused_address_does_not_stop_the_rest_and_a_retry_resumes() {
         "{}",
         stderr(&out)
     );
-    let (port, sink) = sink_refusing(&["e0003@example.com"]);
-    with_port(port);
+    let sink = Sink::start(Relay {
+        refuse: &["e0003@example.com"],
+        ..Relay::PLAIN
+    });
+    with_port(sink.port);
     let out = pb(dir.path(), &["payslips", "-p", "2026-01", "--send", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(doc["sent"], 55);
     assert_eq!(doc["refused"], 1);
     assert_eq!(doc["findings"][0]["code"], "M001");
-    assert_eq!(sink.join().unwrap_or_default().len(), 55);
+    assert_eq!(sink.finish().len(), 55);
     // The retry: only the refused one goes again.
-    let (port, sink) = sink_refusing(&[]);
-    with_port(port);
+    let sink = Sink::start(Relay::PLAIN);
+    with_port(sink.port);
     let out = pb(dir.path(), &["payslips", "-p", "2026-01", "--send", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
@@ -360,7 +313,8 @@ fn a_refused_address_does_not_stop_the_rest_and_a_retry_resumes() {
         (doc["sent"].as_u64(), doc["already_sent"].as_u64()),
         (Some(1), Some(55))
     );
-    assert_eq!(sink.join().unwrap_or_default(), ["e0003@example.com"]);
+    let again: Vec<String> = sink.finish().into_iter().map(|m| m.to).collect();
+    assert_eq!(again, ["e0003@example.com"]);
 }
 
 /// A command-line mistake is explained in Chinese by default (clap's text

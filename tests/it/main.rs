@@ -13,6 +13,8 @@ mod input_structure;
 mod input_trust;
 pub mod ledger_chain;
 pub mod ledger_cli;
+mod mail_sink;
+mod mail_tls;
 mod outputs;
 mod readers_fuzz;
 mod reconcile_cli;

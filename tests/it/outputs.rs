@@ -2,8 +2,6 @@
 //! re-read totals, GBK fixed width, exclusions, self-check, SMTP.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
 use calamine::Reader;
@@ -500,58 +498,13 @@ fn si_slots_follow_the_items_in_any_order() {
     }
 }
 
-/// A one-connection SMTP sink on 127.0.0.1 that records messages.
-fn smtp_sink() -> (u16, std::thread::JoinHandle<Vec<String>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    let handle = std::thread::spawn(move || {
-        let mut messages = Vec::new();
-        let Ok((stream, _)) = listener.accept() else {
-            return messages;
-        };
-        let mut writer = stream.try_clone().unwrap_or_else(|e| panic!("{e}"));
-        let mut reader = BufReader::new(stream);
-        let mut say = |s: &str| {
-            let _ = writer.write_all(format!("{s}\r\n").as_bytes());
-        };
-        say("220 sink ready");
-        let mut line = String::new();
-        while reader.read_line(&mut line).unwrap_or(0) > 0 {
-            let cmd = line.trim_end().to_string();
-            line.clear();
-            if cmd.starts_with("EHLO") {
-                say("250-sink");
-                say("250 8BITMIME");
-            } else if cmd.starts_with("MAIL") || cmd.starts_with("RCPT") {
-                say("250 ok");
-            } else if cmd == "DATA" {
-                say("354 go ahead");
-                let mut body = String::new();
-                loop {
-                    let mut l = String::new();
-                    if reader.read_line(&mut l).unwrap_or(0) == 0 || l.trim_end() == "." {
-                        break;
-                    }
-                    body.push_str(&l);
-                }
-                messages.push(body);
-                say("250 queued");
-            } else if cmd == "QUIT" {
-                say("221 bye");
-                break;
-            }
-        }
-        messages
-    });
-    (port, handle)
-}
-
 #[test]
 fn payslips_are_sent_to_a_local_smtp_sink() {
     let dir = tempdir();
     paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(pb(dir.path(), &["run", "-p", "2026-01"]).status.code(), Some(0));
-    let (port, sink) = smtp_sink();
+    let sink = crate::mail_sink::Sink::start(crate::mail_sink::Relay::PLAIN);
+    let port = sink.port;
     let cfg = dir.path().join("paybatch.toml");
     let text = std::fs::read_to_string(&cfg).unwrap_or_default().replace(
         "# smtp = { host = \"127.0.0.1\", port = 25 }",
@@ -562,7 +515,7 @@ fn payslips_are_sent_to_a_local_smtp_sink() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(doc["sent"], 56);
-    let messages = sink.join().unwrap_or_default();
+    let messages: Vec<String> = sink.finish().into_iter().map(|m| m.data).collect();
     assert_eq!(messages.len(), 56);
     let first = &messages[0];
     assert!(first.contains("To: e0001@example.com"), "{first}");
