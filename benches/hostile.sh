@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Peak memory of every reader on hostile files: builds a corpus of bombs
 # (shared strings, one huge inline string, an ods content bomb, a declared
-# count of 10^18, a 300 MB one-line CSV) in a temp folder, runs
+# count of 10^18, a part that lies about its size, a 300 MB one-line CSV)
+# in a temp folder, runs
 # `paybatch validate` on each in a demo workspace, and prints exit code,
 # wall time and peak RSS (MiB). Every file must be refused with exit 3
 # well under 1 GB.
@@ -32,6 +33,17 @@ xlsx(f"{out}/huge-count.xlsx", strings='<sst xmlns="http://schemas.openxmlformat
 with zipfile.ZipFile(f"{out}/content-bomb.ods", "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
     z.writestr("content.xml", "<office:document-content>" + big + "</office:document-content>")
+# A part that declares 4 KB and inflates to 750 MB.
+xlsx(f"{out}/lying-size.xlsx", strings='<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>' + big + '</t></si></sst>')
+data = bytearray(open(f"{out}/lying-size.xlsx", "rb").read())
+name = b"xl/sharedStrings.xml"
+for sig, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+    at = data.find(sig)
+    while at >= 0:
+        if data[at + name_at:at + name_at + len(name)] == name:
+            data[at + size_at:at + size_at + 4] = (4096).to_bytes(4, "little")
+        at = data.find(sig, at + 4)
+open(f"{out}/lying-size.xlsx", "wb").write(data)
 with open(f"{out}/one-line.csv", "w") as f:
     f.write("9" * (300 << 20))
 PY

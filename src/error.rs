@@ -117,7 +117,9 @@ impl Error {
         match self {
             Error::Config { file, line, message } => {
                 if zh {
-                    format!("配置文件 {file} 第 {line} 行有误: {message}")
+                    let said = serde_in_chinese(message)
+                        .map_or_else(|| message.clone(), |zh| format!("{zh} (原文: {message})"));
+                    format!("配置文件 {file} 第 {line} 行有误: {said}")
                 } else {
                     format!("config file {file}, line {line}: {message}")
                 }
@@ -368,4 +370,67 @@ pub fn install_panic_hook() {
             );
         }
     }));
+}
+
+/// The usual TOML/serde complaints in Chinese (the original is kept
+/// beside it): an unknown or missing key, an unknown choice, a wrong type,
+/// a key given twice. `None` for anything else.
+fn serde_in_chinese(message: &str) -> Option<String> {
+    let quoted = |s: &str| s.split('`').nth(1).map(str::to_string);
+    let choices = |s: &str| {
+        s.split_once("expected one of ")
+            .map(|(_, list)| list.trim().to_string())
+            .or_else(|| s.split_once("expected ").map(|(_, e)| e.trim().to_string()))
+    };
+    let m = message.trim();
+    if m.starts_with("unknown field") {
+        let name = quoted(m)?;
+        return Some(match choices(m) {
+            Some(list) => format!("不认识的键 `{name}` (拼写错误?), 可用的键: {list}"),
+            None => format!("不认识的键 `{name}` (拼写错误?)"),
+        });
+    }
+    if m.starts_with("missing field") {
+        return Some(format!("缺少必填的键 `{}`", quoted(m)?));
+    }
+    if m.starts_with("unknown variant") {
+        let name = quoted(m)?;
+        return Some(match choices(m) {
+            Some(list) => format!("不认识的取值 `{name}`, 可选: {list}"),
+            None => format!("不认识的取值 `{name}`"),
+        });
+    }
+    if m.starts_with("invalid type") {
+        let expected = choices(m).unwrap_or_default();
+        return Some(format!("值的类型不对, 应为 {expected}"));
+    }
+    if let Some(wanted) = m.strip_prefix("wanted ") {
+        return Some(format!("值的类型不对, 应为 {wanted}"));
+    }
+    if m.starts_with("duplicate key") {
+        return Some(format!("键 `{}` 写了两次", quoted(m)?));
+    }
+    None
+}
+
+#[cfg(test)]
+mod serde_text {
+    use super::serde_in_chinese;
+
+    #[test]
+    fn the_usual_complaints_are_said_in_chinese() {
+        assert_eq!(
+            serde_in_chinese("unknown field `fromm`, expected one of `from`, `eml`").as_deref(),
+            Some("不认识的键 `fromm` (拼写错误?), 可用的键: `from`, `eml`")
+        );
+        assert_eq!(
+            serde_in_chinese("missing field `monthly`").as_deref(),
+            Some("缺少必填的键 `monthly`")
+        );
+        assert_eq!(
+            serde_in_chinese("unknown variant `cheap`, expected one of `cheaper`, `separate`, `merged`").as_deref(),
+            Some("不认识的取值 `cheap`, 可选: `cheaper`, `separate`, `merged`")
+        );
+        assert_eq!(serde_in_chinese("something else"), None);
+    }
 }

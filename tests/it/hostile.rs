@@ -87,6 +87,54 @@ fn a_huge_declared_count_is_refused_without_a_panic() {
     assert_refused(dir.path(), "limit exceeded");
 }
 
+/// Sets the uncompressed size the zip declares for part `name` (local
+/// header and central directory) to `size`.
+fn declare_size(zip: &mut [u8], name: &str, size: u32) {
+    let le = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as usize;
+    let mut at = 0;
+    while at + 46 < zip.len() {
+        let sig = &zip[at..at + 4];
+        let (size_at, name_len_at, name_at) = match sig {
+            [0x50, 0x4b, 0x03, 0x04] => (at + 22, at + 26, at + 30),
+            [0x50, 0x4b, 0x01, 0x02] => (at + 24, at + 28, at + 46),
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        let len = le(zip, name_len_at);
+        if zip.get(name_at..name_at + len) == Some(name.as_bytes()) {
+            zip[size_at..size_at + 4].copy_from_slice(&size.to_le_bytes());
+        }
+        at += 4;
+    }
+}
+
+/// A part that says it is small and inflates to 200 MB: cut where it
+/// passes what it declared, with an error naming the file; memory stays
+/// small (the bench in benches/hostile.sh measures it).
+#[test]
+fn a_part_that_lies_about_its_size_is_cut_where_the_lie_ends() {
+    let dir = demo();
+    let mut strings = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#.to_vec();
+    strings.extend(std::iter::repeat_n(b'A', 200 << 20));
+    strings.extend(b"</t></si></sst>");
+    let mut bytes = xlsx_with_strings(strings);
+    declare_size(&mut bytes, "xl/sharedStrings.xml", 4096);
+    replace_roster(dir.path(), &bytes);
+    let out = paybatch()
+        .args(["validate", "-p", "2026-01", "--no-report", "--lang", "en", "-w"])
+        .arg(dir.path())
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("花名册.xlsx"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("stack backtrace"), "{err}");
+    assert!(err.contains("declared uncompressed size"), "{err}");
+}
+
 /// Truncated and bit-flipped workbooks: an error naming the file, never
 /// panic text, whatever byte is hit.
 #[test]
