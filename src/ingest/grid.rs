@@ -567,10 +567,16 @@ pub fn stream_workbook_bytes(
         });
     }
     stream_workbook(bytes, file, on_row, || {
-        if is_xlsx_name(file) {
-            // Named xlsx: open it as one (auto-detection would try xls first).
+        if is_xlsx_name(file) && is_xlsx_package(std::io::Cursor::new(bytes)) {
+            // Named xlsx and is one: open it as one (auto-detection would
+            // try xls first).
             open_xlsx(cursor, file)
         } else {
+            // Whatever its name says, calamine tells xls, xlsx, xlsb and
+            // ods apart by their content.
+            if is_xlsx_name(file) && bytes.starts_with(b"PK") {
+                tracing::warn!(file, "该文件不是 .xlsx, 按其实际格式 (如 .ods/.xlsb) 读取 (not an xlsx package: read as what it is)");
+            }
             open_workbook_auto_from_rs(cursor).map_err(|e| workbook_error(file, e.to_string()))
         }
     })
@@ -602,10 +608,34 @@ pub fn stream_workbook_file(
         return stream_workbook_bytes(&std::fs::read(path).map_err(|e| Error::io(path, e))?, file, on_row);
     }
     if head.starts_with(b"PK") {
-        let zip = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
-        super::limits::check_zip(zip, file)?;
+        let zip = || Ok(std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?));
+        super::limits::check_zip(zip()?, file)?;
+        if !is_xlsx_package(zip()?) {
+            // An ods or xlsb named .xlsx: detected from the whole file.
+            drop(input);
+            return stream_workbook_bytes(&std::fs::read(path).map_err(|e| Error::io(path, e))?, file, on_row);
+        }
     }
     stream_workbook(&head, file, on_row, || open_xlsx(input, file))
+}
+
+/// Whether a zip is an xlsx package (it has `xl/workbook.xml`); an ods or
+/// xlsb is not. A zip that cannot be read counts as one (the xlsx reader
+/// then says what is wrong with it).
+fn is_xlsx_package<R: std::io::Read + std::io::Seek>(input: R) -> bool {
+    zip::ZipArchive::new(input).map_or(true, |zip| {
+        zip.index_for_name("xl/workbook.xml").is_some()
+            || (zip.index_for_name("xl/workbook.bin").is_none() && zip.index_for_name("content.xml").is_none())
+    })
+}
+
+/// Whether a file is plain text (no NUL in its first 8 KiB, not a zip or
+/// OLE container): a CSV saved under a workbook's name.
+pub fn is_text_content(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(8192);
+    let read = std::fs::File::open(path).and_then(|f| f.take(8192).read_to_end(&mut head));
+    read.is_ok_and(|n| n > 0) && !head.starts_with(b"PK") && !is_ole(&head) && !head.contains(&0)
 }
 
 /// The OLE compound-file signature (.xls, and encrypted Office packages).

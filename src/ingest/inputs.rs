@@ -98,7 +98,15 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Grid>> {
 /// (every visible sheet). Returns the sheet names.
 fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec<String>> {
     let ext = extension(path);
-    if is_csv(path) || ext == "parquet" {
+    let text_as_workbook = is_workbook_ext(&ext) && super::grid::is_text_content(path);
+    if text_as_workbook {
+        let name = display;
+        tracing::warn!(
+            file = name,
+            "该文件实为文本 (CSV) 格式, 按 CSV 读取; 建议改名为 .csv (a text file under a workbook name: read as CSV)"
+        );
+    }
+    if is_csv(path) || ext == "parquet" || text_as_workbook {
         let sheet = csv_sheet_name(display);
         let one_sheet = |r, row: &mut [Cell]| on_row(&sheet, r, row);
         if ext == "parquet" {

@@ -135,6 +135,38 @@ fn a_part_that_lies_about_its_size_is_cut_where_the_lie_ends() {
     assert!(err.contains("declared uncompressed size"), "{err}");
 }
 
+/// A file is read as what its content is, whatever its name says: an
+/// xlsx saved as .xls or .ods, a CSV saved as .xlsx or .xls; the run gives
+/// the same results as with the right names.
+#[test]
+fn a_file_is_read_as_what_it_is_whatever_its_name() {
+    let dir = demo();
+    let month = dir.path().join("inputs/2026-01");
+    assert_eq!(pb(dir.path(), &["run", "-p", "2026-01"]).status.code(), Some(0));
+    let want = std::fs::read(outputs_results(dir.path())).unwrap_or_default();
+    let renames = [
+        ("花名册.xlsx", "花名册.xls"),
+        ("变动项.xlsx", "变动项.ods"),
+        ("考勤.csv", "考勤.xlsx"),
+    ];
+    for (from, to) in renames {
+        std::fs::rename(month.join(from), month.join(to)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let out = pb(dir.path(), &["run", "-p", "2026-01", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("read as CSV"), "{}", stderr(&out));
+    let got = std::fs::read(outputs_results(dir.path())).unwrap_or_default();
+    assert!(!got.is_empty() && got == want, "the same results whatever the names");
+}
+
+fn outputs_results(root: &Path) -> std::path::PathBuf {
+    let ws = paybatch::workspace::Workspace::open(root).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::ledger::state::outputs_dir(&ws, "2026-01".parse().unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no outputs"))
+        .join("results.csv")
+}
+
 /// Truncated and bit-flipped workbooks: an error naming the file, never
 /// panic text, whatever byte is hit.
 #[test]
