@@ -216,6 +216,9 @@ pub struct Config {
     /// Ledger settings.
     #[serde(default)]
     pub ledger: LedgerConfig,
+    /// How large and deep a file the readers accept.
+    #[serde(default)]
+    pub limits: crate::ingest::limits::Limits,
 }
 
 /// `[ledger]` in paybatch.toml.
@@ -253,6 +256,8 @@ impl Workspace {
         }
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let config: Config = toml::from_str(&text).map_err(|e| Error::toml(CONFIG_FILE, &text, &e))?;
+        // Every reader from now on applies this workspace's limits.
+        crate::ingest::limits::set(config.limits);
         Ok(Workspace {
             root: root.to_path_buf(),
             config,

@@ -347,19 +347,21 @@ pub fn field_cell(field: &str) -> Cell {
     }
 }
 
-/// A reader that fails (`FileTooLarge`) once a line runs past
-/// [`super::limits::MAX_CSV_ROW_BYTES`] without a line break: a 300 MB
+/// A reader that fails (`FileTooLarge`) once a line runs past the CSV
+/// row limit (`[limits] csv_row_kb`) without a line break: a 300 MB
 /// one-line file is refused after 4 MB instead of being held whole.
 struct LineLimit<R> {
     inner: R,
     since_newline: usize,
+    most: usize,
 }
 
 impl<R> LineLimit<R> {
-    fn new(inner: R) -> Self {
+    fn new(inner: R, most: usize) -> Self {
         LineLimit {
             inner,
             since_newline: 0,
+            most,
         }
     }
 }
@@ -372,7 +374,7 @@ impl<R: std::io::Read> std::io::Read for LineLimit<R> {
             Some(at) => n - at - 1,
             None => self.since_newline + n,
         };
-        if self.since_newline > super::limits::MAX_CSV_ROW_BYTES {
+        if self.since_newline > self.most {
             return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "line too long"));
         }
         Ok(n)
@@ -386,10 +388,11 @@ fn stream_csv_records(
     file: &str,
     mut on_record: impl FnMut(usize, &csv::StringRecord) -> Result<()>,
 ) -> Result<()> {
+    let most = super::limits::current().csv_row_bytes();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(LineLimit::new(input));
+        .from_reader(LineLimit::new(input, most));
     let mut record = csv::StringRecord::new();
     let mut i = 0;
     loop {
@@ -405,9 +408,9 @@ fn stream_csv_records(
                 return Err(Error::Workbook {
                     file: file.into(),
                     reason: format!(
-                        "超出读取限制 (limit exceeded): 第 {} 行之后有一行超过 {} KB; 不是工资表数据",
+                        "超出读取限制 (limit exceeded): 第 {} 行之后有一行超过 {} KB ([limits] csv_row_kb); 不是工资表数据",
                         i + 1,
-                        super::limits::MAX_CSV_ROW_BYTES >> 10
+                        most >> 10
                     ),
                 });
             }
@@ -421,14 +424,14 @@ fn stream_csv_records(
         if memchr::memchr(0, record.as_slice().as_bytes()).is_some() {
             return Err(not_text());
         }
-        if record.as_slice().len() > super::limits::MAX_CSV_ROW_BYTES {
+        if record.as_slice().len() > most {
             return Err(Error::Workbook {
                 file: file.into(),
                 reason: format!(
-                    "超出读取限制 (limit exceeded): 第 {} 行有 {} KB, 上限 {} KB; 不是一行工资数据",
+                    "超出读取限制 (limit exceeded): 第 {} 行有 {} KB, 上限 {} KB ([limits] csv_row_kb); 不是一行工资数据",
                     i + 1,
                     record.as_slice().len() >> 10,
-                    super::limits::MAX_CSV_ROW_BYTES >> 10
+                    most >> 10
                 ),
             });
         }
@@ -575,7 +578,10 @@ pub fn stream_workbook_bytes(
             // Whatever its name says, calamine tells xls, xlsx, xlsb and
             // ods apart by their content.
             if is_xlsx_name(file) && bytes.starts_with(b"PK") {
-                tracing::warn!(file, "该文件不是 .xlsx, 按其实际格式 (如 .ods/.xlsb) 读取 (not an xlsx package: read as what it is)");
+                tracing::warn!(
+                    file,
+                    "该文件不是 .xlsx, 按其实际格式 (如 .ods/.xlsb) 读取 (not an xlsx package: read as what it is)"
+                );
             }
             open_workbook_auto_from_rs(cursor).map_err(|e| workbook_error(file, e.to_string()))
         }
@@ -608,7 +614,11 @@ pub fn stream_workbook_file(
         return stream_workbook_bytes(&std::fs::read(path).map_err(|e| Error::io(path, e))?, file, on_row);
     }
     if head.starts_with(b"PK") {
-        let zip = || Ok(std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?));
+        let zip = || {
+            Ok(std::io::BufReader::new(
+                std::fs::File::open(path).map_err(|e| Error::io(path, e))?,
+            ))
+        };
         super::limits::check_zip(zip()?, file)?;
         if !is_xlsx_package(zip()?) {
             // An ods or xlsb named .xlsx: detected from the whole file.

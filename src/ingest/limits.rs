@@ -10,24 +10,68 @@
 //! past its declared size is cut by the zip reader's checks when read.
 
 use std::io::{Read, Seek};
+use std::sync::RwLock;
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// The largest a single part of a workbook may inflate to.
-pub const MAX_PART_BYTES: u64 = 4 << 30;
-/// The most all parts together may inflate to.
-pub const MAX_TOTAL_BYTES: u64 = 12 << 30;
-/// Past this size a part may not inflate more than [`MAX_RATIO`] times.
-pub const RATIO_FROM_BYTES: u64 = 64 << 20;
-/// Real spreadsheets compress 5–30 times; bombs 100–1000 times.
-pub const MAX_RATIO: u64 = 100;
-/// The longest one CSV row may be (a payroll row is a few hundred bytes;
-/// a 300 MB one-line file is not a table).
-pub const MAX_CSV_ROW_BYTES: usize = 4 << 20;
+/// The reading limits, `[limits]` in paybatch.toml. Every one is generous
+/// by default; a site with bigger files raises it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// The most one part of a workbook may inflate to (MB).
+    pub part_mb: u64,
+    /// The most all parts together may inflate to (MB).
+    pub total_mb: u64,
+    /// Past `ratio_from_mb`, a part may inflate at most this many times
+    /// (real spreadsheets compress 5–30 times; bombs 100–1000 times).
+    pub ratio: u64,
+    pub ratio_from_mb: u64,
+    /// The most shared strings a workbook may declare (ten times the
+    /// distinct texts of a million-employee roster).
+    pub declared_count: u64,
+    /// The longest one CSV row may be (KB): a payroll row is a few hundred
+    /// bytes; a 300 MB one-line file is not a table.
+    pub csv_row_kb: u64,
+}
 
-/// The most shared strings (or cells) a workbook may declare: ten times
-/// the distinct texts of a million-employee roster.
-pub const MAX_DECLARED_COUNT: u64 = 100_000_000;
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        part_mb: 4 << 10,
+        total_mb: 12 << 10,
+        ratio: 100,
+        ratio_from_mb: 64,
+        declared_count: 100_000_000,
+        csv_row_kb: 4 << 10,
+    };
+
+    /// The longest CSV row, in bytes.
+    pub fn csv_row_bytes(&self) -> usize {
+        usize::try_from(self.csv_row_kb.saturating_mul(1024)).unwrap_or(usize::MAX)
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+static LIMITS: RwLock<Limits> = RwLock::new(Limits::DEFAULT);
+
+/// Sets the limits every reader applies from now on (the workspace's).
+pub fn set(limits: Limits) {
+    if let Ok(mut l) = LIMITS.write() {
+        *l = limits;
+    }
+}
+
+/// The limits in force.
+pub fn current() -> Limits {
+    LIMITS.read().map_or(Limits::DEFAULT, |l| *l)
+}
 
 fn refused(file: &str, what: String) -> Error {
     Error::Workbook {
@@ -42,25 +86,32 @@ pub fn check_zip<R: Read + Seek>(input: R, file: &str) -> Result<()> {
         // Not a readable zip: the reader says so in its own words.
         return Ok(());
     };
+    let limits = current();
+    let mb = |n: u64| n.saturating_mul(1 << 20);
     let mut total: u64 = 0;
     let mut strings_part = None;
     for i in 0..zip.len() {
         let Ok(part) = zip.by_index_raw(i) else { continue };
         let name = part.name().map(|n| n.into_owned()).unwrap_or_default();
         let (size, packed) = (part.size(), part.compressed_size().max(1));
-        if size > MAX_PART_BYTES {
-            return Err(refused(
-                file,
-                format!("{name} 解压后 {} MB, 上限 {} MB", size >> 20, MAX_PART_BYTES >> 20),
-            ));
-        }
-        if size > RATIO_FROM_BYTES && size / packed > MAX_RATIO {
+        if size > mb(limits.part_mb) {
             return Err(refused(
                 file,
                 format!(
-                    "{name} 压缩比 {}:1 (解压后 {} MB), 上限 {MAX_RATIO}:1; 疑似压缩炸弹 (zip bomb)",
+                    "{name} 解压后 {} MB, 上限 {} MB ([limits] part_mb)",
+                    size >> 20,
+                    limits.part_mb
+                ),
+            ));
+        }
+        if size > mb(limits.ratio_from_mb) && size / packed > limits.ratio {
+            return Err(refused(
+                file,
+                format!(
+                    "{name} 压缩比 {}:1 (解压后 {} MB), 上限 {}:1 ([limits] ratio); 疑似压缩炸弹 (zip bomb)",
                     size / packed,
-                    size >> 20
+                    size >> 20,
+                    limits.ratio
                 ),
             ));
         }
@@ -69,10 +120,14 @@ pub fn check_zip<R: Read + Seek>(input: R, file: &str) -> Result<()> {
             strings_part = Some(i);
         }
     }
-    if total > MAX_TOTAL_BYTES {
+    if total > mb(limits.total_mb) {
         return Err(refused(
             file,
-            format!("解压后共 {} MB, 上限 {} MB", total >> 20, MAX_TOTAL_BYTES >> 20),
+            format!(
+                "解压后共 {} MB, 上限 {} MB ([limits] total_mb)",
+                total >> 20,
+                limits.total_mb
+            ),
         ));
     }
     if let Some(i) = strings_part {
@@ -95,11 +150,12 @@ fn check_declared_counts(head: &str, file: &str) -> Result<()> {
             .chars()
             .take_while(char::is_ascii_digit)
             .collect();
-        let too_many = digits.len() > 18 || digits.parse::<u64>().is_ok_and(|n| n > MAX_DECLARED_COUNT);
+        let most = current().declared_count;
+        let too_many = digits.len() > 18 || digits.parse::<u64>().is_ok_and(|n| n > most);
         if too_many {
             return Err(refused(
                 file,
-                format!("共享字符串声明了 {digits} 个, 上限 {MAX_DECLARED_COUNT}"),
+                format!("共享字符串声明了 {digits} 个, 上限 {most} ([limits] declared_count)"),
             ));
         }
     }

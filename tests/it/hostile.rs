@@ -167,6 +167,35 @@ fn outputs_results(root: &Path) -> std::path::PathBuf {
         .join("results.csv")
 }
 
+/// The limits are settings: `[limits]` in paybatch.toml lowers (or
+/// raises) them, and the refusal names the setting.
+#[test]
+fn the_limits_are_workspace_settings() {
+    let dir = demo();
+    let cfg = dir.path().join("paybatch.toml");
+    let mut text = std::fs::read_to_string(&cfg).unwrap_or_default();
+    text.push_str("\n[limits]\ncsv_row_kb = 1\n");
+    std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
+    let csv = dir.path().join("inputs/2026-01/考勤.csv");
+    let mut rows = std::fs::read_to_string(&csv).unwrap_or_default();
+    rows.push_str(&format!("E0001,{},0,0,0,0,0\n", "张".repeat(1000)));
+    std::fs::write(&csv, rows).unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(dir.path(), &["validate", "-p", "2026-01", "--no-report"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("考勤.csv") && stderr(&out).contains("csv_row_kb"),
+        "{}",
+        stderr(&out)
+    );
+    // The default (4 MB) reads the same file.
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap_or_default()
+        .replace("csv_row_kb = 1", "csv_row_kb = 4096");
+    std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(dir.path(), &["validate", "-p", "2026-01", "--no-report"]);
+    assert_ne!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
 /// Truncated and bit-flipped workbooks: an error naming the file, never
 /// panic text, whatever byte is hit.
 #[test]
