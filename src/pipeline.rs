@@ -23,7 +23,7 @@ use crate::ledger::{self, lock, results, state};
 use crate::model::Period;
 use crate::rules::RuleSet;
 use crate::rules::validation::Severity;
-use crate::validate::{Finding, Tally, check_period};
+use crate::validate::{Finding, Tally};
 use crate::workspace::Workspace;
 
 /// Options for a run.
@@ -103,32 +103,39 @@ impl RunOutcome {
     }
 }
 
-/// Peak resident memory of this process so far, in MB (Linux; 0 elsewhere).
-/// Logged with each pipeline phase so `-v` shows where memory goes.
-pub fn peak_rss_mb() -> u64 {
-    status_mb("VmHWM:")
-}
+pub use crate::diag::{peak_rss_mb, rss_mb, sha256_hex};
 
-/// Resident memory of this process now, in MB (Linux; 0 elsewhere): logged
-/// with `-vv` steps inside a phase.
-pub fn rss_mb() -> u64 {
-    status_mb("VmRSS:")
-}
-
-fn status_mb(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix(key))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+/// Reads a period's inputs and runs every rule: structural findings from
+/// reading plus rule findings, sorted.
+pub fn check_period(
+    ws: &crate::workspace::Workspace,
+    rules: &RuleSet,
+    period: Period,
+) -> crate::Result<(InputSet, Vec<Finding>)> {
+    let started = std::time::Instant::now();
+    let (mut inputs, mut findings) = crate::ingest::inputs::load(ws, rules, period)?;
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        rss_mb = crate::diag::rss_mb(),
+        "read inputs"
+    );
+    let started = std::time::Instant::now();
+    let earlier_in_ledger = (1..period.month())
+        .filter_map(|m| Period::new(period.year(), m))
+        .map(|p| crate::ledger::state::outputs_dir(ws, p))
+        .collect::<crate::Result<Vec<_>>>()?
+        .iter()
+        .any(Option::is_some);
+    let (checked, indexed) = crate::validate::validate_indexing(rules, &inputs, period, earlier_in_ledger);
+    findings.extend(checked);
+    inputs.keep_indexes(indexed);
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        rss_mb = crate::diag::rss_mb(),
+        "validated inputs"
+    );
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok((inputs, findings))
 }
 
 /// What a period takes over from earlier ones.

@@ -126,12 +126,7 @@ impl BasicFlags {
     }
 }
 
-/// Whether someone hired on `hire_date` can have been withheld for by
-/// this employer in every month of the tax year before `period`'s: hired
-/// on or before its first day.
-pub fn sixty_k_eligible(hire_date: Date, period: Period) -> bool {
-    Date::new(period.year() - 1, 1, 1).is_some_and(|first| hire_date <= first)
-}
+pub use crate::rules::iit::sixty_k_eligible;
 
 /// The month's inputs to the cumulative formula.
 #[derive(Debug, Clone, Copy, Default)]

@@ -685,7 +685,7 @@ pub fn assemble<R: Send>(
     );
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
-        rss_mb = crate::pipeline::rss_mb(),
+        rss_mb = crate::diag::rss_mb(),
         "side tables by roster row"
     );
     // In order, on one core: which rows are paid.
@@ -715,7 +715,7 @@ pub fn assemble<R: Send>(
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         rows = positions.len(),
-        rss_mb = crate::pipeline::rss_mb(),
+        rss_mb = crate::diag::rss_mb(),
         "roster rows on the payroll"
     );
     let sides = Sides {

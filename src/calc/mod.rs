@@ -6,7 +6,8 @@ pub mod columns;
 pub mod context;
 mod deduction_caps;
 pub mod employee;
-pub mod expr;
+/// Company formulas are evaluated where the rules are read.
+pub use crate::rules::expr;
 mod fast;
 pub mod fixed;
 pub mod iit;

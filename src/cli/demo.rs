@@ -10,9 +10,10 @@ use super::{Ctx, ExitStatus, Format};
 use crate::demo;
 use crate::i18n::Lang;
 use crate::ledger::{audit::audit, seal};
+use crate::pipeline::check_period;
 use crate::pipeline::{RunOptions, lock, run_period};
 use crate::report;
-use crate::validate::{Tally, check_period};
+use crate::validate::Tally;
 use crate::workspace::Workspace;
 
 /// Build a demo workspace (60 employees, Beijing and Shanghai, 2026-01..03)

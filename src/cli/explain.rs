@@ -8,7 +8,7 @@ use crate::calc::compute_period;
 use crate::i18n::Lang;
 use crate::ledger;
 use crate::model::Period;
-use crate::validate::check_period;
+use crate::pipeline::check_period;
 use crate::workspace::Workspace;
 
 /// Explain how each figure of an employee's month was computed.

@@ -6,7 +6,8 @@ use clap::Args;
 
 use super::{Ctx, ExitStatus, Format};
 use crate::model::Period;
-use crate::validate::{Tally, check_period};
+use crate::pipeline::check_period;
+use crate::validate::Tally;
 use crate::workspace::Workspace;
 use crate::{pipeline, report};
 

@@ -10,68 +10,10 @@
 //! past its declared size is cut by the zip reader's checks when read.
 
 use std::io::{Read, Seek};
-use std::sync::RwLock;
-
-use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// The reading limits, `[limits]` in paybatch.toml. Every one is generous
-/// by default; a site with bigger files raises it there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Limits {
-    /// The most one part of a workbook may inflate to (MB).
-    pub part_mb: u64,
-    /// The most all parts together may inflate to (MB).
-    pub total_mb: u64,
-    /// Past `ratio_from_mb`, a part may inflate at most this many times
-    /// (real spreadsheets compress 5–30 times; bombs 100–1000 times).
-    pub ratio: u64,
-    pub ratio_from_mb: u64,
-    /// The most shared strings a workbook may declare (ten times the
-    /// distinct texts of a million-employee roster).
-    pub declared_count: u64,
-    /// The longest one CSV row may be (KB): a payroll row is a few hundred
-    /// bytes; a 300 MB one-line file is not a table.
-    pub csv_row_kb: u64,
-}
-
-impl Limits {
-    pub const DEFAULT: Limits = Limits {
-        part_mb: 4 << 10,
-        total_mb: 12 << 10,
-        ratio: 100,
-        ratio_from_mb: 64,
-        declared_count: 100_000_000,
-        csv_row_kb: 4 << 10,
-    };
-
-    /// The longest CSV row, in bytes.
-    pub fn csv_row_bytes(&self) -> usize {
-        usize::try_from(self.csv_row_kb.saturating_mul(1024)).unwrap_or(usize::MAX)
-    }
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits::DEFAULT
-    }
-}
-
-static LIMITS: RwLock<Limits> = RwLock::new(Limits::DEFAULT);
-
-/// Sets the limits every reader applies from now on (the workspace's).
-pub fn set(limits: Limits) {
-    if let Ok(mut l) = LIMITS.write() {
-        *l = limits;
-    }
-}
-
-/// The limits in force.
-pub fn current() -> Limits {
-    LIMITS.read().map_or(Limits::DEFAULT, |l| *l)
-}
+pub use crate::workspace::{Limits, current_limits as current};
 
 fn refused(file: &str, what: String) -> Error {
     Error::Workbook {

@@ -6,11 +6,12 @@
 use super::results::{RESULTS_FILE, diff, read_column, read_ytd};
 use super::seal::{Manifest, read_manifest};
 use super::state::{self, Status};
+use crate::diag::sha256_hex;
 use crate::emit::sink::hash_file;
 use crate::error::{Error, Result};
 use crate::i18n::Text;
 use crate::model::Period;
-use crate::pipeline::{Carried, Prior, compute, sha256_hex};
+use crate::pipeline::{Carried, Prior, compute};
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
 use crate::workspace::Workspace;

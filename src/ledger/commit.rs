@@ -51,7 +51,7 @@ pub fn intent_id() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    crate::pipeline::sha256_hex(format!("{}-{nanos}-{n}", std::process::id()).as_bytes())[..16].to_string()
+    crate::diag::sha256_hex(format!("{}-{nanos}-{n}", std::process::id()).as_bytes())[..16].to_string()
 }
 
 fn intent_path(ws: &Workspace, period: Period) -> std::path::PathBuf {
@@ -137,7 +137,7 @@ pub fn recover(ws: &Workspace, period: Period, who: &Who) -> Result<Option<Entry
             let sealed_dir = dir.join(&sealed);
             let manifest = std::fs::read(sealed_dir.join(super::seal::MANIFEST_FILE)).unwrap_or_default();
             if sealed_dir.is_dir()
-                && intent.manifest_sha256.as_deref() == Some(crate::pipeline::sha256_hex(&manifest).as_str())
+                && intent.manifest_sha256.as_deref() == Some(crate::diag::sha256_hex(&manifest).as_str())
             {
                 std::fs::remove_dir_all(&sealed_dir).map_err(|e| Error::io(&sealed_dir, e))?;
             }

@@ -9,8 +9,8 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
+use crate::diag::sha256_hex;
 use crate::error::{Error, Result};
-use crate::pipeline::sha256_hex;
 use crate::workspace::Workspace;
 
 pub const LOG_FILE: &str = "log.jsonl";

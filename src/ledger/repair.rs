@@ -6,9 +6,9 @@
 use super::log::{self, Event, Who};
 use super::seal::MANIFEST_FILE;
 use super::state::{self, State, Status};
+use crate::diag::sha256_hex;
 use crate::error::{Error, Result};
 use crate::model::Period;
-use crate::pipeline::sha256_hex;
 use crate::workspace::Workspace;
 
 /// Rebuilds `period`'s state from the log; returns it.

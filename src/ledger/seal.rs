@@ -14,10 +14,11 @@ use super::failpoint;
 use super::log::{self, Event, Who};
 use super::results::{amounts_to_csv, ytd_to_csv};
 use super::state::{self, State, Status};
+use crate::diag::sha256_hex;
 use crate::emit::sink::{OutDir, Written};
 use crate::error::{Error, Result};
 use crate::model::Period;
-use crate::pipeline::{Computed, Prior, RunOutcome, compute, ensure_open, sha256_hex};
+use crate::pipeline::{Computed, Prior, RunOutcome, compute, ensure_open};
 use crate::rules::RuleSet;
 use crate::workspace::{CONFIG_FILE, Workspace};
 

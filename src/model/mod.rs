@@ -1,11 +1,14 @@
-//! Domain values shared by every stage: money, dates and periods, identifiers.
+//! Domain values shared by every stage: money, dates and periods,
+//! identifiers, what a cell can be.
 
+pub mod cell;
 pub mod date;
 pub mod figure;
 pub mod ids;
 pub mod intern;
 pub mod money;
 
+pub use cell::{Unreadable, column_letters};
 pub use date::{Date, Period};
 pub use figure::Figure;
 pub use intern::Sym;

@@ -10,10 +10,10 @@ use rust_decimal::Decimal;
 use super::RuleSet;
 use super::dated::{Dated, in_force};
 use super::iit::RateTable;
+use crate::finding::Finding;
 use crate::i18n::Text;
 use crate::model::{Date, Period};
 use crate::rules::validation::Severity;
-use crate::validate::Finding;
 
 fn finding(severity: Severity, code: &str, file: &str, field: &str, message: Text) -> Finding {
     Finding::about(code, severity, file, field, message, Text::default())

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::impl_dated;
-use crate::model::Date;
+use crate::model::{Date, Period};
 
 /// One bracket: income up to `upto` (none for the top bracket).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -285,4 +285,11 @@ pub struct IitRules {
     pub bonus: BonusFile,
     /// Absent in packages sealed before it existed.
     pub settlement: Option<SettlementFile>,
+}
+
+/// Whether someone hired on `hire_date` can have been withheld for by
+/// this employer in every month of the tax year before `period`'s: hired
+/// on or before its first day.
+pub fn sixty_k_eligible(hire_date: Date, period: Period) -> bool {
+    Date::new(period.year() - 1, 1, 1).is_some_and(|first| hire_date <= first)
 }

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod dated;
+pub mod expr;
 pub mod iit;
 pub mod payroll;
 pub mod schema;

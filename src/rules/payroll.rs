@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::calc::expr::{self, Expr};
+use super::expr::{self, Expr};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]

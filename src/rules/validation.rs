@@ -4,32 +4,14 @@
 //! and compiled into [`Check`]s here, so the engine never sees a half-rule.
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::i18n::Text;
-use crate::ingest::grid::Unreadable;
 use crate::model::Date;
+use crate::model::Unreadable;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Blocks the run (exit 1).
-    Error,
-    /// Reported; the run goes on.
-    Warning,
-}
-
-impl Severity {
-    pub fn label(self, zh: bool) -> &'static str {
-        match (self, zh) {
-            (Severity::Error, true) => "错误",
-            (Severity::Error, false) => "error",
-            (Severity::Warning, true) => "警告",
-            (Severity::Warning, false) => "warning",
-        }
-    }
-}
+pub use crate::finding::Severity;
 
 /// Which identifier algorithm to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

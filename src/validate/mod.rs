@@ -2,14 +2,12 @@
 //! period's input set. One bad row never stops the others; findings come
 //! out sorted by file, sheet, row, column and code.
 
-mod finding;
-
 use std::cell::Cell;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-pub use finding::{Finding, FindingJson, Tally};
+pub use crate::finding::{Finding, FindingJson, Tally};
 
 use crate::i18n::Text;
 use crate::ingest::grid::Origin;
@@ -69,7 +67,7 @@ pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Findi
 /// for the calculation to take over ([`InputSet::keep_indexes`]).
 /// `earlier_in_ledger`: earlier months of the year have results in the
 /// ledger (their figures carry over; an opening file need not cover all).
-fn validate_indexing(
+pub fn validate_indexing(
     rules: &RuleSet,
     inputs: &InputSet,
     period: Period,
@@ -648,7 +646,7 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
             }
             let hired = table.value(record, "hire_date").as_date()?;
             let first = crate::model::Date::new(period.year() - 1, 1, 1)?;
-            (!crate::calc::iit::sixty_k_eligible(hired, period))
+            (!crate::rules::iit::sixty_k_eligible(hired, period))
                 .then(|| vec![var("hire_date", hired.to_string()), var("since", first.to_string())])
         }
         Check::DeductionCap => {
@@ -854,39 +852,6 @@ fn check_one_key(rule: &Rule, key_field: &str, inputs: &InputSet, out: &mut Vec<
             out.push(finding(rule, table, record, f, &vars));
         }
     }
-}
-
-/// Reads a period's inputs and runs every rule: structural findings from
-/// reading plus rule findings, sorted.
-pub fn check_period(
-    ws: &crate::workspace::Workspace,
-    rules: &RuleSet,
-    period: Period,
-) -> crate::Result<(InputSet, Vec<Finding>)> {
-    let started = std::time::Instant::now();
-    let (mut inputs, mut findings) = crate::ingest::inputs::load(ws, rules, period)?;
-    tracing::debug!(
-        seconds = started.elapsed().as_secs_f64(),
-        rss_mb = crate::pipeline::rss_mb(),
-        "read inputs"
-    );
-    let started = std::time::Instant::now();
-    let earlier_in_ledger = (1..period.month())
-        .filter_map(|m| Period::new(period.year(), m))
-        .map(|p| crate::ledger::state::outputs_dir(ws, p))
-        .collect::<crate::Result<Vec<_>>>()?
-        .iter()
-        .any(Option::is_some);
-    let (checked, indexed) = validate_indexing(rules, &inputs, period, earlier_in_ledger);
-    findings.extend(checked);
-    inputs.keep_indexes(indexed);
-    tracing::debug!(
-        seconds = started.elapsed().as_secs_f64(),
-        rss_mb = crate::pipeline::rss_mb(),
-        "validated inputs"
-    );
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok((inputs, findings))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use paybatch::calc::compute_period;
-use paybatch::validate::check_period;
+use paybatch::pipeline::check_period;
 use paybatch::workspace::Workspace;
 use rust_decimal_macros::dec;
 

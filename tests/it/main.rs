@@ -11,6 +11,7 @@ mod hostile;
 mod identifiers;
 mod input_structure;
 mod input_trust;
+mod layers;
 pub mod ledger_chain;
 pub mod ledger_cli;
 mod mail_sink;

@@ -1,11 +1,31 @@
 //! A finding: one problem at one place, with a code, a severity, a message
-//! and a fix hint in both languages.
+//! and a fix hint in both languages. At the bottom of the crate: the rules,
+//! readers, checks, calculation and outputs all report findings.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, Text};
-use crate::ingest::grid::column_letters;
-use crate::rules::validation::Severity;
+use crate::model::column_letters;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Blocks the run (exit 1).
+    Error,
+    /// Reported; the run goes on.
+    Warning,
+}
+
+impl Severity {
+    pub fn label(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (Severity::Error, true) => "错误",
+            (Severity::Error, false) => "error",
+            (Severity::Warning, true) => "警告",
+            (Severity::Warning, false) => "warning",
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
