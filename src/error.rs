@@ -10,6 +10,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What can stop paybatch before or while it reads and writes files.
 /// Data problems inside rows are not errors: they are findings.
+/// How a command ended: the process exit code (README, "Exit codes"),
+/// defined once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Done (warnings allowed).
+    Ok = 0,
+    /// At least one finding of severity error.
+    Findings = 1,
+    /// Bad arguments, configuration, rules or ledger state.
+    Usage = 2,
+    /// A file or the mail relay could not be read or written.
+    Io = 3,
+    /// Another paybatch holds the workspace lock.
+    Locked = 4,
+    /// The period is closed.
+    Closed = 5,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A configuration or rule file is malformed (exit 2).
@@ -96,18 +114,19 @@ impl Error {
         }
     }
 
-    /// 2 for configuration and usage, 3 for input/output.
-    pub fn exit_code(&self) -> u8 {
+    /// How a command that failed with this error ends: usage for
+    /// configuration, rules and the ledger, I/O for files and mail.
+    pub fn exit_status(&self) -> ExitStatus {
         match self {
             Error::Config { .. }
             | Error::Usage(_)
             | Error::Rule { .. }
             | Error::RulesMissing { .. }
             | Error::StateLost { .. }
-            | Error::Ledger(_) => 2,
-            Error::Locked { .. } => 4,
-            Error::Closed { .. } => 5,
-            _ => 3,
+            | Error::Ledger(_) => ExitStatus::Usage,
+            Error::Locked { .. } => ExitStatus::Locked,
+            Error::Closed { .. } => ExitStatus::Closed,
+            _ => ExitStatus::Io,
         }
     }
 
@@ -408,7 +427,10 @@ fn serde_in_chinese(message: &str) -> Option<String> {
         return Some(format!("值的类型不对, 应为 {wanted}"));
     }
     if m.starts_with("duplicate key") {
-        return Some(format!("键 `{}` 写了两次", quoted(m)?));
+        return Some(match quoted(m) {
+            Some(name) => format!("键 `{name}` 写了两次"),
+            None => "同一个键写了两次".to_string(),
+        });
     }
     None
 }

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     init_logging(cli.verbose);
-    let lang = cli.lang.unwrap_or_default();
+    let lang = cli.effective_lang();
     match cli::run(cli) {
         Ok(status) => ExitCode::from(status as u8),
         Err(err) => ExitCode::from(report(&err, lang)),
@@ -67,7 +67,7 @@ fn report(err: &anyhow::Error, lang: Lang) -> u8 {
             let label = if lang == Lang::Zh { "提示" } else { "hint" };
             eprintln!("\n{label}: {hint}");
         }
-        return e.exit_code();
+        return e.exit_status() as u8;
     }
     eprintln!("{prefix}: {}", masked(&format!("{err:#}")));
     ExitStatus::Io as u8

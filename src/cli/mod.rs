@@ -110,15 +110,25 @@ pub enum Command {
     Gen(generate::GenArgs),
 }
 
-/// How a command ended, mapped to the process exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
-    Ok = 0,
-    Findings = 1,
-    Usage = 2,
-    Io = 3,
-    Locked = 4,
-    Closed = 5,
+pub use crate::error::ExitStatus;
+
+impl Cli {
+    /// `--lang`, else the workspace's `lang` in paybatch.toml, else Chinese.
+    /// The file is only peeked at (a broken one is reported by the verb).
+    pub fn effective_lang(&self) -> Lang {
+        self.lang
+            .or_else(|| workspace_lang(&self.workspace))
+            .unwrap_or_default()
+    }
+}
+
+fn workspace_lang(root: &std::path::Path) -> Option<Lang> {
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        lang: Option<Lang>,
+    }
+    let text = std::fs::read_to_string(root.join(crate::workspace::CONFIG_FILE)).ok()?;
+    toml::from_str::<Peek>(&text).ok()?.lang
 }
 
 /// Context every verb gets.
@@ -178,7 +188,7 @@ pub fn claim_target(ctx: &Ctx, dir: &std::path::Path, force: bool) -> crate::Res
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let ctx = Ctx {
-        lang: cli.lang.unwrap_or_default(),
+        lang: cli.effective_lang(),
         format: cli.format,
         printer: Printer::new(cli.quiet),
         workspace: cli.workspace,

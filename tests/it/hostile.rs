@@ -167,6 +167,27 @@ fn outputs_results(root: &Path) -> std::path::PathBuf {
         .join("results.csv")
 }
 
+/// `lang` in paybatch.toml sets the language of a workspace's messages;
+/// `--lang` on the command line wins.
+#[test]
+fn the_workspace_language_is_honoured() {
+    let dir = demo();
+    let cfg = dir.path().join("paybatch.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap_or_default();
+    assert!(text.contains("lang = \"zh\""), "the demo sets its language");
+    std::fs::write(&cfg, text.replace("lang = \"zh\"", "lang = \"en\"")).unwrap_or_else(|e| panic!("{e}"));
+    let out = pb(dir.path(), &["validate", "-p", "2026-01", "--no-report"]);
+    assert!(stdout(&out).contains("0 errors"), "{}", stdout(&out));
+    let out = pb(
+        dir.path(),
+        &["validate", "-p", "2026-01", "--no-report", "--lang", "zh"],
+    );
+    assert!(stdout(&out).contains("共 0 个错误"), "{}", stdout(&out));
+    // An error is reported in the workspace's language too.
+    let out = pb(dir.path(), &["run", "-p", "2099-01"]);
+    assert!(stderr(&out).starts_with("error"), "{}", stderr(&out));
+}
+
 /// The limits are settings: `[limits]` in paybatch.toml lowers (or
 /// raises) them, and the refusal names the setting.
 #[test]
