@@ -587,10 +587,7 @@ mod tests {
     fn jobs_run_heaviest_first_and_return_in_order() {
         let weights = [3, 30, 0, 12, 30];
         let ran = std::sync::Mutex::new(Vec::new());
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let out = pool.install(|| {
             heaviest_first(&weights, |i| {
                 ran.lock().unwrap_or_else(|e| e.into_inner()).push(i);

@@ -250,7 +250,7 @@ mod tests {
     use crate::model::{Date, Period};
     use crate::rules::RuleSet;
 
-    static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().unwrap_or_else(|e| panic!("{e}")));
+    static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().unwrap());
 
     const CITIES: [&str; 5] = ["北京", "上海", "广州", "杭州", "成都"];
     const ITEMS: [&str; 8] = [

@@ -447,7 +447,7 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn rules() -> RuleSet {
-        RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"))
+        RuleSet::builtin().unwrap()
     }
 
     fn month(m: u32, wage: Decimal, special: Decimal, additional: Decimal) -> MonthIncome {

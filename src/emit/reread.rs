@@ -648,7 +648,7 @@ mod tests {
 
     #[test]
     fn reads_what_calamine_reads() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         for (constant_memory, rows) in [(true, 50), (false, 50), (true, 40_000)] {
             let path = dir.path().join(format!("t{constant_memory}{rows}.xlsx"));
             write(&path, constant_memory, rows);
@@ -671,7 +671,7 @@ mod tests {
     /// and filtering: skimming a row for its cell loses nothing.
     #[test]
     fn a_kept_column_is_what_keeping_all_and_filtering_gives() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.xlsx");
         write(&path, true, 3_000);
         let all = scan_with(&path, Keep::All);
@@ -773,7 +773,7 @@ mod tests {
         drop(scanner);
         assert_eq!(cells, 1);
 
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cut.xlsx");
         assert!(std::fs::write(&path, b"PK\x03\x04 not really a zip").is_ok());
         assert!(scan_xlsx_file(&path, "cut.xlsx", Keep::All, |_| {}).is_err());

@@ -193,18 +193,18 @@ mod tests {
 
     #[test]
     fn hashes_what_it_writes_and_encodes_gbk_across_split_characters() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let out = OutDir::new(dir.path());
-        let mut f = out.create("a/b.txt").unwrap_or_else(|e| panic!("{e}"));
+        let mut f = out.create("a/b.txt").unwrap();
         let mut gbk = GbkWriter::new(&mut f);
         let text = "工号,姓名\n";
         // Feed one byte at a time: every character arrives split.
         for b in text.as_bytes() {
             let _ = gbk.write(&[*b]);
         }
-        let (_, bad) = gbk.into_inner().unwrap_or_else(|e| panic!("{e}"));
+        let (_, bad) = gbk.into_inner().unwrap();
         assert!(!bad);
-        let w = f.finish().unwrap_or_else(|e| panic!("{e}"));
+        let w = f.finish().unwrap();
         let on_disk = std::fs::read(dir.path().join("a/b.txt")).unwrap_or_default();
         assert_eq!(on_disk, encoding_rs::GBK.encode(text).0.into_owned());
         assert_eq!(w.bytes, on_disk.len() as u64);

@@ -221,17 +221,15 @@ mod tests {
     #[test]
     fn a_saved_workbook_is_hashed_as_it_lies_on_disk() {
         use sha2::{Digest, Sha256};
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let out = OutDir::new(dir.path());
         let mut wb = workbook();
-        let ws = wb
-            .add_worksheet_with_constant_memory()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let ws = wb.add_worksheet_with_constant_memory().unwrap();
         for r in 0..5000u32 {
             let _ = ws.write(r, 0, format!("行{r}"));
             let _ = ws.write(r, 1, f64::from(r) / 100.0);
         }
-        let written = save_xlsx(&mut wb, &out, "x/book.xlsx").unwrap_or_else(|e| panic!("{e}"));
+        let written = save_xlsx(&mut wb, &out, "x/book.xlsx").unwrap();
         let on_disk = std::fs::read(dir.path().join("x/book.xlsx")).unwrap_or_default();
         assert!(on_disk.starts_with(b"PK"));
         assert_eq!(written.bytes, on_disk.len() as u64);

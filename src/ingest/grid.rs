@@ -796,7 +796,7 @@ mod tests {
     #[test]
     fn gbk_and_bom_detected() {
         let (gbk, _, _) = encoding_rs::GBK.encode("工号,姓名\nE1,张三\n");
-        let (text, enc) = decode_text(&gbk, "x.csv").unwrap_or_else(|e| panic!("{e}"));
+        let (text, enc) = decode_text(&gbk, "x.csv").unwrap();
         assert_eq!(enc, TextEncoding::Gbk);
         assert!(text.contains("张三"));
         let bom = b"\xEF\xBB\xBFa,b\n";
@@ -841,7 +841,7 @@ mod tests {
 
     #[test]
     fn a_csv_file_streams_like_its_bytes() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         for (name, bytes) in [
             ("utf8.csv", "工号,姓名\nG1,张三\n".as_bytes().to_vec()),
             ("bom.csv", "\u{feff}工号,姓名\nG1,张三\n".as_bytes().to_vec()),
@@ -851,7 +851,7 @@ mod tests {
             ),
         ] {
             let path = dir.path().join(name);
-            std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&path, &bytes).unwrap();
             let mut rows = Vec::new();
             stream_csv_file(&path, name, |_, row| {
                 rows.push(take_row(row));
@@ -873,12 +873,12 @@ mod tests {
     /// late Chinese is read as GBK.
     #[test]
     fn a_long_csv_files_encoding_is_decided_by_its_start_or_whole() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let rows = ENCODING_SAMPLE / 10 + 1;
         let ascii: Vec<u8> = (0..rows).flat_map(|i| format!("G{i:07},x\n").into_bytes()).collect();
         let stream = |name: &str, bytes: &[u8]| {
             let path = dir.path().join(name);
-            std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&path, bytes).unwrap();
             let mut last = Vec::new();
             stream_csv_file(&path, name, |_, row| {
                 last = take_row(row);
@@ -890,7 +890,7 @@ mod tests {
         let late_gbk = encoding_rs::GBK.encode("G9,张三\n").0.into_owned();
 
         let whole_utf8 = [chinese_head, &ascii, "G9,张三\n".as_bytes()].concat();
-        let last = stream("utf8.csv", &whole_utf8).unwrap_or_else(|e| panic!("{e}"));
+        let last = stream("utf8.csv", &whole_utf8).unwrap();
         assert_eq!(last[1], Cell::Text("张三".into()));
 
         let mixed = [chinese_head, &ascii, &late_gbk].concat();
@@ -902,7 +902,7 @@ mod tests {
         assert!(matches!(stream("nul.csv", &nul), Err(Error::NotText { .. })));
 
         let ascii_then_gbk = [&ascii[..], &late_gbk].concat();
-        let last = stream("gbk.csv", &ascii_then_gbk).unwrap_or_else(|e| panic!("{e}"));
+        let last = stream("gbk.csv", &ascii_then_gbk).unwrap();
         assert_eq!(last[1], Cell::Text("张三".into()));
     }
 }

@@ -470,22 +470,21 @@ mod tests {
     /// reused; a wanted sheet alone when one is named.
     #[test]
     fn rows_read_ahead_arrive_in_order_through_reused_batches() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let rows = 3 * READ_BATCH + 7;
         let csv = dir.path().join("a.csv");
         let text: String = (0..rows).map(|i| format!("{i},x{i}\n")).collect();
-        std::fs::write(&csv, text).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&csv, text).unwrap();
         let book = dir.path().join("b.xlsx");
         let mut wb = rust_xlsxwriter::Workbook::new();
         for (name, n) in [("one", READ_BATCH + 3), ("two", 2 * READ_BATCH)] {
             let ws = wb.add_worksheet();
-            ws.set_name(name).unwrap_or_else(|e| panic!("{e}"));
+            ws.set_name(name).unwrap();
             for i in 0..n {
-                ws.write(i as u32, 1, format!("{name}{i}"))
-                    .unwrap_or_else(|e| panic!("{e}"));
+                ws.write(i as u32, 1, format!("{name}{i}")).unwrap();
             }
         }
-        wb.save(&book).unwrap_or_else(|e| panic!("{e}"));
+        wb.save(&book).unwrap();
         let read = |path: &Path, wanted: Option<&str>| {
             let mut seen = Vec::new();
             let display = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
@@ -501,7 +500,7 @@ mod tests {
                 let cells: Vec<String> = cells.iter().map(Cell::display).collect();
                 seen.push((sheet.to_string(), r, format!("{kind}:{}", cells.join("|"))));
             })
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
             (names, seen)
         };
         let (names, seen) = read(&csv, None);

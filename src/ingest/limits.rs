@@ -113,10 +113,10 @@ mod tests {
         let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
         for (name, bytes) in parts {
-            out.start_file(*name, options).unwrap_or_else(|e| panic!("{e}"));
-            out.write_all(bytes).unwrap_or_else(|e| panic!("{e}"));
+            out.start_file(*name, options).unwrap();
+            out.write_all(bytes).unwrap();
         }
-        out.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
+        out.finish().unwrap().into_inner()
     }
 
     #[test]

@@ -14,6 +14,12 @@ use crate::validate::Finding;
 
 /// The regular files of `dir` by name (sorted), and findings for the rest.
 pub fn input_files(dir: &Path) -> Result<(Vec<String>, Vec<Finding>)> {
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "没有本期的输入目录 {0}: 把本月的表格放进去再运行 / no input folder {0}: put the month's spreadsheets there",
+            dir.display()
+        )));
+    }
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut names = Vec::new();
     let mut findings = Vec::new();

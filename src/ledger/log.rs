@@ -284,7 +284,7 @@ mod tests {
     use super::*;
 
     fn ws() -> (tempfile::TempDir, Workspace) {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let ws = Workspace {
             root: dir.path().to_path_buf(),
             config: Default::default(),
@@ -313,20 +313,20 @@ mod tests {
     fn the_chain_breaks_where_a_line_changes() {
         let (_dir, ws) = ws();
         for n in 1..=3 {
-            append(&ws, event(n)).unwrap_or_else(|e| panic!("{e}"));
+            append(&ws, event(n)).unwrap();
         }
-        let (entries, breaks) = read(&ws).unwrap_or_else(|e| panic!("{e}"));
+        let (entries, breaks) = read(&ws).unwrap();
         assert_eq!(entries.len(), 3);
         assert!(breaks.is_empty(), "{breaks:?}");
         assert_eq!(entries[2].record.prev, entries[1].sha256);
         let p = path(&ws);
         let text = std::fs::read_to_string(&p).unwrap_or_default();
-        std::fs::write(&p, text.replace("\"m2\"", "\"mX\"")).unwrap_or_else(|e| panic!("{e}"));
-        let (_, breaks) = read(&ws).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&p, text.replace("\"m2\"", "\"mX\"")).unwrap();
+        let (_, breaks) = read(&ws).unwrap();
         assert_eq!(breaks.iter().map(|b| b.line).collect::<Vec<_>>(), [3]);
         let lines: Vec<&str> = text.lines().collect();
-        std::fs::write(&p, format!("{}\n{}\n", lines[0], lines[2])).unwrap_or_else(|e| panic!("{e}"));
-        let (_, breaks) = read(&ws).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&p, format!("{}\n{}\n", lines[0], lines[2])).unwrap();
+        let (_, breaks) = read(&ws).unwrap();
         assert_eq!(breaks.len(), 2, "{breaks:?}");
     }
 
@@ -335,13 +335,13 @@ mod tests {
     #[test]
     fn a_torn_last_line_is_cut_and_the_chain_goes_on() {
         let (_dir, ws) = ws();
-        append(&ws, event(1)).unwrap_or_else(|e| panic!("{e}"));
+        append(&ws, event(1)).unwrap();
         let p = path(&ws);
         let mut text = std::fs::read_to_string(&p).unwrap_or_default();
         text.push_str("{\"seq\":2,\"event\":\"clo");
-        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
-        append(&ws, event(2)).unwrap_or_else(|e| panic!("{e}"));
-        let (entries, breaks) = read(&ws).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&p, text).unwrap();
+        append(&ws, event(2)).unwrap();
+        let (entries, breaks) = read(&ws).unwrap();
         assert!(breaks.is_empty(), "{breaks:?}");
         assert_eq!(entries.iter().map(|e| e.record.seq).collect::<Vec<_>>(), [1, 2]);
     }

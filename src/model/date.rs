@@ -286,7 +286,7 @@ mod tests {
 
     #[test]
     fn periods() {
-        let p: Period = "2026-03".parse().unwrap_or_else(|e| panic!("{e}"));
+        let p: Period = "2026-03".parse().unwrap();
         assert_eq!(p.days(), 31);
         assert_eq!(p.previous().to_string(), "2026-02");
         assert_eq!(

@@ -338,12 +338,12 @@ mod tests {
     fn load_with(path: &str, text: &str) -> RuleSet {
         let mut files = RuleFiles::builtin();
         files.files.insert(path.into(), text.into());
-        RuleSet::load(&files).unwrap_or_else(|e| panic!("{e}"))
+        RuleSet::load(&files).unwrap()
     }
 
     #[test]
     fn builtin_rules_have_no_errors_for_the_demo_months() {
-        let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let rules = RuleSet::builtin().unwrap();
         for m in 1..=3 {
             let p = Period::new(2026, m);
             let errors: Vec<_> = check(&rules, p)

@@ -491,7 +491,7 @@ mod tests {
     /// that was not bound fails naming it.
     #[test]
     fn bound_variables_read_their_slots() {
-        let mut e = parse("if(a > 1, b * 2, c)").unwrap_or_else(|e| panic!("{e}"));
+        let mut e = parse("if(a > 1, b * 2, c)").unwrap();
         e.bind(&["b", "a"]);
         assert_eq!(e.eval_slots(&[dec!(5), dec!(3)]), Ok(dec!(10)));
         assert_eq!(

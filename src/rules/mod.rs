@@ -286,7 +286,7 @@ mod tests {
 
     #[test]
     fn builtin_rules_load() {
-        let set = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let set = RuleSet::builtin().unwrap();
         assert!(set.schema("roster").is_some());
         assert!(set.validation.len() >= 15);
     }

@@ -18,8 +18,8 @@ fn roster_rows_paid_once_in_order_with_their_lines() {
     let root = dir.path();
     test_workspace(root);
     let inputs = root.join("inputs/2026-03");
-    std::fs::create_dir_all(&inputs).unwrap_or_else(|e| panic!("{e}"));
-    let write = |name: &str, text: &str| std::fs::write(inputs.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&inputs).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(inputs.join(name), text).unwrap();
     write(
         "花名册.csv",
         "工号,姓名,参保城市,入职日期,基本工资,社保基数,公积金基数\n\
@@ -46,10 +46,10 @@ fn roster_rows_paid_once_in_order_with_their_lines() {
         "离职名单.csv",
         "工号,姓名,离职日期\nP5,戊,2026-02-27\nP6,己,2026-03-20\n",
     );
-    let ws = Workspace::open(root).unwrap_or_else(|e| panic!("{e}"));
-    let rules = ws.rules().unwrap_or_else(|e| panic!("{e}"));
-    let period = "2026-03".parse().unwrap_or_else(|e| panic!("{e}"));
-    let (inputs, _) = check_period(&ws, &rules, period).unwrap_or_else(|e| panic!("{e}"));
+    let ws = Workspace::open(root).unwrap();
+    let rules = ws.rules().unwrap();
+    let period = "2026-03".parse().unwrap();
+    let (inputs, _) = check_period(&ws, &rules, period).unwrap();
     let result = compute_period(&rules, inputs, period, &HashMap::new(), &Default::default(), None);
 
     // Roster order; the repeat of P1, the row without a hire date and the

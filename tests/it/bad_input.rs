@@ -8,10 +8,10 @@ use crate::util::{paybatch, stderr, tempdir};
 /// A clean demo workspace with `inputs/2026-03/花名册.xlsx` replaced.
 fn workspace_with_roster(name: &str, bytes: &[u8]) -> tempfile::TempDir {
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     let month = dir.path().join("inputs/2026-03");
-    std::fs::remove_file(month.join("花名册.xlsx")).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(month.join(name), bytes).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(month.join("花名册.xlsx")).unwrap();
+    std::fs::write(month.join(name), bytes).unwrap();
     dir
 }
 
@@ -20,7 +20,7 @@ fn validate(ws: &Path, lang: &str) -> (Option<i32>, String) {
         .args(["validate", "-p", "2026-03", "--no-report", "--lang", lang, "-w"])
         .arg(ws)
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     (out.status.code(), stderr(&out))
 }
 
@@ -40,13 +40,13 @@ fn truncated_xlsx_from_disk() {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     for (c, h) in ["工号", "姓名", "入职日期"].iter().enumerate() {
-        ws.write(0, c as u16, *h).unwrap_or_else(|e| panic!("{e}"));
+        ws.write(0, c as u16, *h).unwrap();
     }
     for r in 1..200u32 {
-        ws.write(r, 0, format!("G{r:04}")).unwrap_or_else(|e| panic!("{e}"));
-        ws.write(r, 1, "张三").unwrap_or_else(|e| panic!("{e}"));
+        ws.write(r, 0, format!("G{r:04}")).unwrap();
+        ws.write(r, 1, "张三").unwrap();
     }
-    let bytes = wb.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
+    let bytes = wb.save_to_buffer().unwrap();
     for cut in [bytes.len() / 2, bytes.len() - 30] {
         let dir = workspace_with_roster("花名册.xlsx", &bytes[..cut]);
         let (code, err) = validate(dir.path(), "en");
@@ -124,8 +124,8 @@ fn gbk_csv_roster_is_read() {
         .args(["validate", "-p", "2026-03", "--no-report", "--format", "json", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let roster = doc["files"]
         .as_array()
         .and_then(|f| f.iter().find(|f| f["kind"] == "roster").cloned())
@@ -137,11 +137,11 @@ fn gbk_csv_roster_is_read() {
 #[test]
 fn missing_sheet_names_the_choices() {
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     let cfg = dir.path().join("paybatch.toml");
     let mut text = std::fs::read_to_string(&cfg).unwrap_or_default();
     text.push_str("\n[inputs.roster]\nfile = \"花名册.xlsx\"\nsheet = \"离职\"\n");
-    std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&cfg, text).unwrap();
     let (code, err) = validate(dir.path(), "zh");
     assert_eq!(code, Some(3));
     assert!(err.contains("没有名为「离职」的工作表, 现有: 在职"), "{err}");
@@ -150,13 +150,13 @@ fn missing_sheet_names_the_choices() {
 #[test]
 fn rule_file_typo_names_file_line_and_key() {
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     let rule = dir.path().join("rules/validation/roster.toml");
     let text =
         std::fs::read_to_string(&rule)
             .unwrap_or_default()
             .replacen("severity = \"error\"", "severty = \"error\"", 1);
-    std::fs::write(&rule, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&rule, text).unwrap();
     let (code, err) = validate(dir.path(), "en");
     assert_eq!(code, Some(2));
     assert!(err.contains("rules/validation/roster.toml, line 9"), "{err}");
@@ -173,9 +173,6 @@ fn not_a_workspace_is_a_usage_error() {
 
 #[test]
 fn bad_period_is_a_usage_error() {
-    let out = paybatch()
-        .args(["validate", "-p", "2026-13"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = paybatch().args(["validate", "-p", "2026-13"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

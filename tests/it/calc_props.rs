@@ -63,7 +63,7 @@ prop_compose! {
 }
 
 fn rules() -> RuleSet {
-    RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"))
+    RuleSet::builtin().unwrap()
 }
 
 proptest! {
@@ -107,21 +107,18 @@ proptest! {
 #[test]
 fn results_do_not_depend_on_thread_count_or_employee_order() {
     let dir = crate::util::tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-    let ws = Workspace::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-    let rules = ws.rules().unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
+    let ws = Workspace::open(dir.path()).unwrap();
+    let rules = ws.rules().unwrap();
     let period = Period::new(2026, 3).unwrap_or_else(|| panic!());
-    let (mut inputs, _) = check_period(&ws, &rules, period).unwrap_or_else(|e| panic!("{e}"));
+    let (mut inputs, _) = check_period(&ws, &rules, period).unwrap();
     let prior = HashMap::new();
     let run_with = |threads: usize, inputs: &paybatch::ingest::inputs::InputSet| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let mut result =
             pool.install(|| compute_period(&rules, inputs.clone(), period, &prior, &Default::default(), None));
         result.employees.sort_by(|a, b| a.employee_id.cmp(&b.employee_id));
-        to_csv(&result.employees).unwrap_or_else(|e| panic!("{e}"))
+        to_csv(&result.employees).unwrap()
     };
     let one = run_with(1, &inputs);
     let three = run_with(3, &inputs);

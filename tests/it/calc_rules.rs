@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 fn rules() -> RuleSet {
-    RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"))
+    RuleSet::builtin().unwrap()
 }
 
 fn period(y: i32, m: u32) -> Period {

@@ -62,18 +62,18 @@ source = "test"
 
 /// A workspace with the test city and no company formula (so gross = base).
 pub fn test_workspace(root: &Path) {
-    paybatch::demo::write_skeleton(root).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(root.join("rules/social/testcity.toml"), TEST_CITY).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_skeleton(root).unwrap();
+    std::fs::write(root.join("rules/social/testcity.toml"), TEST_CITY).unwrap();
     let comp = root.join("rules/payroll/components.toml");
     let text = std::fs::read_to_string(&comp).unwrap_or_default();
     let cut = text.find("[[formula]]").unwrap_or(text.len());
-    std::fs::write(&comp, &text[..cut]).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&comp, &text[..cut]).unwrap();
 }
 
 /// Writes a roster CSV for the given (id, wage) employees.
 pub fn write_month(root: &Path, period: &str, people: &[(&str, u32, u32)]) {
     let dir = root.join("inputs").join(period);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&dir).unwrap();
     let mut rng = Rng::new(1);
     let mut roster =
         String::from("工号,姓名,证件号码,参保城市,入职日期,基本工资,银行卡号,社保基数,公积金基数,公积金比例\n");
@@ -87,17 +87,17 @@ pub fn write_month(root: &Path, period: &str, people: &[(&str, u32, u32)]) {
         ));
         deductions.push_str(&format!("{id},测试{i},{child}\n"));
     }
-    std::fs::write(dir.join("花名册.csv"), roster).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.join("专项附加扣除.csv"), deductions).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("花名册.csv"), roster).unwrap();
+    std::fs::write(dir.join("专项附加扣除.csv"), deductions).unwrap();
 }
 
 /// Reads the period's current `results.csv` (draft or sealed) into rows
 /// keyed by employee ID.
 pub fn read_results(root: &Path, period: &str) -> HashMap<String, HashMap<String, String>> {
-    let ws = paybatch::workspace::Workspace::open(root).unwrap_or_else(|e| panic!("{e}"));
-    let p = period.parse().unwrap_or_else(|e| panic!("{e}"));
+    let ws = paybatch::workspace::Workspace::open(root).unwrap();
+    let p = period.parse().unwrap();
     let dir = paybatch::ledger::state::outputs_dir(&ws, p)
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .unwrap_or_else(|| panic!("{period} has no outputs"));
     let path = dir.join("results.csv");
     let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -105,7 +105,7 @@ pub fn read_results(root: &Path, period: &str) -> HashMap<String, HashMap<String
     reader
         .records()
         .map(|r| {
-            let r = r.unwrap_or_else(|e| panic!("{e}"));
+            let r = r.unwrap();
             let row: HashMap<String, String> = header
                 .iter()
                 .map(String::from)
@@ -125,8 +125,8 @@ fn sta_examples_month_by_month_through_run() {
     // (case, month) → (withholding, cumulative)
     let mut want: HashMap<(String, u32), (Decimal, Decimal)> = HashMap::new();
     for r in reader.records() {
-        let r = r.unwrap_or_else(|e| panic!("{e}"));
-        let dec = |i: usize| Decimal::from_str(&r[i]).unwrap_or_else(|e| panic!("{e}"));
+        let r = r.unwrap();
+        let dec = |i: usize| Decimal::from_str(&r[i]).unwrap();
         want.insert((r[0].to_string(), r[1].parse().unwrap_or(0)), (dec(6), dec(7)));
     }
     let mut checked = 0;
@@ -137,7 +137,7 @@ fn sta_examples_month_by_month_through_run() {
             .args(["run", "-p", &period, "-w"])
             .arg(dir.path())
             .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert_eq!(out.status.code(), Some(0), "{period}: {}", stdout(&out));
         let rows = read_results(dir.path(), &period);
         for (id, case) in [("S1", "sta_example_1"), ("S2", "sta_example_2")] {
@@ -171,13 +171,13 @@ fn sta_examples_month_by_month_through_run() {
 
 #[test]
 fn annual_bonus_vectors() {
-    let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let rules = RuleSet::builtin().unwrap();
     let monthly = &rules.iit.rates.monthly[0];
     let text = std::fs::read_to_string(fixture("annual_bonus.csv")).unwrap_or_default();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut n = 0;
     for r in reader.records() {
-        let r = r.unwrap_or_else(|e| panic!("{e}"));
+        let r = r.unwrap();
         let bonus = Decimal::from_str(&r[0]).unwrap_or_default();
         let want = Decimal::from_str(&r[1]).unwrap_or_default();
         assert_eq!(bonus_separate_tax(monthly, bonus).0, want, "bonus {bonus}");

@@ -18,7 +18,7 @@ fn deductions(root: &Path, period: &str, rows: &[&str]) {
         text.push_str(r);
         text.push('\n');
     }
-    std::fs::write(root.join("inputs").join(period).join("专项附加扣除.csv"), text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(root.join("inputs").join(period).join("专项附加扣除.csv"), text).unwrap();
 }
 
 fn people(n: usize) -> Vec<(&'static str, &'static str, u32, &'static str)> {

@@ -10,7 +10,7 @@ use crate::util::{paybatch, pb, stderr, stdout, tempdir};
 
 fn demo() -> tempfile::TempDir {
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     dir
 }
 
@@ -18,10 +18,10 @@ fn zip_with(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (name, bytes) in parts {
-        out.start_file(*name, options).unwrap_or_else(|e| panic!("{e}"));
-        out.write_all(bytes).unwrap_or_else(|e| panic!("{e}"));
+        out.start_file(*name, options).unwrap();
+        out.write_all(bytes).unwrap();
     }
-    out.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
+    out.finish().unwrap().into_inner()
 }
 
 /// A minimal xlsx whose shared-strings part is `strings`.
@@ -51,8 +51,8 @@ fn xlsx_with_strings(strings: Vec<u8>) -> Vec<u8> {
 
 fn replace_roster(ws: &Path, bytes: &[u8]) {
     let month = ws.join("inputs/2026-01");
-    std::fs::remove_file(month.join("花名册.xlsx")).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(month.join("花名册.xlsx"), bytes).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(month.join("花名册.xlsx")).unwrap();
+    std::fs::write(month.join("花名册.xlsx"), bytes).unwrap();
 }
 
 /// Runs `validate` with backtraces on: exit 3 naming the file, no panic text.
@@ -62,7 +62,7 @@ fn assert_refused(ws: &Path, needle: &str) {
         .arg(ws)
         .env("RUST_BACKTRACE", "1")
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("花名册.xlsx") && err.contains(needle), "{err}");
@@ -127,7 +127,7 @@ fn a_part_that_lies_about_its_size_is_cut_where_the_lie_ends() {
         .arg(dir.path())
         .env("RUST_BACKTRACE", "1")
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("花名册.xlsx"), "{err}");
@@ -150,7 +150,7 @@ fn a_file_is_read_as_what_it_is_whatever_its_name() {
         ("考勤.csv", "考勤.xlsx"),
     ];
     for (from, to) in renames {
-        std::fs::rename(month.join(from), month.join(to)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::rename(month.join(from), month.join(to)).unwrap();
     }
     let out = pb(dir.path(), &["run", "-p", "2026-01", "--lang", "en"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
@@ -160,9 +160,9 @@ fn a_file_is_read_as_what_it_is_whatever_its_name() {
 }
 
 fn outputs_results(root: &Path) -> std::path::PathBuf {
-    let ws = paybatch::workspace::Workspace::open(root).unwrap_or_else(|e| panic!("{e}"));
-    paybatch::ledger::state::outputs_dir(&ws, "2026-01".parse().unwrap_or_else(|e| panic!("{e}")))
-        .unwrap_or_else(|e| panic!("{e}"))
+    let ws = paybatch::workspace::Workspace::open(root).unwrap();
+    paybatch::ledger::state::outputs_dir(&ws, "2026-01".parse().unwrap())
+        .unwrap()
         .unwrap_or_else(|| panic!("no outputs"))
         .join("results.csv")
 }
@@ -175,7 +175,7 @@ fn the_workspace_language_is_honoured() {
     let cfg = dir.path().join("paybatch.toml");
     let text = std::fs::read_to_string(&cfg).unwrap_or_default();
     assert!(text.contains("lang = \"zh\""), "the demo sets its language");
-    std::fs::write(&cfg, text.replace("lang = \"zh\"", "lang = \"en\"")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&cfg, text.replace("lang = \"zh\"", "lang = \"en\"")).unwrap();
     let out = pb(dir.path(), &["validate", "-p", "2026-01", "--no-report"]);
     assert!(stdout(&out).contains("0 errors"), "{}", stdout(&out));
     let out = pb(
@@ -196,11 +196,11 @@ fn the_limits_are_workspace_settings() {
     let cfg = dir.path().join("paybatch.toml");
     let mut text = std::fs::read_to_string(&cfg).unwrap_or_default();
     text.push_str("\n[limits]\ncsv_row_kb = 1\n");
-    std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&cfg, text).unwrap();
     let csv = dir.path().join("inputs/2026-01/考勤.csv");
     let mut rows = std::fs::read_to_string(&csv).unwrap_or_default();
     rows.push_str(&format!("E0001,{},0,0,0,0,0\n", "张".repeat(1000)));
-    std::fs::write(&csv, rows).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&csv, rows).unwrap();
     let out = pb(dir.path(), &["validate", "-p", "2026-01", "--no-report"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
@@ -212,7 +212,7 @@ fn the_limits_are_workspace_settings() {
     let text = std::fs::read_to_string(&cfg)
         .unwrap_or_default()
         .replace("csv_row_kb = 1", "csv_row_kb = 4096");
-    std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&cfg, text).unwrap();
     let out = pb(dir.path(), &["validate", "-p", "2026-01", "--no-report"]);
     assert_ne!(out.status.code(), Some(3), "{}", stderr(&out));
 }
@@ -222,7 +222,7 @@ fn the_limits_are_workspace_settings() {
 #[test]
 fn damaged_workbooks_never_print_panic_text() {
     let dir = demo();
-    let good = std::fs::read(dir.path().join("inputs/2026-01/花名册.xlsx")).unwrap_or_else(|e| panic!("{e}"));
+    let good = std::fs::read(dir.path().join("inputs/2026-01/花名册.xlsx")).unwrap();
     let mut seed: u64 = 7;
     for i in 0..12 {
         let mut bytes = good.clone();
@@ -239,7 +239,7 @@ fn damaged_workbooks_never_print_panic_text() {
             .arg(dir.path())
             .env("RUST_BACKTRACE", "1")
             .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let err = stderr(&out);
         assert!(!err.contains("panicked") && !err.contains("stack backtrace"), "{err}");
         assert!(
@@ -258,7 +258,7 @@ fn a_huge_value_is_cut_and_the_report_still_written() {
     let csv = month.join("考勤.csv");
     let mut text = std::fs::read_to_string(&csv).unwrap_or_default();
     text.push_str(&format!("{},张三,0,0,0,0,0\n", "9".repeat(200_000)));
-    std::fs::write(&csv, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&csv, text).unwrap();
     let out = pb(dir.path(), &["validate", "-p", "2026-01"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -283,8 +283,7 @@ fn formula_names_and_injected_mail_headers_are_refused() {
     ] {
         let dir = demo();
         let month = dir.path().join("inputs/2026-01");
-        let grids = paybatch::ingest::inputs::read_file(&month.join("花名册.xlsx"), "花名册.xlsx")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let grids = paybatch::ingest::inputs::read_file(&month.join("花名册.xlsx"), "花名册.xlsx").unwrap();
         let mut rows: Vec<Vec<String>> = grids[0]
             .rows
             .iter()
@@ -298,20 +297,16 @@ fn formula_names_and_injected_mail_headers_are_refused() {
         rows[h + 1][c] = value.into();
         let mut w = csv::Writer::from_writer(Vec::new());
         for r in &rows {
-            w.write_record(r).unwrap_or_else(|e| panic!("{e}"));
+            w.write_record(r).unwrap();
         }
-        std::fs::remove_file(month.join("花名册.xlsx")).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(
-            month.join("花名册.csv"),
-            w.into_inner().unwrap_or_else(|e| panic!("{e}")),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::remove_file(month.join("花名册.xlsx")).unwrap();
+        std::fs::write(month.join("花名册.csv"), w.into_inner().unwrap()).unwrap();
         let out = pb(
             dir.path(),
             &["validate", "-p", "2026-01", "--format", "json", "--no-report"],
         );
         assert_eq!(out.status.code(), Some(1), "{value}");
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let found = doc["findings"]
             .as_array()
             .into_iter()
@@ -328,15 +323,9 @@ fn formula_names_and_injected_mail_headers_are_refused() {
 #[test]
 fn printed_findings_hold_no_full_id_or_card() {
     let dir = tempdir();
-    let out = paybatch()
-        .arg("demo")
-        .arg("--messy")
-        .arg(dir.path())
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = paybatch().arg("demo").arg("--messy").arg(dir.path()).output().unwrap();
     assert!(out.status.code().is_some());
-    let re =
-        regex::Regex::new(r"(^|[^0-9A-Za-z.])[0-9]{15,19}[0-9Xx]?([^0-9A-Za-z]|$)").unwrap_or_else(|e| panic!("{e}"));
+    let re = regex::Regex::new(r"(^|[^0-9A-Za-z.])[0-9]{15,19}[0-9Xx]?([^0-9A-Za-z]|$)").unwrap();
     for args in [
         &["validate", "-p", "2026-03", "--format", "json", "--no-report"][..],
         &["validate", "-p", "2026-03", "--no-report"],
@@ -365,7 +354,7 @@ fn gen_and_demo_refuse_a_folder_that_is_not_empty() {
             dir.path().display().to_string(),
         ],
     ] {
-        let out = paybatch().args(&args).output().unwrap_or_else(|e| panic!("{e}"));
+        let out = paybatch().args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
         assert_eq!(
@@ -373,11 +362,7 @@ fn gen_and_demo_refuse_a_folder_that_is_not_empty() {
             config
         );
     }
-    let out = paybatch()
-        .args(["demo", "--force"])
-        .arg(dir.path())
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = paybatch().args(["demo", "--force"]).arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("--force"), "{}", stdout(&out));
 }
@@ -410,7 +395,7 @@ fn a_refused_address_does_not_stop_the_rest_and_a_retry_resumes() {
             "# smtp = { host = \"127.0.0.1\", port = 25 }",
             &format!("smtp = {{ host = \"127.0.0.1\", port = {port} }}"),
         );
-        std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&cfg, text).unwrap();
     };
     // A relay that is not there: a mail error, not a spreadsheet one.
     with_port(1);
@@ -428,7 +413,7 @@ fn a_refused_address_does_not_stop_the_rest_and_a_retry_resumes() {
     with_port(sink.port);
     let out = pb(dir.path(), &["payslips", "-p", "2026-01", "--send", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["sent"], 55);
     assert_eq!(doc["refused"], 1);
     assert_eq!(doc["findings"][0]["code"], "M001");
@@ -438,7 +423,7 @@ fn a_refused_address_does_not_stop_the_rest_and_a_retry_resumes() {
     with_port(sink.port);
     let out = pb(dir.path(), &["payslips", "-p", "2026-01", "--send", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (doc["sent"].as_u64(), doc["already_sent"].as_u64()),
         (Some(1), Some(55))
@@ -451,16 +436,13 @@ fn a_refused_address_does_not_stop_the_rest_and_a_retry_resumes() {
 /// kept as detail), in English with --lang en; exit 2 either way.
 #[test]
 fn usage_errors_speak_the_users_language() {
-    let out = paybatch()
-        .args(["run", "--period", "2026-13"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = paybatch().args(["run", "--period", "2026-13"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).starts_with("错误: 参数值无效"), "{}", stderr(&out));
     let out = paybatch()
         .args(["run", "--period", "2026-13", "--lang", "en"])
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).starts_with("error: invalid value"), "{}", stderr(&out));
 }
@@ -474,7 +456,7 @@ fn a_giant_one_line_csv_is_refused() {
     let mut text = std::fs::read_to_string(&csv).unwrap_or_default();
     text.push_str(&"9".repeat(6 << 20));
     text.push('\n');
-    std::fs::write(&csv, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&csv, text).unwrap();
     let out = pb(
         dir.path(),
         &["validate", "-p", "2026-01", "--no-report", "--lang", "en"],
@@ -493,7 +475,7 @@ fn a_giant_one_line_csv_is_refused() {
 fn a_workbook_under_a_csv_name_is_read_as_a_workbook() {
     let dir = demo();
     let month = dir.path().join("inputs/2026-01");
-    std::fs::rename(month.join("花名册.xlsx"), month.join("花名册.csv")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::rename(month.join("花名册.xlsx"), month.join("花名册.csv")).unwrap();
     let out = pb(dir.path(), &["validate", "-p", "2026-01", "--no-report"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
 }

@@ -6,11 +6,11 @@ use crate::util::fixture;
 
 #[test]
 fn every_identifier_vector_holds() {
-    let text = std::fs::read_to_string(fixture("identifiers.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(fixture("identifiers.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut checked = 0;
     for row in reader.records() {
-        let row = row.unwrap_or_else(|e| panic!("{e}"));
+        let row = row.unwrap();
         let (kind, value, expected, note) = (&row[0], &row[1], &row[2], &row[3]);
         let result = match kind {
             "resident_id" => ids::resident_id(value),

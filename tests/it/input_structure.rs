@@ -15,7 +15,7 @@ use crate::util::{pb, stdout, tempdir};
 /// A fresh demo workspace (three months of clean inputs).
 fn demo() -> tempfile::TempDir {
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     dir
 }
 
@@ -139,22 +139,22 @@ fn assert_run_blocked(ws: &Path, code: &str) {
 /// Rewrites line `i` (0 is the header) of a CSV file kept in UTF-8 with
 /// CRLF line ends, as the demo writes it.
 fn edit_csv_line(path: &Path, i: usize, edit: impl FnOnce(&str) -> String) {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(path).unwrap();
     let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
     lines[i] = edit(&lines[i]);
-    std::fs::write(path, lines.join("\r\n")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(path, lines.join("\r\n")).unwrap();
 }
 
 /// Every line of a CSV file through `edit(i, line)` (the trailing empty
 /// line after the last CRLF is left alone).
 fn edit_csv_lines(path: &Path, mut edit: impl FnMut(usize, &str) -> String) {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(path).unwrap();
     let lines: Vec<String> = text
         .split("\r\n")
         .enumerate()
         .map(|(i, l)| if l.is_empty() { String::new() } else { edit(i, l) })
         .collect();
-    std::fs::write(path, lines.join("\r\n")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(path, lines.join("\r\n")).unwrap();
 }
 
 /// A stray `"` at the start of field `field` of a CSV line.
@@ -167,12 +167,12 @@ fn stray_quote(line: &str, field: usize) -> String {
 /// The first sheet of a demo workbook: titles above the header, the
 /// header, the rows below.
 fn read_sheet(path: &Path, header_row: usize) -> Sheet {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = std::fs::read(path).unwrap();
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let book = read_workbook_bytes(bytes, &name).unwrap_or_else(|e| panic!("{e}"));
+    let book = read_workbook_bytes(bytes, &name).unwrap();
     let grid = &book.sheets[0];
     let header: Vec<String> = grid.rows[header_row].iter().map(Cell::display).collect();
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
@@ -188,7 +188,7 @@ fn rename_xlsx_header(path: &Path, header_row: usize, from: &str, to: &str) {
     let mut sheet = read_sheet(path, header_row);
     let h = sheet.header.iter_mut().find(|h| h.as_str() == from);
     *h.unwrap_or_else(|| panic!("no header {from}")) = to.into();
-    write_xlsx(path, &[sheet]).unwrap_or_else(|e| panic!("{e}"));
+    write_xlsx(path, &[sheet]).unwrap();
 }
 
 // ─── CSV strictness ────────────────────────────────────────────────────────
@@ -237,14 +237,14 @@ fn stray_quotes_anywhere_in_a_row_are_errors_at_their_cell() {
 #[test]
 fn a_stray_quote_in_a_gbk_file_is_an_error() {
     let dir = tempdir();
-    paybatch::demo::messy::write(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::messy::write(dir.path()).unwrap();
     let csv = march(dir.path()).join("考勤.csv");
-    let bytes = std::fs::read(&csv).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = std::fs::read(&csv).unwrap();
     let (text, _, bad) = encoding_rs::GBK.decode(&bytes);
     assert!(!bad);
     let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
     lines[3] = stray_quote(&lines[3], 2);
-    std::fs::write(&csv, encoding_rs::GBK.encode(&lines.join("\r\n")).0).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&csv, encoding_rs::GBK.encode(&lines.join("\r\n")).0).unwrap();
     let doc = validate(dir.path());
     let f = one_at(&doc, "S013", "考勤.csv", "C4", "error");
     assert!(f.message.contains("the 2 line(s)"), "{f:#?}");
@@ -306,12 +306,12 @@ fn multi_line_remarks_blank_rows_and_trailing_commas_are_accepted() {
         5 => format!("{l},\r\n\r\n,,,,,,"),
         _ => format!("{l},"),
     });
-    std::fs::remove_file(month.join("变动项.xlsx")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(month.join("变动项.xlsx")).unwrap();
     std::fs::write(
         month.join("变动项.csv"),
         format!("工号,姓名,项目,金额,所属期,备注\r\n{id},{name},餐补,500,,\"三月餐补\r\n按出勤天数计\"\r\n"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let doc = validate_after_february(dir.path());
     assert_eq!(errors(&doc), 0, "{:#?}", findings(&doc));
     let rows = |file: &str| {
@@ -407,7 +407,7 @@ fn unrelated_headers_are_warnings_only() {
     for (i, row) in sheet.rows.iter_mut().enumerate() {
         row.insert(0, Cell::Text((i + 1).to_string().into()));
     }
-    write_xlsx(&path, &[sheet]).unwrap_or_else(|e| panic!("{e}"));
+    write_xlsx(&path, &[sheet]).unwrap();
     let doc = validate_after_february(dir.path());
     assert_eq!(errors(&doc), 0, "{:#?}", findings(&doc));
     let found = with_code(&doc, "S015");
@@ -428,7 +428,7 @@ fn unrelated_headers_are_warnings_only() {
 /// Copies a March input file under another name.
 fn copy_input(ws: &Path, from: &str, to: &str) {
     let month = march(ws);
-    std::fs::copy(month.join(from), month.join(to)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(month.join(from), month.join(to)).unwrap();
 }
 
 /// A repeated download of variable pay (its kind comes in parts): the
@@ -483,7 +483,7 @@ fn a_copied_sheet_is_an_error() {
     let sheet = read_sheet(&path, 0);
     let header: Vec<&str> = sheet.header.iter().map(String::as_str).collect();
     let copy = Sheet::new(&format!("{} (2)", sheet.name), &header, sheet.rows.clone());
-    write_xlsx(&path, &[sheet, copy]).unwrap_or_else(|e| panic!("{e}"));
+    write_xlsx(&path, &[sheet, copy]).unwrap();
     let doc = validate(dir.path());
     let f = one_at(&doc, "S018", "专项附加扣除.xlsx", "", "error");
     assert!(f.message.contains("\"专项附加扣除 (2)\""), "{f:#?}");
@@ -521,9 +521,9 @@ fn variable_pay_in_parts_is_accepted_and_a_repeated_line_is_not() {
     let header: Vec<&str> = whole.header.iter().map(String::as_str).collect();
     let half = whole.rows.len() / 2;
     let part = |rows: Vec<Vec<Cell>>| vec![Sheet::new("变动项", &header, rows)];
-    std::fs::remove_file(month.join("变动项.xlsx")).unwrap_or_else(|e| panic!("{e}"));
-    write_xlsx(&month.join("变动项_研发部.xlsx"), &part(whole.rows[..half].to_vec())).unwrap_or_else(|e| panic!("{e}"));
-    write_xlsx(&month.join("变动项_销售部.xlsx"), &part(whole.rows[half..].to_vec())).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(month.join("变动项.xlsx")).unwrap();
+    write_xlsx(&month.join("变动项_研发部.xlsx"), &part(whole.rows[..half].to_vec())).unwrap();
+    write_xlsx(&month.join("变动项_销售部.xlsx"), &part(whole.rows[half..].to_vec())).unwrap();
     let doc = validate_after_february(dir.path());
     assert_eq!(errors(&doc), 0, "{:#?}", findings(&doc));
     let rows: u64 = doc["files"]
@@ -541,7 +541,7 @@ fn variable_pay_in_parts_is_accepted_and_a_repeated_line_is_not() {
     let mut second = whole.rows[half..].to_vec();
     second.push(whole.rows[0].clone());
     let last = second.len() + 1;
-    write_xlsx(&month.join("变动项_销售部.xlsx"), &part(second)).unwrap_or_else(|e| panic!("{e}"));
+    write_xlsx(&month.join("变动项_销售部.xlsx"), &part(second)).unwrap();
     let doc = validate(dir.path());
     let f = one_at(&doc, "S019", "变动项_销售部.xlsx", &format!("A{last}"), "error");
     assert!(f.message.contains("变动项_研发部.xlsx!变动项!2"), "{f:#?}");
@@ -556,7 +556,7 @@ fn a_mapped_file_leaves_its_copy_unread() {
     let cfg = dir.path().join("paybatch.toml");
     let mut text = std::fs::read_to_string(&cfg).unwrap_or_default();
     text.push_str("\n[inputs.attendance]\nfile = \"考勤.csv\"\n");
-    std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&cfg, text).unwrap();
     let doc = validate_after_february(dir.path());
     assert_eq!(errors(&doc), 0, "{:#?}", findings(&doc));
     one_at(&doc, "S010", "考勤 (1).csv", "", "warning");

@@ -12,7 +12,7 @@ const P: &str = "2026-01";
 /// A fresh demo workspace.
 fn demo() -> tempfile::TempDir {
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     dir
 }
 
@@ -22,7 +22,7 @@ fn month(ws: &Path) -> std::path::PathBuf {
 
 /// The first sheet of an input file as text, row by row.
 fn rows_of(ws: &Path, file: &str) -> Vec<Vec<String>> {
-    let grids = paybatch::ingest::inputs::read_file(&month(ws).join(file), file).unwrap_or_else(|e| panic!("{e}"));
+    let grids = paybatch::ingest::inputs::read_file(&month(ws).join(file), file).unwrap();
     grids[0]
         .rows
         .iter()
@@ -36,9 +36,9 @@ fn csv_text(rows: &[Vec<String>]) -> String {
     for r in rows {
         let mut r = r.clone();
         r.resize(width, String::new());
-        w.write_record(&r).unwrap_or_else(|e| panic!("{e}"));
+        w.write_record(&r).unwrap();
     }
-    String::from_utf8(w.into_inner().unwrap_or_else(|e| panic!("{e}"))).unwrap_or_default()
+    String::from_utf8(w.into_inner().unwrap()).unwrap_or_default()
 }
 
 /// Replaces an input file by a CSV of its rows after `edit`; returns the
@@ -46,9 +46,9 @@ fn csv_text(rows: &[Vec<String>]) -> String {
 fn edit_as_csv(ws: &Path, file: &str, edit: impl FnOnce(&mut Vec<Vec<String>>)) -> String {
     let mut rows = rows_of(ws, file);
     edit(&mut rows);
-    std::fs::remove_file(month(ws).join(file)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(month(ws).join(file)).unwrap();
     let name = format!("{}.csv", file.rsplit_once('.').map_or(file, |(stem, _)| stem));
-    std::fs::write(month(ws).join(&name), csv_text(&rows)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(month(ws).join(&name), csv_text(&rows)).unwrap();
     name
 }
 
@@ -293,10 +293,10 @@ fn roster_xlsx_date(ws: &Path, id: &str, header: &str, serial: f64) -> String {
             } else {
                 sheet.write(i as u32, j as u16, v.as_str())
             };
-            done.unwrap_or_else(|e| panic!("{e}"));
+            done.unwrap();
         }
     }
-    wb.save(month(ws).join("花名册.xlsx")).unwrap_or_else(|e| panic!("{e}"));
+    wb.save(month(ws).join("花名册.xlsx")).unwrap();
     a1(r, c)
 }
 
@@ -310,7 +310,7 @@ fn joiner_and_leaver_lists_must_agree_with_the_roster() {
     let id = rows[row_of(&rows, id_col, "E0007")][id_col].clone();
     let name = roster_name(dir.path(), &id);
     let joiners = format!("工号,姓名,入职日期\n{id},{name},2026-01-25\n");
-    std::fs::write(month(dir.path()).join("入职名单.csv"), joiners).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(month(dir.path()).join("入职名单.csv"), joiners).unwrap();
     assert_blocks(dir.path(), "J004", "入职名单.csv", "C2");
 }
 
@@ -332,7 +332,7 @@ fn opening_balances_are_checked() {
         .map(|(id, name)| format!("{id},{name},1,20000,0,5000,2000,0,0,300\n"))
         .collect();
     let feb = dir.path().join("inputs/2026-02");
-    let write = |text: &str| std::fs::write(feb.join("期初累计.csv"), text).unwrap_or_else(|e| panic!("{e}"));
+    let write = |text: &str| std::fs::write(feb.join("期初累计.csv"), text).unwrap();
     write(&format!("{header}{good}"));
     let out = pb(
         dir.path(),
@@ -347,7 +347,7 @@ fn opening_balances_are_checked() {
             &["validate", "-p", "2026-02", "--format", "json", "--no-report"],
         );
         assert_eq!(out.status.code(), Some(1));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         doc["findings"]
             .as_array()
             .into_iter()
@@ -383,7 +383,7 @@ fn opening_balances_are_checked() {
 fn a_workspace_without_a_rule_set_refuses_to_run() {
     for folder in ["validation", "social", "iit", "payroll"] {
         let dir = demo();
-        std::fs::remove_dir_all(dir.path().join("rules").join(folder)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::remove_dir_all(dir.path().join("rules").join(folder)).unwrap();
         for args in [&["validate", "-p", P][..], &["run", "-p", P], &["rules", "check"]] {
             let out = pb(dir.path(), args);
             assert_eq!(out.status.code(), Some(2), "{folder} {args:?}: {}", stderr(&out));
@@ -405,13 +405,13 @@ fn roster_xlsx_with(ws: &Path, id: &str, header: &str, cell_xml: &str) -> String
     for (i, row) in rows.iter().enumerate() {
         for (j, v) in row.iter().enumerate() {
             let v = if (i, j) == (r, c) { marker } else { v.as_str() };
-            sheet.write(i as u32, j as u16, v).unwrap_or_else(|e| panic!("{e}"));
+            sheet.write(i as u32, j as u16, v).unwrap();
         }
     }
-    let bytes = wb.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
+    let bytes = wb.save_to_buffer().unwrap();
     let cell = a1(r, c);
     let patched = patch_sheet(&bytes, marker, &cell, cell_xml);
-    std::fs::write(month(ws).join("花名册.xlsx"), patched).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(month(ws).join("花名册.xlsx"), patched).unwrap();
     cell
 }
 
@@ -419,14 +419,14 @@ fn roster_xlsx_with(ws: &Path, id: &str, header: &str, cell_xml: &str) -> String
 /// (`{r}` stands for the cell's address).
 fn patch_sheet(bytes: &[u8], marker: &str, cell: &str, cell_xml: &str) -> Vec<u8> {
     use std::io::{Read, Write};
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let strings = {
         let mut s = String::new();
         zip.by_name("xl/sharedStrings.xml")
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
             .read_to_string(&mut s)
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         s
     };
     let index = strings
@@ -435,21 +435,20 @@ fn patch_sheet(bytes: &[u8], marker: &str, cell: &str, cell_xml: &str) -> Vec<u8
         .position(|si| si.contains(marker))
         .unwrap_or_else(|| panic!("marker not found"));
     for i in 0..zip.len() {
-        let mut file = zip.by_index(i).unwrap_or_else(|e| panic!("{e}"));
-        let name = file.name().unwrap_or_else(|e| panic!("{e}")).to_string();
+        let mut file = zip.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
         let mut data = Vec::new();
-        file.read_to_end(&mut data).unwrap_or_else(|e| panic!("{e}"));
+        file.read_to_end(&mut data).unwrap();
         if name == "xl/worksheets/sheet1.xml" {
             let text = String::from_utf8(data).unwrap_or_default();
             let old = format!(r#"<c r="{cell}" t="s"><v>{index}</v></c>"#);
             assert!(text.contains(&old), "{old}");
             data = text.replace(&old, &cell_xml.replace("{r}", cell)).into_bytes();
         }
-        out.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap_or_else(|e| panic!("{e}"));
-        out.write_all(&data).unwrap_or_else(|e| panic!("{e}"));
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&data).unwrap();
     }
-    out.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
+    out.finish().unwrap().into_inner()
 }
 
 #[test]
@@ -510,7 +509,7 @@ fn validate_reports_what_the_run_would_block_on() {
     }
     let (exit, findings) = validate(dir.path());
     let run = pb(dir.path(), &["run", "-p", P, "--format", "json"]);
-    let doc: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     let run_errors: Vec<String> = doc["findings"]
         .as_array()
         .into_iter()

@@ -10,7 +10,7 @@ use crate::util::{pb, stderr, stdout, tempdir};
 
 fn demo() -> tempfile::TempDir {
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     dir
 }
 
@@ -28,7 +28,7 @@ fn code(ws: &Path, args: &[&str]) -> (Option<i32>, String) {
 /// `paybatch log --format json`: the records and whether the chain holds.
 fn log(ws: &Path) -> (Vec<serde_json::Value>, bool) {
     let out = pb(ws, &["log", "--format", "json"]);
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     (
         doc["records"].as_array().cloned().unwrap_or_default(),
         doc["chain_ok"] == true,
@@ -153,7 +153,7 @@ fn a_crash_at_every_step_of_close_and_reopen_leaves_old_or_new() {
                 .arg(ws.path())
                 .env("PAYBATCH_FAILPOINT", format!("{point}{mode}"))
                 .output()
-                .unwrap_or_else(|e| panic!("{e}"));
+                .unwrap();
             let context = format!("{verb} {point}{mode}");
             assert_ne!(out.status.code(), Some(0), "{context}: the failpoint was not reached");
             if mode == ":enospc" {
@@ -189,17 +189,16 @@ fn resealing_an_earlier_month_makes_later_months_stale() {
     assert_eq!(c, Some(1), "{out}");
     assert!(out.contains("U005") && out.contains("2026-02"), "{out}");
     // A later month does not run or close on a reopened February.
-    std::fs::create_dir_all(ws.join("inputs/2026-04")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(ws.join("inputs/2026-04")).unwrap();
     for f in names_in(&ws.join("inputs/2026-03")) {
-        std::fs::copy(ws.join("inputs/2026-03").join(&f), ws.join("inputs/2026-04").join(&f))
-            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::copy(ws.join("inputs/2026-03").join(&f), ws.join("inputs/2026-04").join(&f)).unwrap();
     }
     let (c, out) = code(ws, &["run", "-p", "2026-04", "--lang", "en"]);
     assert_eq!(c, Some(1), "{out}");
     assert!(out.contains("Y001") || out.contains("2026-02 was reopened"), "{out}");
     // February changes and is sealed again: March stays stale, and says so.
     let var = ws.join("inputs/2026-02/变动项.csv");
-    std::fs::write(&var, "工号,姓名,项目,金额\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&var, "工号,姓名,项目,金额\n").unwrap();
     let _ = std::fs::remove_file(ws.join("inputs/2026-02/变动项.xlsx"));
     ok(ws, &["run", "-p", "2026-02"]);
     let out = ok(ws, &["close", "-p", "2026-02", "--lang", "en"]);
@@ -261,14 +260,13 @@ fn a_swapped_package_and_state_fail_the_audit() {
     let text = std::fs::read_to_string(&var)
         .unwrap_or_default()
         .replacen(",0,0,0,0,0", ",0,0,30,0,0", 1);
-    std::fs::write(&var, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&var, text).unwrap();
     ok(b.path(), &["close", "-p", "2026-01"]);
     ok(b.path(), &["audit", "-p", "2026-01"]);
     let target = a.path().join("ledger/2026-01");
-    std::fs::remove_dir_all(target.join("sealed-v1")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_dir_all(target.join("sealed-v1")).unwrap();
     copy_dir(&b.path().join("ledger/2026-01/sealed-v1"), &target.join("sealed-v1"));
-    std::fs::copy(b.path().join("ledger/2026-01/state.json"), target.join("state.json"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(b.path().join("ledger/2026-01/state.json"), target.join("state.json")).unwrap();
     let (c, out) = code(a.path(), &["audit", "-p", "2026-01", "--lang", "en"]);
     assert_eq!(c, Some(1), "{out}");
     assert!(out.contains("U011") || out.contains("U012"), "{out}");
@@ -282,7 +280,7 @@ fn a_lost_state_is_refused_and_repaired_from_the_log() {
     let ws = dir.path();
     ok(ws, &["close", "-p", "2026-01"]);
     let before = state(ws, "2026-01");
-    std::fs::remove_file(ws.join("ledger/2026-01/state.json")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(ws.join("ledger/2026-01/state.json")).unwrap();
     for args in [
         &["run", "-p", "2026-01"][..],
         &["close", "-p", "2026-01"],
@@ -292,7 +290,7 @@ fn a_lost_state_is_refused_and_repaired_from_the_log() {
         assert_eq!(c, Some(2), "{args:?}: {out}");
         assert!(out.contains("paybatch repair"), "{out}");
     }
-    std::fs::write(ws.join("ledger/2026-01/state.json"), "{ not json").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(ws.join("ledger/2026-01/state.json"), "{ not json").unwrap();
     let (c, _) = code(ws, &["run", "-p", "2026-01"]);
     assert_eq!(c, Some(2));
     ok(ws, &["repair", "-p", "2026-01", "--user", "审计员"]);
@@ -317,17 +315,17 @@ fn an_input_saved_during_close_does_not_split_the_package() {
     let dir = demo();
     let ws = dir.path();
     let csv = ws.join("inputs/2026-01/考勤.csv");
-    let original = std::fs::read(&csv).unwrap_or_else(|e| panic!("{e}"));
+    let original = std::fs::read(&csv).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_paybatch"))
         .args(["close", "-p", "2026-01", "-q", "-w"])
         .arg(ws)
         .env("PAYBATCH_FAILPOINT", "close:snapshot:pause")
         .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(700));
     let edited = String::from_utf8_lossy(&original).replacen(",0,0,0,0,0", ",0,0,30,0,0", 1);
-    std::fs::write(&csv, edited.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&csv, edited.as_bytes()).unwrap();
+    let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
     ok(ws, &["audit", "-p", "2026-01"]);
     let sealed = std::fs::read(ws.join("ledger/2026-01/sealed-v1/inputs/2026-01/考勤.csv")).unwrap_or_default();
@@ -344,16 +342,16 @@ fn links_and_odd_names_in_inputs_are_refused_by_name() {
     let dir = demo();
     let ws = dir.path();
     let month = ws.join("inputs/2026-01");
-    std::os::unix::fs::symlink("/etc/passwd", month.join("期初累计.csv")).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink("/etc/passwd", month.join("期初累计.csv")).unwrap();
     let (c, out) = code(ws, &["validate", "-p", "2026-01", "--no-report", "--lang", "en"]);
     assert_eq!(c, Some(1), "{out}");
     assert!(out.contains("期初累计.csv") && out.contains("symbolic link"), "{out}");
     let (c, out) = code(ws, &["close", "-p", "2026-01"]);
     assert_eq!(c, Some(1), "{out}");
     assert!(!ws.join("ledger/2026-01/sealed-v1").exists());
-    std::fs::remove_file(month.join("期初累计.csv")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(month.join("期初累计.csv")).unwrap();
     let odd = month.join(std::ffi::OsStr::from_bytes(b"\xff\xfe\xe5.csv"));
-    std::fs::write(&odd, "x").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&odd, "x").unwrap();
     let (c, out) = code(ws, &["close", "-p", "2026-01", "--lang", "en"]);
     assert_eq!(c, Some(1), "{out}");
     assert!(out.contains("S020") && out.contains("not valid Unicode"), "{out}");
@@ -372,11 +370,11 @@ fn the_log_says_who_and_when_and_is_readable() {
         .arg(ws)
         .env("PAYBATCH_USER", "李会计")
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let config = ws.join("paybatch.toml");
     let text = std::fs::read_to_string(&config).unwrap_or_default();
-    std::fs::write(&config, format!("{text}\n[ledger]\nuser = \"张主管\"\n")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&config, format!("{text}\n[ledger]\nuser = \"张主管\"\n")).unwrap();
     ok(ws, &["close", "-p", "2026-01"]);
     let (records, chain_ok) = log(ws);
     assert!(chain_ok);
@@ -402,7 +400,7 @@ fn the_log_says_who_and_when_and_is_readable() {
     // A changed line breaks the chain, and `log` says where.
     let path = ws.join("ledger/log.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_default().replace("r1", "r2");
-    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&path, text).unwrap();
     let (c, out) = code(ws, &["log", "--lang", "en"]);
     assert_eq!(c, Some(1), "{out}");
     assert!(out.contains("log line 3"), "{out}");

@@ -44,7 +44,7 @@ fn closed_period_is_read_only_and_audit_passes_on_another_machine() {
     copy_dir(ws, other.path());
     let audit = pb(other.path(), &["audit", "-p", "2026-01", "--format", "json"]);
     assert_eq!(audit.status.code(), Some(0), "{}", stdout(&audit));
-    let doc: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
     assert_eq!(doc["ok"], true);
     assert_eq!(doc["compared_outputs"].as_array().map(Vec::len), Some(9));
 }
@@ -58,7 +58,7 @@ fn editing_a_sealed_input_fails_the_audit_naming_the_file() {
     let text = std::fs::read_to_string(&sealed)
         .unwrap_or_default()
         .replace(",10000,", ",12000,");
-    std::fs::write(&sealed, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&sealed, text).unwrap();
     let out = pb(ws, &["audit", "-p", "2026-01", "--lang", "en"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
@@ -116,7 +116,7 @@ fn retro_line_in_march_for_january_flows_through_march_tax() {
         ws.join("inputs/2026-03/变动项.csv"),
         "工号,姓名,项目,金额,所属期,备注\nS1,测试0,补发工资,1200,2026-01,1月加班费\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     for p in ["2026-01", "2026-02", "2026-03"] {
         let out = pb(ws, &["run", "-p", p]);
         assert_eq!(out.status.code(), Some(0), "{p}: {}", stdout(&out));
@@ -144,9 +144,9 @@ fn a_month_without_its_predecessors_is_refused() {
 #[test]
 fn a_second_run_gets_exit_4_and_a_stale_lock_does_not_block() {
     let dir = sta_ws(1);
-    let ws = paybatch::workspace::Workspace::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let ws = paybatch::workspace::Workspace::open(dir.path()).unwrap();
     let held = paybatch::ledger::lock::acquire(&ws)
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .unwrap_or_else(|l| panic!("locked: {}", l.holder));
     let out = pb(dir.path(), &["run", "-p", "2026-01"]);
     assert_eq!(out.status.code(), Some(4));
@@ -166,18 +166,18 @@ fn a_second_run_gets_exit_4_and_a_stale_lock_does_not_block() {
         dir.path().join("paybatch.lock"),
         "pid=999999 started=2026-01-01T00:00:00Z\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert_eq!(pb(dir.path(), &["run", "-p", "2026-01"]).status.code(), Some(0));
 }
 
 pub(crate) fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")).flatten() {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
         let target = to.join(entry.file_name());
         if entry.path().is_dir() {
             copy_dir(&entry.path(), &target);
         } else {
-            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::copy(entry.path(), &target).unwrap();
         }
     }
 }
@@ -208,7 +208,7 @@ fn assert_consistent(ws: &Path, period: &str) {
 #[test]
 fn sigkill_during_run_and_close_leaves_old_or_new_state() {
     let base = tempdir();
-    paybatch::demo::write_workspace(base.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(base.path()).unwrap();
     for p in ["2026-01", "2026-02"] {
         assert_eq!(pb(base.path(), &["close", "-p", p]).status.code(), Some(0));
     }
@@ -231,7 +231,7 @@ fn sigkill_during_run_and_close_leaves_old_or_new_state() {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
@@ -268,7 +268,7 @@ fn opening_balances_start_a_company_mid_year() {
         "工号,姓名,累计月数,累计收入,累计免税收入,累计减除费用,累计专项扣除,累计专项附加扣除,累计其他扣除,累计已预扣税额\n\
          S2,测试0,2,60000,0,10000,9000,4000,0,1180\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let out = pb(dir.path(), &["run", "-p", "2026-03"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let rows = read_results(dir.path(), "2026-03");

@@ -56,8 +56,8 @@ pub struct Sink {
 
 impl Sink {
     pub fn start(relay: Relay) -> Sink {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-        listener.set_nonblocking(true).unwrap_or_else(|e| panic!("{e}"));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
@@ -89,21 +89,21 @@ fn tls_config() -> Arc<rustls::ServerConfig> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(fixture("tls/relay.pem"))
-        .unwrap_or_else(|e| panic!("{e}"))
-        .map(|c| c.unwrap_or_else(|e| panic!("{e}")))
+        .unwrap()
+        .map(|c| c.unwrap())
         .collect();
-    let key = PrivateKeyDer::from_pem_file(fixture("tls/relay.key")).unwrap_or_else(|e| panic!("{e}"));
+    let key = PrivateKeyDer::from_pem_file(fixture("tls/relay.key")).unwrap();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     Arc::new(config)
 }
 
 fn over_tls(tcp: TcpStream) -> rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
-    let conn = rustls::ServerConnection::new(tls_config()).unwrap_or_else(|e| panic!("{e}"));
+    let conn = rustls::ServerConnection::new(tls_config()).unwrap();
     rustls::StreamOwned::new(conn, tcp)
 }
 

@@ -12,10 +12,10 @@ use crate::util::{fixture, paybatch, stderr, tempdir};
 /// setting `smtp` (TOML inline table body) in paybatch.toml.
 fn workspace(smtp: &str) -> tempfile::TempDir {
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     let out = crate::util::pb(dir.path(), &["run", "-p", "2026-01"]);
     assert_eq!(out.status.code(), Some(0));
-    std::fs::copy(fixture("tls/ca.pem"), dir.path().join("relay-ca.pem")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(fixture("tls/ca.pem"), dir.path().join("relay-ca.pem")).unwrap();
     set_relay(dir.path(), smtp);
     dir
 }
@@ -29,7 +29,7 @@ fn set_relay(root: &Path, smtp: &str) {
         .unwrap_or_else(|| panic!("no smtp line"));
     let end = start + text[start..].find('\n').unwrap_or(0);
     let text = format!("{}smtp = {{ {smtp} }}{}", &text[..start], &text[end..]);
-    std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&cfg, text).unwrap();
 }
 
 fn send(root: &Path, password: Option<&str>) -> std::process::Output {
@@ -40,7 +40,7 @@ fn send(root: &Path, password: Option<&str>) -> std::process::Output {
     if let Some(p) = password {
         cmd.env("PAYSLIP_RELAY_PASSWORD", p);
     }
-    cmd.output().unwrap_or_else(|e| panic!("{e}"))
+    cmd.output().unwrap()
 }
 
 fn sent(out: &std::process::Output) -> serde_json::Value {

@@ -1,6 +1,9 @@
 //! One integration-test binary (fast to link): CLI tests, identifier
 //! vectors, reader robustness.
 
+// Tests may unwrap: a failed unwrap is a failed test, with its line.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod assemble;
 mod bad_input;
 mod calc_props;

@@ -19,9 +19,9 @@ use crate::calc_sta::{test_workspace, write_month};
 use crate::util::{pb, stderr, stdout, tempdir};
 
 fn outputs(ws: &Path, period: &str) -> PathBuf {
-    let w = paybatch::workspace::Workspace::open(ws).unwrap_or_else(|e| panic!("{e}"));
-    paybatch::ledger::state::outputs_dir(&w, period.parse().unwrap_or_else(|e| panic!("{e}")))
-        .unwrap_or_else(|e| panic!("{e}"))
+    let w = paybatch::workspace::Workspace::open(ws).unwrap();
+    paybatch::ledger::state::outputs_dir(&w, period.parse().unwrap())
+        .unwrap()
         .unwrap_or_else(|| panic!("no outputs"))
 }
 
@@ -36,7 +36,7 @@ fn gbk(path: &Path) -> String {
 fn sheet(path: &Path) -> Vec<Vec<String>> {
     let mut wb = calamine::open_workbook_auto(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let name = wb.sheet_names()[0].clone();
-    let range = wb.worksheet_range(&name).unwrap_or_else(|e| panic!("{e}"));
+    let range = wb.worksheet_range(&name).unwrap();
     range
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
@@ -163,13 +163,13 @@ fn journal_balances_and_register_totals_match() {
 /// A file inside an xlsx (a zip), as text.
 fn xlsx_part(path: &Path, part: &str) -> String {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut zip = zip::ZipArchive::new(file).unwrap_or_else(|e| panic!("{e}"));
+    let mut zip = zip::ZipArchive::new(file).unwrap();
     let mut text = String::new();
     std::io::Read::read_to_string(
         &mut zip.by_name(part).unwrap_or_else(|e| panic!("{part}: {e}")),
         &mut text,
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     text
 }
 
@@ -219,7 +219,7 @@ fn zero_net_is_left_out_of_bank_files_and_listed() {
         dir.path().join("inputs/2026-01/变动项.csv"),
         "工号,姓名,项目,金额\nS1,测试0,税后扣款,8425\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let out = pb(dir.path(), &["run", "-p", "2026-01", "--lang", "en"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
@@ -238,12 +238,12 @@ fn a_name_too_long_for_the_fixed_width_field_blocks_the_run() {
     test_workspace(dir.path());
     write_month(dir.path(), "2026-01", &[("S1", 10000, 1000)]);
     // The name changes in every file that carries it (names must agree).
-    for entry in std::fs::read_dir(dir.path().join("inputs/2026-01")).unwrap_or_else(|e| panic!("{e}")) {
-        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+    for entry in std::fs::read_dir(dir.path().join("inputs/2026-01")).unwrap() {
+        let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path)
             .unwrap_or_default()
             .replace("测试0", "欧阳诸葛司马慕容");
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, text).unwrap();
     }
     let out = pb(dir.path(), &["run", "-p", "2026-01", "--lang", "en"]);
     let text = stdout(&out);
@@ -280,7 +280,7 @@ fn render_changed(
     paybatch::emit::template::Rendered,
     tempfile::TempDir,
 ) {
-    let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let rules = RuleSet::builtin().unwrap();
     let p = Period::new(2026, 3).unwrap_or_else(|| panic!());
     let pr = PeriodRules::resolve(&rules, p);
     let results: Vec<_> = (1..=n)
@@ -313,8 +313,8 @@ fn render_changed(
     change(&mut t);
     let t = &t;
     let rows: Vec<_> = results.iter().collect();
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (rendered, findings) = render(t, &rows, &ctx, &OutDir::new(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let (rendered, findings) = render(t, &rows, &ctx, &OutDir::new(dir.path())).unwrap();
     assert!(findings.is_empty(), "{findings:?}");
     assert_eq!(rendered.rows, n);
     (rules, results, rendered, dir)
@@ -444,7 +444,7 @@ fn xlsx_self_check_catches_a_tampered_workbook() {
             let _ = ws.write(row, 0, "x");
             let _ = ws.write(row, amount_col as u16, 1.0);
         }
-        wb.save(&file).unwrap_or_else(|e| panic!("{e}"));
+        wb.save(&file).unwrap();
     };
     let headers: Vec<&str> = t.columns.iter().map(|c| c.header.as_str()).collect();
     rewrite(&headers);
@@ -501,7 +501,7 @@ fn si_slots_follow_the_items_in_any_order() {
 #[test]
 fn payslips_are_sent_to_a_local_smtp_sink() {
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     assert_eq!(pb(dir.path(), &["run", "-p", "2026-01"]).status.code(), Some(0));
     let sink = crate::mail_sink::Sink::start(crate::mail_sink::Relay::PLAIN);
     let port = sink.port;
@@ -510,10 +510,10 @@ fn payslips_are_sent_to_a_local_smtp_sink() {
         "# smtp = { host = \"127.0.0.1\", port = 25 }",
         &format!("smtp = {{ host = \"127.0.0.1\", port = {port} }}"),
     );
-    std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&cfg, text).unwrap();
     let out = pb(dir.path(), &["payslips", "-p", "2026-01", "--send", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["sent"], 56);
     let messages: Vec<String> = sink.finish().into_iter().map(|m| m.data).collect();
     assert_eq!(messages.len(), 56);
@@ -579,7 +579,7 @@ fn outputs_open_in_libreoffice_where_available() {
         .arg(target.path())
         .arg(out.join("register.xlsx"))
         .status()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(status.success());
     assert!(target.path().join("register.csv").is_file());
 }
@@ -587,7 +587,7 @@ fn outputs_open_in_libreoffice_where_available() {
 #[test]
 fn register_layout_is_configured_by_its_rule_file() {
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     let layout = dir.path().join("rules/templates/register.toml");
     let text = std::fs::read_to_string(&layout)
         .unwrap_or_default()
@@ -600,12 +600,12 @@ fn register_layout_is_configured_by_its_rule_file() {
         &text[..start],
         &text[end..]
     );
-    std::fs::write(&layout, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&layout, text).unwrap();
     assert_eq!(pb(dir.path(), &["run", "-p", "2026-01"]).status.code(), Some(0));
     let path = outputs(dir.path(), "2026-01").join("register.xlsx");
-    let mut wb = calamine::open_workbook_auto(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut wb = calamine::open_workbook_auto(&path).unwrap();
     assert_eq!(wb.sheet_names(), ["上海", "北京"]);
-    let bj = wb.worksheet_range("北京").unwrap_or_else(|e| panic!("{e}"));
+    let bj = wb.worksheet_range("北京").unwrap();
     let header: Vec<String> = bj
         .rows()
         .nth(1)
@@ -618,7 +618,7 @@ fn register_layout_is_configured_by_its_rule_file() {
     let text = std::fs::read_to_string(&layout)
         .unwrap_or_default()
         .replace("\"net\"", "\"nett\"");
-    std::fs::write(&layout, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&layout, text).unwrap();
     let out = pb(dir.path(), &["run", "-p", "2026-01", "--lang", "en"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -654,31 +654,30 @@ fn with_context<T>(p: Period, f: impl FnOnce(&Context<'_>) -> T) -> T {
 
 #[test]
 fn payslips_and_register_continue_on_new_sheets_past_the_row_limit() {
-    let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let rules = RuleSet::builtin().unwrap();
     let p = Period::new(2026, 3).unwrap_or_else(|| panic!());
     let results = five_employees(&rules, p);
     let read = |mut wb: rust_xlsxwriter::Workbook| {
-        let bytes = wb.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
-        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"))
+        let bytes = wb.save_to_buffer().unwrap();
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap()
     };
     // Two payslips a sheet: 5 employees take three sheets, 4 rows each.
     let wb = with_context(p, |ctx| {
         paybatch::emit::payslip::payslips_workbook_split(&results, ctx, 2)
     })
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let mut wb = read(wb);
     assert_eq!(wb.sheet_names(), ["工资条", "工资条 (2)", "工资条 (3)"]);
-    let last = wb.worksheet_range("工资条 (3)").unwrap_or_else(|e| panic!("{e}"));
+    let last = wb.worksheet_range("工资条 (3)").unwrap();
     assert!(
         last.rows().any(|r| r[0].to_string().contains("E4")),
         "the fifth payslip is on the third sheet"
     );
     // Three employees a register sheet: 工资表 and 工资表 (2), each with a total.
-    let wb = paybatch::emit::register::register_xlsx_split(&rules.register, "测试公司", p, &results, 3)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let wb = paybatch::emit::register::register_xlsx_split(&rules.register, "测试公司", p, &results, 3).unwrap();
     let mut wb = read(wb);
     assert_eq!(wb.sheet_names(), ["工资表", "工资表 (2)"]);
-    let second = wb.worksheet_range("工资表 (2)").unwrap_or_else(|e| panic!("{e}"));
+    let second = wb.worksheet_range("工资表 (2)").unwrap();
     let ids: Vec<String> = second
         .rows()
         .filter(|r| r[0].to_string().starts_with('E'))
@@ -689,7 +688,7 @@ fn payslips_and_register_continue_on_new_sheets_past_the_row_limit() {
 
 #[test]
 fn a_bank_batch_over_max_rows_is_split_into_numbered_files_each_with_its_trailer() {
-    let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let rules = RuleSet::builtin().unwrap();
     let p = Period::new(2026, 3).unwrap_or_else(|| panic!());
     let results = five_employees(&rules, p);
     let mut t = rules
@@ -700,11 +699,11 @@ fn a_bank_batch_over_max_rows_is_split_into_numbered_files_each_with_its_trailer
         .unwrap_or_else(|| panic!());
     t.max_rows = Some(2);
     let rows: Vec<_> = results.iter().collect();
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let (files, findings) = with_context(p, |ctx| {
         paybatch::emit::template::render_all(&t, &rows, ctx, &OutDir::new(dir.path()))
     })
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert!(findings.is_empty(), "{findings:?}");
     let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(

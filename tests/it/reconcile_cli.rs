@@ -7,11 +7,7 @@ use crate::util::{paybatch, pb, stdout, tempdir};
 /// The demo workspace with its three months closed.
 fn demo() -> tempfile::TempDir {
     let dir = tempdir();
-    let out = paybatch()
-        .arg("demo")
-        .arg(dir.path())
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = paybatch().arg("demo").arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     dir
 }
@@ -67,14 +63,13 @@ fn february_to_march_is_fully_explained() {
 #[test]
 fn planted_bank_and_bureau_mismatches_are_found() {
     let dir = demo();
-    let ws = paybatch::workspace::Workspace::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-    let period = "2026-03".parse().unwrap_or_else(|e| panic!("{e}"));
+    let ws = paybatch::workspace::Workspace::open(dir.path()).unwrap();
+    let period = "2026-03".parse().unwrap();
     let results_dir = paybatch::ledger::state::outputs_dir(&ws, period)
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .unwrap_or_else(|| panic!("no outputs"));
     let results = std::fs::read(results_dir.join("results.csv")).unwrap_or_default();
-    let (bank, bill, plants) =
-        paybatch::demo::returns::write(dir.path(), "2026-03", &results).unwrap_or_else(|e| panic!("{e}"));
+    let (bank, bill, plants) = paybatch::demo::returns::write(dir.path(), "2026-03", &results).unwrap();
     let out = paybatch()
         .args(["reconcile", "-p", "2026-03", "--format", "json", "--bank-return"])
         .arg(&bank)
@@ -83,7 +78,7 @@ fn planted_bank_and_bureau_mismatches_are_found() {
         .arg("-w")
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "blocking mismatches exit 1");
     let doc = json(&out);
     let lines = doc["bank"]["lines"].as_array().cloned().unwrap_or_default();
@@ -178,7 +173,7 @@ fn the_budget_check_trips_when_the_budget_is_lowered() {
         .unwrap_or_default()
         .replace("CC100 = 6000000", "CC100 = 1000000")
         .replace("severity = \"warning\"", "severity = \"error\"");
-    std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&cfg, text).unwrap();
     let out = pb(dir.path(), &["reconcile", "-p", "2026-03", "--lang", "en"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);

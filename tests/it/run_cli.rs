@@ -12,9 +12,9 @@ fn run_json_summary_for_schedulers() {
         .args(["run", "-p", "2026-01", "--format", "json", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["status"], "ok");
     assert_eq!(doc["employees"], 2);
     assert_eq!(doc["totals"]["total_pay"], "40000.00");
@@ -35,7 +35,7 @@ fn dry_run_writes_nothing_and_blocking_findings_write_nothing() {
         .args(["run", "-p", "2026-01", "--dry-run", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(
         stdout(&out).contains("2026-01 计算: 1 人, 应发合计 10000.00"),
@@ -49,12 +49,12 @@ fn dry_run_writes_nothing_and_blocking_findings_write_nothing() {
     let text = std::fs::read_to_string(&roster)
         .unwrap_or_default()
         .replace("测试市", "火星");
-    std::fs::write(&roster, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&roster, text).unwrap();
     let out = paybatch()
         .args(["run", "-p", "2026-01", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout(&out).contains("参保城市「火星」没有社保规则"),
@@ -81,7 +81,7 @@ fn explain_traces_every_figure_with_rule_and_rounding() {
         .args(["explain", "-p", "2026-02", "-e", "S1", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(text.contains("养老保险个人 = 800"), "{text}");
@@ -101,8 +101,8 @@ fn explain_traces_every_figure_with_rule_and_rounding() {
         ])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(doc["employee"]["iit"], "75.00");
     assert!(doc["trace"].as_array().is_some_and(|t| t.len() > 10));
 
@@ -110,7 +110,7 @@ fn explain_traces_every_figure_with_rule_and_rounding() {
         .args(["explain", "-p", "2026-02", "-e", "NOPE", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(missing.status.code(), Some(2));
     let rows = read_results(dir.path(), "2026-02");
     assert_eq!(rows["S1"]["ytd_tax_withheld"], "150.00");
@@ -128,7 +128,7 @@ fn explain_traces_every_figure_with_rule_and_rounding() {
         .args(["explain", "-p", "2026-03", "-e", "S1", "--lang", "en", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let text = stdout(&out);
     assert!(text.contains("IIT withheld (wages) = 75.03"), "{text}");
     assert!(
@@ -141,18 +141,18 @@ fn explain_traces_every_figure_with_rule_and_rounding() {
 #[test]
 fn bad_formula_names_file_and_line() {
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     let comp = dir.path().join("rules/payroll/components.toml");
     let text = std::fs::read_to_string(&comp)
         .unwrap_or_default()
         .replace("expr = \"if(unpaid_leave_days", "expr = \"iff(unpaid_leave_days");
     let line = text.lines().position(|l| l.contains("iff(")).map_or(0, |i| i + 1);
-    std::fs::write(&comp, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&comp, text).unwrap();
     let out = paybatch()
         .args(["run", "-p", "2026-01", "--lang", "en", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(line > 0);
@@ -169,7 +169,7 @@ fn rules_check_is_clean_for_builtins_and_lists_unconfirmed() {
         .args(["rules", "check", "--period", "2026-03", "--lang", "en", "-w"])
         .arg(tempdir().path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("0 errors"), "{text}");
@@ -177,19 +177,19 @@ fn rules_check_is_clean_for_builtins_and_lists_unconfirmed() {
     assert!(text.contains("item.work_injury"), "{text}");
 
     let dir = tempdir();
-    paybatch::demo::write_workspace(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::write_workspace(dir.path()).unwrap();
     let bj = dir.path().join("rules/social/beijing.toml");
     let text = std::fs::read_to_string(&bj).unwrap_or_default().replacen(
         "valid_to = 2025-06-30\nfloor = 6821",
         "valid_to = 2025-05-31\nfloor = 6821",
         1,
     );
-    std::fs::write(&bj, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&bj, text).unwrap();
     let out = paybatch()
         .args(["rules", "check", "--lang", "en", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout(&out).contains("base.si: no rule between 2025-05-31 and 2025-07-01"),

@@ -24,7 +24,7 @@ fn read_csv(path: &std::path::Path) -> Vec<HashMap<String, String>> {
     let header = r.headers().cloned().unwrap_or_default();
     r.records()
         .map(|rec| {
-            let rec = rec.unwrap_or_else(|e| panic!("{e}"));
+            let rec = rec.unwrap();
             header
                 .iter()
                 .map(String::from)
@@ -136,13 +136,13 @@ fn generated_2000_employees_match_an_independent_computation() {
         .args(["gen", "-n", "2000", "-p", "2026-01", "-o"])
         .arg(&ws)
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let run = paybatch()
         .args(["run", "-p", "2026-01", "-w"])
         .arg(&ws)
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(run.status.code(), Some(0), "{}", stdout(&run));
 
     let inputs = ws.join("inputs/2026-01");
@@ -217,9 +217,9 @@ fn generated_2000_employees_match_an_independent_computation() {
         want.insert(id, (gross, ee, iit, gross - ee - iit));
     }
 
-    let w = paybatch::workspace::Workspace::open(&ws).unwrap_or_else(|e| panic!("{e}"));
-    let dir_out = paybatch::ledger::state::outputs_dir(&w, "2026-01".parse().unwrap_or_else(|e| panic!("{e}")))
-        .unwrap_or_else(|e| panic!("{e}"))
+    let w = paybatch::workspace::Workspace::open(&ws).unwrap();
+    let dir_out = paybatch::ledger::state::outputs_dir(&w, "2026-01".parse().unwrap())
+        .unwrap()
         .unwrap_or_else(|| panic!("no outputs"));
     let got = read_csv(&dir_out.join("results.csv"));
     assert_eq!(got.len(), 2000);
@@ -256,7 +256,7 @@ fn csv_xlsx_and_parquet_inputs_give_identical_results() {
             .args(["gen", "-n", "300", "-p", "2026-01", "--input-format", format, "-o"])
             .arg(&ws)
             .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
         let roster = ws.join(format!("inputs/2026-01/花名册.{format}"));
         assert!(roster.is_file(), "{} written", roster.display());
@@ -264,12 +264,12 @@ fn csv_xlsx_and_parquet_inputs_give_identical_results() {
             .args(["--format", "json", "run", "-p", "2026-01", "-w"])
             .arg(&ws)
             .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert_eq!(run.status.code(), Some(0), "{format}: {}", stdout(&run));
-        let w = paybatch::workspace::Workspace::open(&ws).unwrap_or_else(|e| panic!("{e}"));
-        let period = "2026-01".parse().unwrap_or_else(|e| panic!("{e}"));
+        let w = paybatch::workspace::Workspace::open(&ws).unwrap();
+        let period = "2026-01".parse().unwrap();
         let outputs = paybatch::ledger::state::outputs_dir(&w, period)
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
             .unwrap_or_else(|| panic!("no outputs"));
         results.push(std::fs::read(outputs.join("results.csv")).unwrap_or_default());
     }

@@ -12,7 +12,7 @@ use crate::util::{pb, stdout, tempdir};
 /// month's variable pay as (id, item, amount).
 pub fn month(root: &Path, period: &str, people: &[(&str, &str, u32, &str)], variable: &[(&str, &str, u32)]) {
     let dir = root.join("inputs").join(period);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&dir).unwrap();
     let mut rng = paybatch::demo::people::Rng::new(1);
     let mut roster = String::from(
         "工号,姓名,证件号码,参保城市,入职日期,基本工资,银行卡号,社保基数,公积金基数,公积金比例,上年收入不超6万\n",
@@ -25,13 +25,13 @@ pub fn month(root: &Path, period: &str, people: &[(&str, &str, u32, &str)], vari
             "{id},测试{i},{idn},测试市,{hired},{wage},{card},{wage},{wage},5%,{flag}\n"
         ));
     }
-    std::fs::write(dir.join("花名册.csv"), roster).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("花名册.csv"), roster).unwrap();
     let names: std::collections::HashMap<&str, usize> = people.iter().enumerate().map(|(i, p)| (p.0, i)).collect();
     let mut var = String::from("工号,姓名,项目,金额\n");
     for (id, item, amount) in variable {
         var.push_str(&format!("{id},测试{},{item},{amount}\n", names[id]));
     }
-    std::fs::write(dir.join("变动项.csv"), var).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("变动项.csv"), var).unwrap();
 }
 
 pub fn findings(root: &Path, args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
@@ -80,7 +80,7 @@ fn the_60k_rule_needs_a_whole_previous_year_here() {
         &text[..at],
         text[at..].replacen("severity = \"error\"", "severity = \"warning\"", 1)
     );
-    std::fs::write(&rules, fixed).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&rules, fixed).unwrap();
     let out = pb(ws, &["run", "-p", "2026-01"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let r = read_results(ws, "2026-01");
@@ -144,10 +144,10 @@ fn the_separate_bonus_method_is_used_once_a_year() {
     );
     // The bonus import has one row a year per employee: B2's, not B1's.
     let dir4 = paybatch::ledger::state::outputs_dir(
-        &paybatch::workspace::Workspace::open(ws).unwrap_or_else(|e| panic!("{e}")),
-        "2026-04".parse().unwrap_or_else(|e| panic!("{e}")),
+        &paybatch::workspace::Workspace::open(ws).unwrap(),
+        "2026-04".parse().unwrap(),
     )
-    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap()
     .unwrap_or_else(|| panic!("no outputs"));
     let bonus_files: Vec<_> = crate::util::walk(&dir4)
         .into_iter()
@@ -194,7 +194,7 @@ fn the_opening_balance_file_can_say_the_method_was_used() {
          C1,测试0,2,60000,0,10000,9000,0,0,2000,是\n\
          C2,测试1,2,60000,0,10000,9000,0,0,2000,否\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let out = pb(ws, &["run", "-p", "2026-03"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let r = read_results(ws, "2026-03");
@@ -228,7 +228,7 @@ fn the_bonus_policy_can_be_chosen_per_employee() {
                 _ => format!("{l},"),
             })
             .collect();
-        std::fs::write(&roster, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&roster, lines.join("\n") + "\n").unwrap();
     };
     add_column("并入综合所得");
     let out = pb(ws, &["run", "-p", "2026-01"]);
@@ -240,7 +240,7 @@ fn the_bonus_policy_can_be_chosen_per_employee() {
     let text = std::fs::read_to_string(&roster)
         .unwrap_or_default()
         .replace("并入综合所得", "年底发");
-    std::fs::write(&roster, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&roster, text).unwrap();
     let (code, found) = findings(ws, &["validate", "-p", "2026-01", "--no-report"]);
     assert_eq!(code, Some(1));
     assert!(
@@ -296,7 +296,7 @@ fn settle_previews_the_year_from_the_closed_months() {
     }
     let out = pb(ws, &["settle", "--year", "2026", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["months"].as_array().map(Vec::len), Some(3));
     assert!(ws.join("reports/2026/settlement.xlsx").is_file());
     let d = |v: &serde_json::Value| Decimal::from_str(v.as_str().unwrap_or("0")).unwrap_or_default();
@@ -352,7 +352,7 @@ fn the_private_pension_is_capped_for_the_year() {
             ws.join("inputs").join(p).join("专项附加扣除.csv"),
             format!("工号,姓名,个人养老金\nP1,测试0,{paid}\n"),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     }
     assert_eq!(pb(ws, &["run", "-p", "2026-01"]).status.code(), Some(0));
     let (code, found) = findings(ws, &["run", "-p", "2026-02"]);
@@ -383,12 +383,12 @@ fn opening_balances_meet_the_ledger() {
         ws.join("inputs/2026-03/期初累计.csv"),
         format!("{header}Q1,测试0,2,60000,0,10000,9000,10000,0,2000,10000\nQ2,测试1,2,60000,0,10000,9000,0,0,2000,0\n"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     std::fs::write(
         ws.join("inputs/2026-03/专项附加扣除.csv"),
         "工号,姓名,个人养老金\nQ1,测试0,5000\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let (code, found) = findings(ws, &["close", "-p", "2026-03"]);
     assert_eq!(code, Some(0), "{found:?}");
     assert!(found.iter().any(|f| f["code"] == "C014"), "{found:?}");
@@ -410,7 +410,7 @@ fn opening_balances_meet_the_ledger() {
         ws.join("inputs/2026-02/期初累计.csv"),
         format!("{header}Q1,测试0,1,30000,0,5000,4500,0,0,700,0\n"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let (_, found) = findings(ws, &["validate", "-p", "2026-02", "--no-report"]);
     assert!(!found.iter().any(|f| f["code"] == "O006"), "{found:?}");
 }

@@ -49,7 +49,7 @@ fn date(y: i32, m: u32, d: u32) -> Date {
 }
 
 fn period(m: u32) -> Period {
-    format!("2026-{m:02}").parse().unwrap_or_else(|e| panic!("{e}"))
+    format!("2026-{m:02}").parse().unwrap()
 }
 
 fn weekdays(from: Date, to: Date) -> i64 {
@@ -298,7 +298,7 @@ fn yes(b: bool) -> &'static str {
 /// the opening balances of those employed earlier in the year.
 fn write_month(root: &Path, m: u32, staff: &[Person], opening: Option<&HashMap<String, Year>>) {
     let dir = root.join("inputs").join(period(m).to_string());
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&dir).unwrap();
     let mut roster = String::from(
         "工号,姓名,证件号码,参保城市,入职日期,离职日期,基本工资,银行卡号,社保基数,公积金基数,公积金比例,上年收入不超6万,年内首次就业,年终奖计税方式\n",
     );
@@ -348,7 +348,7 @@ fn write_month(root: &Path, m: u32, staff: &[Person], opening: Option<&HashMap<S
             let _ = writeln!(variable, "{},员工{i},全年一次性奖金,{bonus}", p.id);
         }
     }
-    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
     write("花名册.csv", &roster);
     write("专项附加扣除.csv", &deductions);
     write("变动项.csv", &variable);
@@ -394,7 +394,7 @@ fn run_year(root: &Path, staff: &[Person], start: u32) -> (usize, Vec<String>) {
         &text[..at],
         text[at..].replacen("severity = \"error\"", "severity = \"warning\"", 1)
     );
-    std::fs::write(&rules, relaxed).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&rules, relaxed).unwrap();
 
     let mut years: HashMap<String, Year> = staff.iter().map(|p| (p.id.clone(), Year::default())).collect();
     for m in 1..start {

@@ -34,12 +34,7 @@ pub fn stderr(out: &std::process::Output) -> String {
 
 /// Runs `paybatch <args> -w <ws>` and returns its output.
 pub fn pb(ws: &Path, args: &[&str]) -> std::process::Output {
-    paybatch()
-        .args(args)
-        .arg("-w")
-        .arg(ws)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
+    paybatch().args(args).arg("-w").arg(ws).output().unwrap()
 }
 
 /// Every file below `dir`, depth first.

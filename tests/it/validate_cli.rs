@@ -6,11 +6,7 @@ use crate::util::{paybatch, stdout, tempdir};
 #[test]
 fn demo_validates_clean_and_computes_three_months() {
     let dir = tempdir();
-    let out = paybatch()
-        .arg("demo")
-        .arg(dir.path())
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = paybatch().arg("demo").arg(dir.path()).output().unwrap();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     for month in ["2026-01", "2026-02", "2026-03"] {
@@ -28,7 +24,7 @@ fn demo_validates_clean_and_computes_three_months() {
 
 fn messy_workspace() -> tempfile::TempDir {
     let dir = tempdir();
-    paybatch::demo::messy::write(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    paybatch::demo::messy::write(dir.path()).unwrap();
     dir
 }
 
@@ -40,9 +36,9 @@ fn messy_findings_are_exact() {
         .arg("--workspace")
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let lines: Vec<String> = doc["findings"]
         .as_array()
         .map(|a| {
@@ -73,7 +69,7 @@ fn messy_text_report_is_chinese_by_default_and_writes_xlsx() {
         .args(["validate", "-p", "2026-03", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(
@@ -84,20 +80,20 @@ fn messy_text_report_is_chinese_by_default_and_writes_xlsx() {
 
     // The xlsx report lists every finding and is byte-identical on a rerun.
     let report = dir.path().join("reports/2026-03/findings.xlsx");
-    let first = std::fs::read(&report).unwrap_or_else(|e| panic!("{e}"));
-    let mut wb = calamine::open_workbook_auto(&report).unwrap_or_else(|e| panic!("{e}"));
+    let first = std::fs::read(&report).unwrap();
+    let mut wb = calamine::open_workbook_auto(&report).unwrap();
     use calamine::Reader;
     let names = wb.sheet_names();
     assert_eq!(names[0], "问题清单");
     assert!(names.iter().any(|n| n == "花名册-在职"), "{names:?}");
-    let list = wb.worksheet_range("问题清单").unwrap_or_else(|e| panic!("{e}"));
+    let list = wb.worksheet_range("问题清单").unwrap();
     assert_eq!(list.height(), 26, "header + 25 findings");
     paybatch()
         .args(["validate", "-p", "2026-03", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let second = std::fs::read(&report).unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    let second = std::fs::read(&report).unwrap();
     assert!(first == second, "report bytes differ between runs");
 }
 
@@ -105,18 +101,14 @@ fn messy_text_report_is_chinese_by_default_and_writes_xlsx() {
 fn init_then_validate_is_clean_and_init_refuses_twice() {
     let dir = tempdir();
     let ws = dir.path().join("ws");
-    let out = paybatch()
-        .arg("init")
-        .arg(&ws)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = paybatch().arg("init").arg(&ws).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(ws.join("rules/validation/roster.toml").is_file());
     let out = paybatch()
         .args(["validate", "-p", "2026-01", "--no-report", "-w"])
         .arg(&ws)
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     // March before January and February have run: what `run` would block
     // on (C006) is reported by `validate` already.
@@ -124,14 +116,10 @@ fn init_then_validate_is_clean_and_init_refuses_twice() {
         .args(["validate", "-p", "2026-03", "--no-report", "-w"])
         .arg(&ws)
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("C006"), "{}", stdout(&out));
-    let again = paybatch()
-        .arg("init")
-        .arg(&ws)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let again = paybatch().arg("init").arg(&ws).output().unwrap();
     assert_eq!(again.status.code(), Some(2));
 }
 
@@ -142,7 +130,7 @@ fn identifiers_are_masked_in_logs() {
         .args(["-vv", "validate", "-p", "2026-03", "--no-report", "-w"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("1101**********0021"), "{err}");
     assert!(
