@@ -286,6 +286,7 @@ fn compute_checked(
         "computed"
     );
     findings.extend(result.findings.iter().cloned());
+    findings.extend(calc::unconfirmed::used(rules, period, &result.employees));
     computed.totals = Totals::of(&result.employees);
     let started = std::time::Instant::now();
     let (files, emit_findings) = emit_all(ws, rules, period, &result.employees, &carried, out)?;

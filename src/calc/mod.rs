@@ -13,6 +13,7 @@ pub mod fixed;
 pub mod iit;
 pub mod input;
 pub mod trace;
+pub mod unconfirmed;
 
 use std::collections::HashMap;
 

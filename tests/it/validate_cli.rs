@@ -10,7 +10,8 @@ fn demo_validates_clean_and_computes_three_months() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     for month in ["2026-01", "2026-02", "2026-03"] {
-        assert!(text.contains(&format!("{month} 校验: 0 个错误, 0 个警告")), "{text}");
+        // The four warnings: figures the demo cities' rules mark unconfirmed (C017).
+        assert!(text.contains(&format!("{month} 校验: 0 个错误, 4 个警告")), "{text}");
         let sealed = dir.path().join("ledger").join(month).join("sealed-v1");
         assert!(sealed.join("outputs/results.csv").is_file());
         assert!(sealed.join("outputs/register.xlsx").is_file());
@@ -20,6 +21,58 @@ fn demo_validates_clean_and_computes_three_months() {
     assert!(text.contains("2026-01 计算: 56 人, 应发合计 1917248.27"), "{text}");
     assert!(text.contains("2026-02 计算: 58 人"), "{text}");
     assert!(text.contains("2026-03 计算: 59 人"), "{text}");
+}
+
+/// A month computed on figures no official text confirms says so: one
+/// warning per figure, naming the city file and the employees touched.
+#[test]
+fn a_month_on_unconfirmed_figures_says_so() {
+    let dir = tempdir();
+    paybatch::demo::write_workspace(dir.path()).unwrap();
+    let out = crate::util::pb(dir.path(), &["run", "-p", "2026-01", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c017: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "C017")
+        .collect();
+    let files: Vec<&str> = c017.iter().map(|f| f["file"].as_str().unwrap_or("")).collect();
+    assert_eq!(
+        files,
+        [
+            "rules/social/beijing.toml",
+            "rules/social/beijing.toml",
+            "rules/social/beijing.toml",
+            "rules/social/shanghai.toml"
+        ],
+        "{c017:?}"
+    );
+    assert!(c017.iter().all(|f| f["severity"] == "warning"));
+    let hf = c017
+        .iter()
+        .find(|f| {
+            f["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("公积金 基数上下限 2540–35811")
+        })
+        .unwrap_or_else(|| panic!("{c017:?}"));
+    assert!(hf["message"].as_str().unwrap_or("").contains("人按此计算"), "{hf}");
+    // Confirmed, the warning goes.
+    let file = dir.path().join("rules/social/shanghai.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("unconfirmed = true", "unconfirmed = false")).unwrap();
+    let out = crate::util::pb(dir.path(), &["run", "-p", "2026-01", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let left = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "C017")
+        .count();
+    assert_eq!(left, 3);
 }
 
 fn messy_workspace() -> tempfile::TempDir {
