@@ -130,6 +130,10 @@ pub enum Check {
     /// A yes flag (the 60k rule) on someone not employed here since the
     /// first day of the previous tax year (the row's `hire_date`).
     EmployedSincePriorYear,
+    /// An employee's own housing-fund rate within the range the city's
+    /// rules allow for the period (a rate outside is paid at the nearest
+    /// bound: the finding says which).
+    RateInBounds,
     /// A special additional deduction within its standard through the
     /// period's month (a declaration may catch up earlier months), under
     /// the row's 子女人数 / 婴幼儿人数 / 是否独生子女 / 主要工作城市
@@ -226,6 +230,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>> {
                 "months_before_period" => Check::MonthsBeforePeriod,
                 "employed_since_prior_year" => Check::EmployedSincePriorYear,
                 "deduction_cap" => Check::DeductionCap,
+                "rate_in_bounds" => Check::RateInBounds,
                 "covers_employed" => Check::CoversEmployed {
                     input: need(r.ref_input.clone(), "ref_input")?,
                     field: need(r.ref_field.clone(), "ref_field")?,
@@ -234,7 +239,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>> {
                     return Err(Error::Rule {
                         file: file.into(),
                         message: format!(
-                            "rule {}: unknown check `{other}`; one of: type, column, required, range, regex, one_of, unique, identifier, date_order, in_period, exists_in, one_key, known_city, base_in_bounds, unreadable, bounds, soft_bounds, matches_ref, date_window, not_above, months_before_period, employed_since_prior_year, covers_employed",
+                            "rule {}: unknown check `{other}`; one of: type, column, required, range, regex, one_of, unique, identifier, date_order, in_period, exists_in, one_key, known_city, base_in_bounds, unreadable, bounds, soft_bounds, matches_ref, date_window, not_above, months_before_period, employed_since_prior_year, covers_employed, deduction_cap, rate_in_bounds",
                             r.code
                         ),
                     });

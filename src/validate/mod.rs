@@ -649,6 +649,24 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
             (!crate::rules::iit::sixty_k_eligible(hired, period))
                 .then(|| vec![var("hire_date", hired.to_string()), var("since", first.to_string())])
         }
+        Check::RateInBounds => {
+            let own = value.as_number()?;
+            let city_name = record.at(prepared.city).text();
+            let city = rules.cities.iter().find(|c| c.city == city_name.as_ref())?;
+            let choice = city
+                .items_on(period.first_day())
+                .find_map(|(item, _)| item.employee_chooses_rate.as_ref())?;
+            let applied = choice.rate(Some(own));
+            let pct = |r: Decimal| format!("{}%", (r * Decimal::ONE_HUNDRED).normalize());
+            (applied != own).then(|| {
+                vec![
+                    var("city", city_name),
+                    var("min", pct(choice.min)),
+                    var("max", pct(choice.max)),
+                    var("applied", pct(applied)),
+                ]
+            })
+        }
         Check::DeductionCap => {
             let amount = value.as_number()?;
             let item = crate::rules::iit::ADDITIONAL_ITEMS

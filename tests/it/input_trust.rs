@@ -527,3 +527,55 @@ fn validate_reports_what_the_run_would_block_on() {
         );
     }
 }
+
+/// An HF rate outside the city's range is paid at the nearest bound, and
+/// the roster cell says so (never a silent clamp).
+#[test]
+fn an_hf_rate_outside_the_citys_range_is_a_warning_at_its_cell() {
+    let dir = crate::util::tempdir();
+    let ws = dir.path();
+    crate::calc_sta::test_workspace(ws);
+    // A city that allows 6%–7% (as Shanghai allows 5%–7%): inside the
+    // national 5%–12%, so only the city's range catches 12% and 5%.
+    let city = ws.join("rules/social/testcity.toml");
+    let text = std::fs::read_to_string(&city).unwrap();
+    std::fs::write(
+        &city,
+        text.replace(
+            "{ min = 0.05, max = 0.12, default = 0.05 }",
+            "{ min = 0.06, max = 0.07, default = 0.06 }",
+        ),
+    )
+    .unwrap();
+    let month = ws.join("inputs/2026-01");
+    std::fs::create_dir_all(&month).unwrap();
+    let mut rng = paybatch::demo::people::Rng::new(3);
+    let mut roster =
+        String::from("工号,姓名,证件号码,参保城市,入职日期,基本工资,银行卡号,社保基数,公积金基数,公积金比例\n");
+    for (i, rate) in ["12%", "7%", "5%"].iter().enumerate() {
+        let birth = paybatch::model::Date::new(1985, 5, 20).unwrap();
+        let idn = paybatch::demo::people::make_resident_id("110105", birth, i as i64 + 1);
+        let card = paybatch::demo::people::make_card("622202", &mut rng);
+        roster.push_str(&format!(
+            "H{i},测试{i},{idn},测试市,2020-01-01,10000,{card},10000,10000,{rate}\n"
+        ));
+    }
+    std::fs::write(month.join("花名册.csv"), roster).unwrap();
+    let (code, found) = crate::tax_year::findings(ws, &["validate", "-p", "2026-01", "--no-report"]);
+    assert_eq!(code, Some(0), "{found:?}");
+    let r028: Vec<(String, String)> = found
+        .iter()
+        .filter(|f| f["code"] == "R028")
+        .map(|f| {
+            (
+                f["cell"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(r028.len(), 2, "{found:?}");
+    assert_eq!(r028[0].0, "J2");
+    assert!(r028[0].1.contains("将按 7% 缴存"), "{:?}", r028[0]);
+    assert_eq!(r028[1].0, "J4");
+    assert!(r028[1].1.contains("将按 6% 缴存"), "{:?}", r028[1]);
+}
