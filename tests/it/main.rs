@@ -25,6 +25,6 @@ mod reconcile_cli;
 mod run_cli;
 mod scale;
 pub mod tax_year;
-mod tax_year_random;
+pub mod tax_year_random;
 mod util;
 mod validate_cli;

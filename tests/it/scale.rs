@@ -112,20 +112,10 @@ fn si(city: &str, si_base: Decimal, hf_base: Decimal, hf_rate: Decimal) -> (Deci
     (ee, er)
 }
 
+/// The annual table on cumulative taxable income (the one the random
+/// year test writes from the domain sheet).
 fn annual_tax(taxable: Decimal) -> Decimal {
-    let table = [
-        (dec!(36000), dec!(0.03), dec!(0)),
-        (dec!(144000), dec!(0.10), dec!(2520)),
-        (dec!(300000), dec!(0.20), dec!(16920)),
-        (dec!(420000), dec!(0.25), dec!(31920)),
-        (dec!(660000), dec!(0.30), dec!(52920)),
-        (dec!(960000), dec!(0.35), dec!(85920)),
-    ];
-    let (rate, quick) = table
-        .iter()
-        .find(|(upto, _, _)| taxable <= *upto)
-        .map_or((dec!(0.45), dec!(181920)), |(_, r, q)| (*r, *q));
-    fen(taxable * rate - quick).max(Decimal::ZERO)
+    crate::tax_year_random::cumulative_tax(taxable)
 }
 
 #[test]

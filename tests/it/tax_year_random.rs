@@ -59,7 +59,7 @@ fn weekdays(from: Date, to: Date) -> i64 {
 }
 
 /// 综合所得 annual table on cumulative taxable income.
-fn cumulative_tax(taxable: Decimal) -> Decimal {
+pub fn cumulative_tax(taxable: Decimal) -> Decimal {
     let table = [
         (dec!(36000), dec!(0.03), dec!(0)),
         (dec!(144000), dec!(0.10), dec!(2520)),
