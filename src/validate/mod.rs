@@ -64,7 +64,7 @@ pub fn validate(rules: &RuleSet, inputs: &InputSet, period: Period) -> Vec<Findi
 }
 
 /// [`validate`], and the reference columns its exists-in checks indexed,
-/// for the calculation to take over ([`InputSet::keep_indexes`]).
+/// for the calculation to take over (`InputSet::keep_indexes`).
 /// `earlier_in_ledger`: earlier months of the year have results in the
 /// ledger (their figures carry over; an opening file need not cover all).
 pub fn validate_indexing(
