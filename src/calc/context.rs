@@ -120,6 +120,9 @@ pub struct PeriodRules<'r> {
     pub private_pension_annual: Option<Decimal>,
     /// The special additional deduction standards in force.
     pub additional: Option<&'r crate::rules::iit::AdditionalStandards>,
+    /// The deductions file can say how many children (its schema has the
+    /// 子女人数 column): only then are those items held per child.
+    pub deduction_counts_known: bool,
     pub payroll: &'r PayrollRules,
     /// Looked up once per employee: a fast fixed-seed hash, not SipHash.
     pub cities: HashMap<&'r str, CityPeriod<'r>, crate::model::FastHash>,
@@ -178,6 +181,9 @@ impl<'r> PeriodRules<'r> {
             private_pension_annual: in_force(&rules.iit.deductions.additional, period)
                 .and_then(|a| a.private_pension_annual),
             additional: in_force(&rules.iit.deductions.additional, period),
+            deduction_counts_known: rules
+                .schema("deductions")
+                .is_some_and(|s| s.fields.iter().any(|f| f.key == "children_count")),
             payroll: &rules.payroll,
             cities,
         }

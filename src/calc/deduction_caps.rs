@@ -19,8 +19,10 @@ use crate::validate::Finding;
 
 /// Where each item sits in [`super::input::ADDITIONAL_ITEMS`] (a test
 /// holds the two together).
+const CHILDREN: usize = 0;
 const LOAN: usize = 2;
 const RENT: usize = 3;
+const INFANTS: usize = 5;
 const PRIVATE_PENSION: usize = 6;
 
 /// The items' names, in [`super::input::ADDITIONAL_ITEMS`] order.
@@ -43,7 +45,7 @@ pub(super) fn hold(e: &mut EmployeeMonth, pr: &PeriodRules<'_>, ytd: Option<&Ytd
         return out;
     }
     if let Some(standards) = pr.additional {
-        over_standard(e, standards, ytd, &mut out);
+        over_standard(e, standards, pr.deduction_counts_known, ytd, &mut out);
         loan_and_rent(e, ytd, &mut out);
     }
     out.extend(cap_private_pension(e, pr, ytd));
@@ -55,7 +57,13 @@ fn before(ytd: Option<&Ytd>, i: usize) -> Decimal {
 }
 
 /// C015: an item whose amount to date is above its standard to date.
-fn over_standard(e: &EmployeeMonth, standards: &AdditionalStandards, ytd: Option<&Ytd>, out: &mut Vec<Finding>) {
+fn over_standard(
+    e: &EmployeeMonth,
+    standards: &AdditionalStandards,
+    counts_known: bool,
+    ytd: Option<&Ytd>,
+    out: &mut Vec<Finding>,
+) {
     let months = ytd.map_or(0, |y| y.months) + 1;
     let terms = e.deduction_terms.as_deref();
     let declared = terms.map(|t| t.declared).unwrap_or_default();
@@ -64,19 +72,28 @@ fn over_standard(e: &EmployeeMonth, standards: &AdditionalStandards, ytd: Option
         if amount.is_zero() {
             continue;
         }
+        // Per-child standards need the count column (rule sets before it
+        // had none: those items are not held to a count they cannot give).
+        if (i == CHILDREN || i == INFANTS) && !counts_known {
+            continue;
+        }
         let Some(cap) = standards.cap(i, &declared, Some(city)) else {
             continue;
         };
+        // Earlier months count at most up to this month's standard: terms
+        // that were higher then (two children, a dearer city) are not held
+        // against this month.
         let total = before(ytd, i) + amount;
+        let counted = before(ytd, i).min(cap.to_date(months - 1)) + amount;
         let most = cap.to_date(months);
-        if total <= most {
+        if counted <= most {
             continue;
         }
         // A city in no rent list may belong to the unconfirmed one.
         let unlisted = (i == RENT)
             .then(|| standards.rent_if_unlisted(city))
             .flatten()
-            .filter(|&m| total <= m * Decimal::from(months));
+            .filter(|&m| counted <= m * Decimal::from(months));
         let severity = if unlisted.is_some() {
             Severity::Warning
         } else {
@@ -231,6 +248,8 @@ mod tests {
         assert_eq!(ADDITIONAL_ITEMS[super::LOAN], "housing_loan");
         assert_eq!(ADDITIONAL_ITEMS[super::RENT], "housing_rent");
         assert_eq!(ADDITIONAL_ITEMS[super::PRIVATE_PENSION], "private_pension");
+        assert_eq!(ADDITIONAL_ITEMS[super::CHILDREN], "children_education");
+        assert_eq!(ADDITIONAL_ITEMS[super::INFANTS], "infant_care");
         assert_eq!(ADDITIONAL_ITEMS[4], "elderly_support");
         assert_eq!(ADDITIONAL_ITEMS[1], "continuing_education");
         assert_eq!(super::LABELS[0].0, "子女教育");

@@ -198,9 +198,11 @@ impl AdditionalStandards {
                 (Some(false), Some(share)) => share,
                 _ => self.elderly_support,
             }),
+            // Without the certificate amount (rule sets before it) the
+            // item is not held to a standard it does not state.
             "continuing_education" => ItemCap {
                 monthly: self.continuing_education,
-                once: self.continuing_education_certificate.unwrap_or_default(),
+                once: self.continuing_education_certificate?,
             },
             "housing_loan" => monthly(self.housing_loan),
             "housing_rent" => monthly(self.rent_in(city)),

@@ -672,6 +672,10 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
             let item = crate::rules::iit::ADDITIONAL_ITEMS
                 .iter()
                 .position(|k| *k == table.schema.fields[field].key)?;
+            // Per-child items need the count column in the schema.
+            if matches!(item, 0 | 5) && table.field("children_count").is_none() {
+                return None;
+            }
             let standards = crate::rules::dated::in_force(&rules.iit.deductions.additional, period)?;
             let at = |key| table.value(record, key);
             let terms = crate::rules::iit::DeductionTerms {
@@ -683,7 +687,11 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
             // calculation holds the year to the roster city's.
             let city = at("work_city").as_text().filter(|c| !c.trim().is_empty());
             let cap = standards.cap(item, &terms, city)?;
-            let most = cap.to_date(period.month());
+            // A city of work in no rent list may belong to the unconfirmed
+            // tier: up to it, the calculation's warning (C015) says so.
+            let unlisted = city.and_then(|c| standards.rent_if_unlisted(c)).filter(|_| item == 3);
+            let monthly = unlisted.map_or(cap.monthly, |u| u.max(cap.monthly));
+            let most = monthly * Decimal::from(period.month()) + cap.once;
             (amount > most).then(|| {
                 vec![
                     var("max", most.normalize().to_string()),

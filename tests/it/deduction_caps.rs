@@ -126,3 +126,31 @@ fn catching_up_cannot_pass_the_standard_to_date() {
         "{message}"
     );
 }
+
+/// Terms that fall during the year (a child leaves school, a move to a
+/// cheaper city) do not make the earlier months an excess.
+#[test]
+fn falling_terms_do_not_turn_earlier_months_into_an_excess() {
+    let dir = tempdir();
+    let ws = dir.path();
+    test_workspace(ws);
+    month(ws, "2026-01", &people(2), &[]);
+    deductions(
+        ws,
+        "2026-01",
+        &["E0,测试0,4000,2,0,,0,0,0,", "E1,测试1,0,,0,,0,0,1500,北京"],
+    );
+    let out = pb(ws, &["run", "-p", "2026-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    month(ws, "2026-02", &people(2), &[]);
+    // One child now; E1 now works in 测试市 (no list: 800).
+    deductions(ws, "2026-02", &["E0,测试0,2000,1,0,,0,0,0,", "E1,测试1,0,,0,,0,0,800,"]);
+    let (code, found) = findings(ws, &["validate", "-p", "2026-02", "--no-report"]);
+    assert_eq!(code, Some(0), "{found:?}");
+    assert!(coded(&found, "C015").is_empty(), "{found:?}");
+    // This month above one child's standard is still an excess.
+    deductions(ws, "2026-02", &["E0,测试0,4000,1,0,,0,0,0,", "E1,测试1,0,,0,,0,0,800,"]);
+    let (code, found) = findings(ws, &["validate", "-p", "2026-02", "--no-report"]);
+    assert_eq!(code, Some(1), "{found:?}");
+    assert_eq!(coded(&found, "C015").len(), 1, "{found:?}");
+}
