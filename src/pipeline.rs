@@ -161,14 +161,15 @@ pub enum Prior {
 /// sealed inputs, or in the workspace's (a draft; a close reads a
 /// snapshot of the month it seals only).
 fn opened_with_balances(ws: &Workspace, rules: &RuleSet, p: Period) -> bool {
+    // A sealed month: only what it was sealed with counts (not a file
+    // dropped into the workspace after the close).
     let sealed = ledger::state::outputs_dir(ws, p)
         .ok()
         .flatten()
-        .and_then(|o| o.parent().map(|d| d.join("inputs")));
-    sealed
-        .into_iter()
-        .chain([ws.root.join("inputs")])
-        .any(|root| crate::ingest::inputs::has_kind(&ws.with_inputs_from(&root), rules, p, "opening"))
+        .and_then(|o| o.parent().map(|d| d.join("inputs")))
+        .filter(|inputs| inputs.is_dir());
+    let root = sealed.unwrap_or_else(|| ws.root.join("inputs"));
+    crate::ingest::inputs::has_kind(&ws.with_inputs_from(&root), rules, p, "opening")
 }
 
 fn missing_months_finding(period: Period, found: usize) -> Finding {

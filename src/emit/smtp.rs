@@ -78,6 +78,13 @@ fn transport(relay: &Smtp, root: &Path) -> Result<SmtpTransport> {
         .hello_name(ClientId::Domain("paybatch".into()))
         .timeout(Some(Duration::from_secs(relay.timeout_seconds.max(1))));
     if let Some(user) = &relay.username {
+        if relay.security() == MailSecurity::None {
+            return Err(mail_error(
+                relay,
+                "不在未加密的连接上发送密码: 把 security 设为 \"starttls\" 或 \"tls\"",
+                format!("refusing to send {user}'s password unencrypted; set security = \"starttls\" or \"tls\""),
+            ));
+        }
         let var = relay.password_env.as_deref().unwrap_or("PAYBATCH_SMTP_PASSWORD");
         let password = std::env::var(var).map_err(|_| {
             mail_error(

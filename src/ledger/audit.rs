@@ -3,7 +3,7 @@
 //! figures (not the current ones) and compare every output byte for byte.
 //! A difference names the file, and for the results the employee and figure.
 
-use super::results::{RESULTS_FILE, diff, read_column, read_ytd};
+use super::results::{RESULTS_FILE, added_columns, diff, read_column, read_ytd};
 use super::seal::{Manifest, read_manifest};
 use super::state::{self, Status};
 use crate::diag::sha256_hex;
@@ -228,7 +228,22 @@ pub fn audit(ws: &Workspace, period: Period) -> Result<AuditReport> {
         if name == RESULTS_FILE {
             let sealed = std::fs::read(dir.join(&rel)).unwrap_or_default();
             let recomputed = std::fs::read(scratch.path().join(name)).unwrap_or_default();
-            for c in diff(&sealed, &recomputed)? {
+            // A package sealed before a column was added: the columns it
+            // has are compared, the added ones (which it cannot hold) not.
+            let added = added_columns(&sealed, &recomputed)?;
+            let changes: Vec<_> = diff(&sealed, &recomputed)?
+                .into_iter()
+                .filter(|c| !added.contains(&c.column))
+                .collect();
+            if !added.is_empty() && changes.is_empty() {
+                tracing::warn!(
+                    file = %rel,
+                    added = %added.join(", "),
+                    "封存于较早的格式: 其余各列逐项一致, 新增列未比较 (sealed in an earlier format: every column it has agrees; the added ones are not compared)"
+                );
+                continue;
+            }
+            for c in changes {
                 problems.push(problem(
                     "U003",
                     shown(&rel),

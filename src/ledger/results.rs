@@ -383,6 +383,14 @@ pub fn diff(before: &[u8], after: &[u8]) -> Result<Vec<Change>> {
     Ok(out)
 }
 
+/// The columns `after` has and `before` does not (a results file sealed
+/// by an earlier paybatch lacks the columns added since).
+pub fn added_columns(before: &[u8], after: &[u8]) -> Result<Vec<String>> {
+    let (h1, _) = rows_by_id(before)?;
+    let (h2, _) = rows_by_id(after)?;
+    Ok(h2.into_iter().filter(|c| !h1.contains(c)).collect())
+}
+
 /// One money column of a results file, by employee ID (missing → skipped).
 pub fn read_column(bytes: &[u8], column: &str) -> Result<HashMap<String, Decimal>> {
     let (header, rows) = rows_by_id(bytes)?;

@@ -112,5 +112,10 @@ fn a_wrong_password_an_unknown_ca_or_no_password_sends_nothing() {
     let out = send(dir.path(), Some("s3cret"));
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("TLS"), "{}", stderr(&out));
+    // A login over a plain connection: the password is not sent at all.
+    set_relay(dir.path(), &relay_line(sink.port, "none", false));
+    let out = send(dir.path(), Some("s3cret"));
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("未加密"), "{}", stderr(&out));
     assert!(sink.finish().is_empty(), "nothing was sent");
 }
