@@ -8,8 +8,6 @@ use crate::i18n::Lang;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// What can stop paybatch before or while it reads and writes files.
-/// Data problems inside rows are not errors: they are findings.
 /// How a command ended: the process exit code (README, "Exit codes"),
 /// defined once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +26,8 @@ pub enum ExitStatus {
     Closed = 5,
 }
 
+/// What can stop paybatch before or while it reads and writes files.
+/// Data problems inside rows are not errors: they are findings.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A configuration or rule file is malformed (exit 2).

@@ -366,7 +366,7 @@ struct Deductions {
     /// Rows with a number too wide for a [`Figure`] (typed input never has
     /// one: `convert` refuses them), kept whole.
     wide: Vec<(u32, [Decimal; 7])>,
-    /// The few rows that declare terms, by position (the last row wins).
+    /// The few rows that declare terms, by position (merged field by field).
     terms: HashMap<u32, Terms, FastHash>,
 }
 
@@ -437,7 +437,14 @@ fn deductions_by_row(tables: Vec<Table>, roster: &RosterRows<'_>) -> Deductions 
                         .map(Str::from),
                 };
                 if terms != Terms::default() {
-                    out.terms.insert(p, terms);
+                    // Rows of one employee add up: a later row fills in what
+                    // it states, the rest of the earlier one stays.
+                    let kept = out.terms.entry(p).or_default();
+                    let d = &mut kept.declared;
+                    d.children = terms.declared.children.or(d.children);
+                    d.infants = terms.declared.infants.or(d.infants);
+                    d.only_child = terms.declared.only_child.or(d.only_child);
+                    kept.work_city = terms.work_city.or(kept.work_city.take());
                 }
             }
             let amounts = items.map(|f| num_at(&r, f));

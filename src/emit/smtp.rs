@@ -117,7 +117,13 @@ pub fn send(
     })?;
     let mailer = transport(relay, root)?;
     // Connect, encrypt and log in once before the first message.
-    mailer.test_connection().map_err(|e| describe(relay, &e))?;
+    if !mailer.test_connection().map_err(|e| describe(relay, &e))? {
+        return Err(mail_error(
+            relay,
+            "邮件服务器连接后无响应",
+            "the relay did not answer NOOP",
+        ));
+    }
     let mut sent = 0;
     for (i, (to, message)) in messages.iter().enumerate() {
         let delivery = match to.parse::<Address>() {

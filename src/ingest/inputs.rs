@@ -99,6 +99,13 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Grid>> {
 fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec<String>> {
     let ext = extension(path);
     let text_as_workbook = is_workbook_ext(&ext) && super::grid::is_text_content(path);
+    if text_as_workbook && is_markup(path) {
+        // HR and bank systems export web pages or Excel 2003 XML as ".xls".
+        return Err(Error::Workbook {
+            file: display.into(),
+            reason: "该文件实为网页或 XML 格式 (系统导出的 HTML/XML), 不是 Excel 表格: 用 Excel/WPS 打开后另存为 .xlsx (an HTML/XML export, not a workbook: open it in Excel/WPS and save as .xlsx)".into(),
+        });
+    }
     if text_as_workbook {
         let name = display;
         tracing::warn!(
@@ -123,6 +130,20 @@ fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec
     } else {
         Err(Error::UnsupportedFile { file: display.into() })
     }
+}
+
+/// Whether a text file starts as HTML or XML (a web-page or Excel 2003
+/// XML "xls" export).
+fn is_markup(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(1024);
+    let read = std::fs::File::open(path).and_then(|f| f.take(1024).read_to_end(&mut head));
+    let text = String::from_utf8_lossy(&head).to_lowercase();
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    read.is_ok()
+        && ["<html", "<!doctype", "<table", "<?xml", "<workbook"]
+            .iter()
+            .any(|m| text.starts_with(m))
 }
 
 /// CSV or TXT: the files read as delimited text, unless the content is a

@@ -149,6 +149,27 @@ fn a_file_is_read_as_what_it_is_whatever_its_name() {
     assert!(!got.is_empty() && got == want, "the same results whatever the names");
 }
 
+/// A web page saved as ".xls" by an HR system is refused with what to
+/// do, not read as CSV.
+#[test]
+fn an_html_export_named_xls_is_refused_with_what_to_do() {
+    let dir = demo();
+    let month = dir.path().join("inputs/2026-01");
+    std::fs::remove_file(month.join("考勤.csv")).unwrap();
+    std::fs::write(
+        month.join("考勤.xls"),
+        "<html><body><table><tr><td>工号</td><td>姓名</td></tr></table></body></html>",
+    )
+    .unwrap();
+    let out = pb(dir.path(), &["validate", "-p", "2026-01", "--no-report"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("考勤.xls") && stderr(&out).contains("另存为 .xlsx"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 fn outputs_results(root: &Path) -> std::path::PathBuf {
     let ws = paybatch::workspace::Workspace::open(root).unwrap();
     paybatch::ledger::state::outputs_dir(&ws, "2026-01".parse().unwrap())
