@@ -175,8 +175,7 @@ impl AdditionalStandards {
     }
 
     fn listing(&self, city: &str) -> Option<&RentTier> {
-        let city = city.trim();
-        let city = city.strip_suffix('市').unwrap_or(city);
+        let city = city_name(city);
         self.housing_rent_tier
             .iter()
             .find(|t| t.cities.iter().any(|x| x == city))
@@ -289,9 +288,36 @@ pub struct IitRules {
     pub settlement: Option<SettlementFile>,
 }
 
+/// The city in an address as a clerk writes it: `北京市朝阳区`, `广东省深圳市`
+/// and `新疆维吾尔自治区乌鲁木齐市` are `北京`, `深圳` and `乌鲁木齐`.
+pub fn city_name(text: &str) -> &str {
+    let mut city = text.trim();
+    for province in ["自治区", "省"] {
+        if let Some((_, rest)) = city.split_once(province) {
+            city = rest;
+        }
+    }
+    city.split_once('市').map_or(city, |(name, _)| name).trim()
+}
+
 /// Whether someone hired on `hire_date` can have been withheld for by
 /// this employer in every month of the tax year before `period`'s: hired
 /// on or before its first day.
 pub fn sixty_k_eligible(hire_date: Date, period: Period) -> bool {
     Date::new(period.year() - 1, 1, 1).is_some_and(|first| hire_date <= first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::city_name;
+
+    #[test]
+    fn a_city_is_found_in_an_address() {
+        assert_eq!(city_name("北京"), "北京");
+        assert_eq!(city_name("北京市朝阳区"), "北京");
+        assert_eq!(city_name("广东省深圳市"), "深圳");
+        assert_eq!(city_name("深圳市南山区"), "深圳");
+        assert_eq!(city_name("新疆维吾尔自治区乌鲁木齐市"), "乌鲁木齐");
+        assert_eq!(city_name(" 杭州 "), "杭州");
+    }
 }
