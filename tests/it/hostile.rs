@@ -490,3 +490,53 @@ fn a_workbook_under_a_csv_name_is_read_as_a_workbook() {
     let out = pb(dir.path(), &["validate", "-p", "2026-01", "--no-report"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
 }
+
+/// Truncated and bit-flipped Parquet exports (a warehouse's files): an
+/// error naming the file or findings, never panic text.
+#[test]
+fn damaged_parquet_never_prints_panic_text() {
+    let dir = tempdir();
+    let ws = dir.path().join("ws");
+    let out = paybatch()
+        .args([
+            "gen",
+            "--employees",
+            "50",
+            "--period",
+            "2026-01",
+            "--input-format",
+            "parquet",
+            "--out",
+        ])
+        .arg(&ws)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let file = ws.join("inputs/2026-01/花名册.parquet");
+    let good = std::fs::read(&file).unwrap();
+    let mut seed: u64 = 11;
+    for i in 0..12 {
+        let mut bytes = good.clone();
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let at = (seed >> 33) as usize % bytes.len();
+        if i % 3 == 0 {
+            bytes.truncate(at.max(8));
+        } else {
+            bytes[at] ^= 0x5a;
+        }
+        std::fs::write(&file, &bytes).unwrap();
+        let out = paybatch()
+            .args(["validate", "-p", "2026-01", "--no-report", "-w"])
+            .arg(&ws)
+            .env("RUST_BACKTRACE", "1")
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert!(!err.contains("panicked") && !err.contains("stack backtrace"), "{err}");
+        assert!(
+            matches!(out.status.code(), Some(0..=3)),
+            "{:?} {err}",
+            out.status.code()
+        );
+    }
+}
