@@ -103,7 +103,7 @@ impl RunOutcome {
     }
 }
 
-pub use crate::diag::{peak_rss_mb, rss_mb, sha256_hex};
+use crate::diag::peak_rss_mb;
 
 /// Reads a period's inputs and runs every rule: structural findings from
 /// reading plus rule findings, sorted.

@@ -188,8 +188,7 @@ impl SentRecord {
     }
 
     fn has(&self, file: &str, bytes: &[u8]) -> bool {
-        self.sent
-            .contains(&(file.to_string(), crate::pipeline::sha256_hex(bytes)))
+        self.sent.contains(&(file.to_string(), crate::diag::sha256_hex(bytes)))
     }
 
     fn add(&self, file: &str, to: &str, bytes: &[u8], delivery: &smtp::Delivery) -> crate::Result<()> {
@@ -201,7 +200,7 @@ impl SentRecord {
         let line = serde_json::json!({
             "file": file,
             "to": to,
-            "sha256": crate::pipeline::sha256_hex(bytes),
+            "sha256": crate::diag::sha256_hex(bytes),
             "result": result,
             "reply": reply,
             "when": crate::ledger::log::now_local(),

@@ -600,13 +600,46 @@ fn is_xlsx_package<R: std::io::Read + std::io::Seek>(input: R) -> bool {
     })
 }
 
-/// Whether a file is plain text (no NUL in its first 8 KiB, not a zip or
-/// OLE container): a CSV saved under a workbook's name.
-pub fn is_text_content(path: &Path) -> bool {
+/// What a file's first bytes say it is, whatever its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// A zip: xlsx, ods, xlsb.
+    Zip,
+    /// An OLE container: xls, or an encrypted Office package.
+    Ole,
+    /// HTML or XML text: a web page or Excel 2003 XML saved as ".xls".
+    Markup,
+    /// Plain text (no NUL in its first 8 KiB): delimited rows.
+    Text,
+    /// Anything else, or an empty or unreadable file.
+    Other,
+}
+
+/// Reads the first 8 KiB of `path` once and says what the file is.
+pub fn sniff(path: &Path) -> Content {
     use std::io::Read;
     let mut head = Vec::with_capacity(8192);
     let read = std::fs::File::open(path).and_then(|f| f.take(8192).read_to_end(&mut head));
-    read.is_ok_and(|n| n > 0) && !head.starts_with(b"PK") && !is_ole(&head) && !head.contains(&0)
+    if !read.is_ok_and(|n| n > 0) {
+        return Content::Other;
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return Content::Zip;
+    }
+    if is_ole(&head) {
+        return Content::Ole;
+    }
+    if head.contains(&0) {
+        return Content::Other;
+    }
+    let start = String::from_utf8_lossy(&head[..head.len().min(1024)]).to_lowercase();
+    let start = start.trim_start_matches('\u{feff}').trim_start();
+    let markup = ["<html", "<!doctype", "<table", "<?xml", "<workbook"];
+    if markup.iter().any(|m| start.starts_with(m)) {
+        Content::Markup
+    } else {
+        Content::Text
+    }
 }
 
 /// The OLE compound-file signature (.xls, and encrypted Office packages).

@@ -10,8 +10,8 @@ use rayon::prelude::*;
 
 use super::batch::{RowBatch, RowRef};
 use super::grid::{
-    Cell, Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, stream_csv_file, stream_csv_file_records,
-    stream_workbook_file,
+    Cell, Content, Grid, OnRow, collect_grids, csv_sheet_name, is_workbook_ext, sniff, stream_csv_file,
+    stream_csv_file_records, stream_workbook_file,
 };
 use super::keys::{FirstRows, IndexedColumn};
 use super::parquet::stream_parquet;
@@ -98,22 +98,17 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Grid>> {
 /// (every visible sheet). Returns the sheet names.
 fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec<String>> {
     let ext = extension(path);
-    let text_as_workbook = is_workbook_ext(&ext) && super::grid::is_text_content(path);
-    if text_as_workbook && is_markup(path) {
+    if is_workbook_ext(&ext) {
         // HR and bank systems export web pages or Excel 2003 XML as ".xls".
-        return Err(Error::Workbook {
-            file: display.into(),
-            reason: "该文件实为网页或 XML 格式 (系统导出的 HTML/XML), 不是 Excel 表格: 用 Excel/WPS 打开后另存为 .xlsx (an HTML/XML export, not a workbook: open it in Excel/WPS and save as .xlsx)".into(),
-        });
+        if sniff(path) == Content::Markup {
+            return Err(Error::Workbook {
+                file: display.into(),
+                reason: "该文件实为网页或 XML 格式 (系统导出的 HTML/XML), 不是 Excel 表格: 用 Excel/WPS 打开后另存为 .xlsx (an HTML/XML export, not a workbook: open it in Excel/WPS and save as .xlsx)".into(),
+            });
+        }
     }
-    if text_as_workbook {
-        let name = display;
-        tracing::warn!(
-            file = name,
-            "该文件实为文本 (CSV) 格式, 按 CSV 读取; 建议改名为 .csv (a text file under a workbook name: read as CSV)"
-        );
-    }
-    if is_csv(path) || ext == "parquet" || text_as_workbook {
+    if is_csv(path) || ext == "parquet" {
+        note_renamed_csv(path, display);
         let sheet = csv_sheet_name(display);
         let one_sheet = |r, row: &mut [Cell]| on_row(&sheet, r, row);
         if ext == "parquet" {
@@ -124,7 +119,7 @@ fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec
         Ok(vec![sheet])
     } else if is_workbook_ext(&ext) {
         stream_workbook_file(path, display, on_row)
-    } else if is_workbook_content(path) {
+    } else if matches!(sniff(path), Content::Zip | Content::Ole) {
         tracing::warn!(file = %path.display(), "a workbook under a text-file name: read as a workbook");
         stream_workbook_file(path, display, on_row)
     } else {
@@ -132,33 +127,28 @@ fn stream_file(path: &Path, display: &str, on_row: &mut OnRow<'_>) -> Result<Vec
     }
 }
 
-/// Whether a text file starts as HTML or XML (a web-page or Excel 2003
-/// XML "xls" export).
-fn is_markup(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(1024);
-    let read = std::fs::File::open(path).and_then(|f| f.take(1024).read_to_end(&mut head));
-    let text = String::from_utf8_lossy(&head).to_lowercase();
-    let text = text.trim_start_matches('\u{feff}').trim_start();
-    read.is_ok()
-        && ["<html", "<!doctype", "<table", "<?xml", "<workbook"]
-            .iter()
-            .any(|m| text.starts_with(m))
+/// Says once, where a file starts being read as CSV, that its workbook
+/// name hides a text file.
+fn note_renamed_csv(path: &Path, display: &str) {
+    if is_workbook_ext(&extension(path)) {
+        let name = display;
+        tracing::warn!(
+            file = name,
+            "该文件实为文本 (CSV) 格式, 按 CSV 读取; 建议改名为 .csv (a text file under a workbook name: read as CSV)"
+        );
+    }
 }
 
-/// CSV or TXT: the files read as delimited text, unless the content is a
-/// workbook saved under that name (a zip or an OLE container): that is
-/// read as the workbook it is.
+/// Whether a file is read as delimited text, by its content first: a
+/// .csv/.txt unless a workbook was saved under that name, and a plain
+/// text file saved under a workbook's name (a CSV named .xlsx). One
+/// decision for every reader, so such a file is typed as the CSV it is.
 fn is_csv(path: &Path) -> bool {
-    matches!(extension(path).as_str(), "csv" | "txt") && !is_workbook_content(path)
-}
-
-/// Whether a file starts like an xlsx/ods (zip) or an xls (OLE).
-fn is_workbook_content(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 4];
-    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
-    read.is_ok() && (head == *b"PK\x03\x04" || head == *b"\xD0\xCF\x11\xE0")
+    match extension(path).as_str() {
+        "csv" | "txt" => !matches!(sniff(path), Content::Zip | Content::Ole),
+        ext if is_workbook_ext(ext) => sniff(path) == Content::Text,
+        _ => false,
+    }
 }
 
 fn extension(path: &Path) -> String {
@@ -287,6 +277,7 @@ fn read_ahead(
                 };
                 let names = if is_csv(path) {
                     // CSV fields go over as text, typed where they lie.
+                    note_renamed_csv(path, display);
                     let name = csv_sheet_name(display);
                     stream_csv_file_records(path, display, |r, record| {
                         if next_row(&name, &mut batch)? {
