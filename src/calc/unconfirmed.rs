@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::employee::EmployeeResult;
 use crate::i18n::Text;
-use crate::model::Period;
+use crate::model::{Period, percent};
 use crate::rules::RuleSet;
 use crate::rules::validation::Severity;
 use crate::validate::Finding;
@@ -35,14 +35,14 @@ pub fn used(rules: &RuleSet, period: Period, employees: &[EmployeeResult]) -> Ve
                         format!(
                             "{} 费率 (单位 {} / 个人 {})",
                             item.label.zh,
-                            pct(item.employer_rate),
-                            pct(item.employee_rate)
+                            percent(item.employer_rate),
+                            percent(item.employee_rate)
                         ),
                         format!(
                             "{} rates (employer {} / employee {})",
                             item.label.en,
-                            pct(item.employer_rate),
-                            pct(item.employee_rate)
+                            percent(item.employer_rate),
+                            percent(item.employee_rate)
                         ),
                     ),
                     item.source.as_str(),
@@ -98,10 +98,6 @@ pub fn used(rules: &RuleSet, period: Period, employees: &[EmployeeResult]) -> Ve
         }
     }
     out
-}
-
-fn pct(rate: rust_decimal::Decimal) -> String {
-    format!("{}%", (rate * rust_decimal::Decimal::ONE_HUNDRED).normalize())
 }
 
 fn scheme_zh(scheme: &str) -> &str {

@@ -16,7 +16,7 @@ pub use intern::Sym;
 /// Short text held inline (names, IDs, card numbers: up to 24 bytes need no
 /// heap allocation); one per identity field of every employee.
 pub type Str = compact_str::CompactString;
-pub use money::{Money, Precision, RoundMode, Rounding};
+pub use money::{Money, Precision, RoundMode, Rounding, percent};
 
 /// Hashing for the maps and sets built over every employee or row: fast,
 /// with a fixed seed (the keys are the workspace's own IDs and values, not

@@ -356,6 +356,11 @@ impl<'a> Sum<&'a Money> for Money {
     }
 }
 
+/// A rate as a clerk reads it: 0.07 → `7%`, 0.005 → `0.5%`.
+pub fn percent(rate: Decimal) -> String {
+    format!("{}%", (rate * Decimal::ONE_HUNDRED).normalize())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -657,13 +657,12 @@ fn check_value(rule: &Rule, ctx: &ValueCtx<'_>, field: usize) -> Option<Vec<Var>
                 .items_on(period.first_day())
                 .find_map(|(item, _)| item.employee_chooses_rate.as_ref())?;
             let applied = choice.rate(Some(own));
-            let pct = |r: Decimal| format!("{}%", (r * Decimal::ONE_HUNDRED).normalize());
             (applied != own).then(|| {
                 vec![
                     var("city", city_name),
-                    var("min", pct(choice.min)),
-                    var("max", pct(choice.max)),
-                    var("applied", pct(applied)),
+                    var("min", crate::model::percent(choice.min)),
+                    var("max", crate::model::percent(choice.max)),
+                    var("applied", crate::model::percent(applied)),
                 ]
             })
         }
